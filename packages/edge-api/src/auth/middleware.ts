@@ -1,0 +1,87 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../lib/app";
+import { ApiError } from "../lib/errors";
+import { isOriginAllowed } from "../programs/service";
+import { resolveKey } from "./keys";
+
+const BROWSER_ALLOW_HEADERS = "Content-Type, X-Vouch-Key";
+
+function clientAddress(c: Context): string {
+  return c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
+}
+
+async function enforceLimit(limiter: RateLimit | undefined, key: string): Promise<void> {
+  if (!limiter) return;
+  const { success } = await limiter.limit({ key });
+  if (!success) {
+    throw new ApiError("rate_limited", "Too many requests. Slow down and retry after the indicated time.", undefined, {
+      "Retry-After": "60",
+    });
+  }
+}
+
+/**
+ * Browser routes: a publishable key from `X-Vouch-Key` or `?key=` (sendBeacon and text/plain "simple"
+ * requests cannot set headers), checked against the program's allowed origins.
+ *
+ * CORS: a preflight carries no key, so it is answered for any origin; the real request is then refused
+ * unless its Origin is on the program's list. The error still carries Access-Control-Allow-Origin so the
+ * developer sees `origin_not_allowed` in the console instead of an opaque network error.
+ */
+export function browserAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin) {
+      c.header("Access-Control-Allow-Origin", origin);
+      c.header("Vary", "Origin");
+    }
+    if (c.req.method === "OPTIONS") {
+      c.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      c.header("Access-Control-Allow-Headers", BROWSER_ALLOW_HEADERS);
+      c.header("Access-Control-Max-Age", "86400");
+      return c.body(null, 204);
+    }
+    const key = c.req.header("x-vouch-key") ?? c.req.query("key");
+    if (!key) throw new ApiError("unauthorized", "Send your publishable key in the X-Vouch-Key header.");
+    const resolved = await resolveKey(c.env.DB, key);
+    if (resolved.type !== "publishable") {
+      throw new ApiError(
+        "key_type_not_allowed",
+        "Secret keys must never reach a browser. Use the publishable key (vch_pk_…) here and rotate this secret key.",
+      );
+    }
+    if (!origin) {
+      throw new ApiError(
+        "origin_not_allowed",
+        "Publishable keys are only accepted from a browser with an Origin header.",
+      );
+    }
+    if (!isOriginAllowed(origin, resolved.program.allowedOrigins)) {
+      throw new ApiError("origin_not_allowed", `Origin ${origin} is not in this program's allowed origins.`, {
+        origin,
+      });
+    }
+    await enforceLimit(c.env.BROWSER_LIMITER, `${resolved.keyId}:${clientAddress(c)}`);
+    c.set("program", resolved.program);
+    c.set("keyId", resolved.keyId);
+    c.set("origin", origin);
+    await next();
+  };
+}
+
+/** Server routes: `Authorization: Bearer vch_sk_…`. No CORS headers, so a browser cannot read them. */
+export function secretAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new ApiError("unauthorized", "Send your secret key as `Authorization: Bearer vch_sk_…`.");
+    const resolved = await resolveKey(c.env.DB, match[1]);
+    if (resolved.type !== "secret") {
+      throw new ApiError("key_type_not_allowed", "This endpoint needs a secret key (vch_sk_…), not a publishable key.");
+    }
+    await enforceLimit(c.env.SERVER_LIMITER, resolved.keyId);
+    c.set("program", resolved.program);
+    c.set("keyId", resolved.keyId);
+    await next();
+  };
+}

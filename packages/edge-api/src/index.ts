@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { analyticsRoutes } from "./analytics/routes";
+import { browserAuth, secretAuth } from "./auth/middleware";
+import { keyRoutes } from "./keys/routes";
+import type { AppEnv } from "./lib/app";
+import { ApiError, handleError } from "./lib/errors";
+import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
+import { openapiRoutes } from "./openapi/routes";
+import { programRoutes } from "./programs/routes";
+import { conversionRoutes, referralRoutes } from "./referrals/routes";
+import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
+
+const app = new Hono<AppEnv>();
+
+app.get("/health", (c) => c.json({ ok: true }));
+app.route("/", shortLinkRoutes);
+app.route("/v1", openapiRoutes);
+
+// Browser endpoints: publishable key + allowed origin + CORS.
+app.use("/v1/track/*", browserAuth());
+app.use("/v1/members/me", browserAuth());
+app.route("/v1/track", trackingRoutes);
+app.route("/v1/members/me", memberBrowserRoutes);
+
+// Server endpoints: secret key.
+app.use("/v1/*", secretAuth());
+app.route("/v1/program", programRoutes);
+app.route("/v1/api-keys", keyRoutes);
+app.route("/v1/members", memberServerRoutes);
+app.route("/v1/referrals", referralRoutes);
+app.route("/v1/conversions", conversionRoutes);
+app.route("/v1/analytics", analyticsRoutes);
+
+app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
+app.onError(handleError);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;
+
+export { app };

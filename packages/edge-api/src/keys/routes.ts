@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { forgetProgram, keyPrefix } from "../auth/keys";
+import { router } from "../lib/app";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { readBody } from "../lib/validate";
+
+export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
+
+interface KeyRow {
+  id: string;
+  type: string;
+  key_prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+const toKey = (r: KeyRow) => ({
+  id: r.id,
+  type: r.type,
+  prefix: r.key_prefix,
+  created_at: new Date(r.created_at).toISOString(),
+  revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+});
+
+export const keyRoutes = router();
+
+keyRoutes.get("/", async (c) => {
+  const { results } = await c.env.DB.prepare(
+    "SELECT id, type, key_prefix, created_at, revoked_at FROM api_keys WHERE program_id = ? ORDER BY created_at",
+  )
+    .bind(c.get("program").id)
+    .all<KeyRow>();
+  return c.json({ data: results.map(toKey) });
+});
+
+/** Rotation: create the new key, deploy it, then revoke the old one. The full key is shown only here. */
+keyRoutes.post("/", async (c) => {
+  const { type } = await readBody(c, createKeySchema);
+  const program = c.get("program");
+  const mode = program.testMode ? "test_" : "live_";
+  const key = type === "publishable" ? `vch_pk_${mode}${randomToken(18)}` : `vch_sk_${mode}${randomToken(24)}`;
+  const row: KeyRow = { id: newId("key"), type, key_prefix: keyPrefix(key), created_at: Date.now(), revoked_at: null };
+  await c.env.DB.prepare(
+    "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+  )
+    .bind(row.id, program.id, type, await sha256Hex(key), row.key_prefix, row.created_at)
+    .run();
+  return c.json({ key: { ...toKey(row), secret: key } }, 201);
+});
+
+keyRoutes.delete("/:id", async (c) => {
+  const program = c.get("program");
+  const id = c.req.param("id");
+  const row = await c.env.DB.prepare(
+    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND program_id = ? RETURNING id, type, key_prefix, created_at, revoked_at",
+  )
+    .bind(Date.now(), id, program.id)
+    .first<KeyRow>();
+  if (!row) throw new ApiError("not_found", `No API key ${id} in this program.`);
+  forgetProgram(program.id);
+  return c.json({ key: toKey(row) });
+});

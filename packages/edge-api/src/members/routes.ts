@@ -1,0 +1,156 @@
+import { router } from "../lib/app";
+import { ApiError } from "../lib/errors";
+import { normalizeCode } from "../lib/ids";
+import { readBody, readQuery } from "../lib/validate";
+import type { Program } from "../programs/service";
+import { memberRewardsView } from "../rewards/member-view";
+import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
+import { enrolSchema, listMembersQuery, type MeResponse, serverEnrolSchema, updateMemberSchema } from "./schema";
+import {
+  enrolMember,
+  getMember,
+  type MemberRow,
+  memberStats,
+  recentReferrals,
+  renderMessage,
+  toMemberView,
+} from "./service";
+
+async function verifiedIdentity(program: Program, body: import("./schema").EnrolInput): Promise<IdentityClaims> {
+  if (body.token) return verifyJwt(program, body.token);
+  const member = body.member as IdentityClaims; // the schema guarantees member when there is no token
+  if (body.signature) {
+    await verifySignature(program, member.id, body.signature);
+    return member;
+  }
+  if (!program.testMode) {
+    throw new ApiError(
+      "signature_required",
+      "Sign the member id with your identity secret on your server and pass it as `signature` (or pass a JWT as `token`).",
+    );
+  }
+  return member;
+}
+
+export const memberBrowserRoutes = router();
+
+/** One Click enrolment: the host's signed identity in, everything the widget shows out. */
+memberBrowserRoutes.post("/", async (c) => {
+  const program = c.get("program");
+  const body = await readBody(c, enrolSchema);
+  const identity = await verifiedIdentity(program, body);
+  const { row } = await enrolMember(c.env.DB, program, identity);
+  const member = toMemberView(program, row, new URL(c.req.url).origin);
+  const [stats, referrals, memberToken, rewards] = await Promise.all([
+    memberStats(c.env.DB, row.id),
+    recentReferrals(c.env.DB, row.id),
+    issueMemberToken(program, row.id),
+    memberRewardsView(c.env.DB, program, row.id),
+  ]);
+  const response: MeResponse = {
+    member,
+    member_token: memberToken,
+    message: renderMessage(program, member),
+    program: {
+      name: program.name,
+      offer_text: program.offerText,
+      brand_color: program.brandColor,
+      program_page_url: program.programPageUrl,
+      test_mode: program.testMode,
+    },
+    stats,
+    referrals,
+    ...(rewards === undefined ? {} : { rewards }),
+  };
+  return c.json(response);
+});
+
+export const memberServerRoutes = router();
+
+function serverView(c: { req: { url: string } }, program: Program, row: MemberRow) {
+  return toMemberView(program, row, new URL(c.req.url).origin);
+}
+
+memberServerRoutes.get("/", async (c) => {
+  const program = c.get("program");
+  const { limit, cursor } = readQuery(c, listMembersQuery);
+  const [cursorAt, cursorId] = cursor ? decodeCursor(cursor) : [Number.MAX_SAFE_INTEGER, ""];
+  const { results } = await c.env.DB.prepare(
+    `SELECT * FROM members WHERE program_id = ? AND (created_at, id) < (?, ?)
+     ORDER BY created_at DESC, id DESC LIMIT ?`,
+  )
+    .bind(program.id, cursorAt, cursorId || "\uffff", limit + 1)
+    .all<MemberRow>();
+  const page = results.slice(0, limit);
+  const last = page.at(-1);
+  return c.json({
+    data: page.map((r) => serverView(c, program, r)),
+    next_cursor: results.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+  });
+});
+
+/** Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. */
+memberServerRoutes.post("/", async (c) => {
+  const program = c.get("program");
+  const { code, ...identity } = await readBody(c, serverEnrolSchema);
+  const { row, created } = await enrolMember(c.env.DB, program, identity, code);
+  if (!created && code && normalizeCode(code) !== row.code) {
+    throw new ApiError("conflict", "This member already exists with another code; PATCH the member to change it.", {
+      member_id: row.id,
+      code: row.code,
+    });
+  }
+  return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
+});
+
+memberServerRoutes.get("/:id", async (c) => {
+  const program = c.get("program");
+  const row = await getMember(c.env.DB, program.id, c.req.param("id"));
+  const [stats, rewards] = await Promise.all([
+    memberStats(c.env.DB, row.id),
+    memberRewardsView(c.env.DB, program, row.id),
+  ]);
+  return c.json({ member: serverView(c, program, row), stats, ...(rewards === undefined ? {} : { rewards }) });
+});
+
+memberServerRoutes.patch("/:id", async (c) => {
+  const program = c.get("program");
+  const input = await readBody(c, updateMemberSchema);
+  const current = await getMember(c.env.DB, program.id, c.req.param("id"));
+  const next = {
+    code: input.code !== undefined ? normalizeCode(input.code) : current.code,
+    email: input.email !== undefined ? input.email : current.email,
+    name: input.name !== undefined ? input.name : current.name,
+    company: input.company !== undefined ? input.company : current.company,
+  };
+  try {
+    const row = await c.env.DB.prepare(
+      "UPDATE members SET code = ?, email = ?, name = ?, company = ? WHERE id = ? RETURNING *",
+    )
+      .bind(next.code, next.email, next.name, next.company, current.id)
+      .first<MemberRow>();
+    return c.json({ member: serverView(c, program, row as MemberRow) });
+  } catch (err) {
+    if (String((err as Error).message).includes("UNIQUE constraint failed")) {
+      throw new ApiError("code_taken", `The code ${next.code} is already taken.`, { code: next.code });
+    }
+    throw err;
+  }
+});
+
+function encodeCursor(at: number, id: string): string {
+  return btoa(`${at}:${id}`).replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const [at, id] = atob(cursor).split(":");
+    const n = Number(at);
+    if (Number.isFinite(n) && id) return [n, id];
+  } catch {
+    // fall through
+  }
+  throw new ApiError("bad_request", "The cursor is not one this API returned.");
+}
+
+export { decodeCursor, encodeCursor };

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { CUSTOM_CODE_PATTERN } from "../lib/ids";
+import { email } from "../lib/validate";
+
+export const memberIdentitySchema = z.object({
+  id: z.string().trim().min(1).max(200),
+  email: email.optional(),
+  name: z.string().trim().max(200).optional(),
+  company: z.string().trim().max(200).optional(),
+});
+
+/** `POST /v1/members/me`: a JWT alone, or the member plus the host's HMAC signature of its id. */
+export const enrolSchema = z
+  .object({
+    member: memberIdentitySchema.optional(),
+    signature: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "Expected a hex HMAC-SHA256")
+      .optional(),
+    token: z.string().max(4096).optional(),
+  })
+  .refine((v) => v.member || v.token, { message: "Send `member` (with `signature`) or `token`", path: ["member"] });
+export type EnrolInput = z.infer<typeof enrolSchema>;
+
+export const customCode = z
+  .string()
+  .trim()
+  .regex(CUSTOM_CODE_PATTERN, "3–32 letters, digits, - or _, starting with a letter or digit");
+
+export const serverEnrolSchema = memberIdentitySchema.extend({ code: customCode.optional() });
+
+export const updateMemberSchema = z
+  .object({
+    code: customCode.optional(),
+    email: email.nullable().optional(),
+    name: z.string().trim().max(200).nullable().optional(),
+    company: z.string().trim().max(200).nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");
+
+export const listMembersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** What the widget receives. Types are shared with the browser packages with `import type` only. */
+export interface MemberView {
+  id: string;
+  external_id: string;
+  email: string | null;
+  name: string | null;
+  company: string | null;
+  code: string;
+  link: string;
+  short_link: string;
+  created_at: string;
+}
+
+export interface MemberStats {
+  visits: number;
+  shares: number;
+  leads: number;
+  qualified: number;
+  converted: number;
+}
+
+export interface ReferralSummary {
+  id: string;
+  name: string | null;
+  company: string | null;
+  status: string;
+  created_at: string;
+}
+
+export interface MeResponse {
+  member: MemberView;
+  member_token: string;
+  message: string;
+  program: {
+    name: string;
+    offer_text: string;
+    brand_color: string;
+    program_page_url: string | null;
+    test_mode: boolean;
+  };
+  stats: MemberStats;
+  referrals: ReferralSummary[];
+  /** Filled by the rewards engine: totals by state and progress to the next milestone. */
+  rewards?: unknown;
+}

@@ -1,0 +1,92 @@
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
+import { type CreateProgramInput, createProgramSchema } from "./schema";
+
+export interface Statement {
+  sql: string;
+  params: (string | number | null)[];
+}
+
+export interface NewProgram {
+  programId: string;
+  slug: string;
+  publishableKey: string;
+  secretKey: string;
+  identitySecret: string;
+  statements: Statement[];
+}
+
+export const DEFAULT_MESSAGE =
+  "Hi! I've been using {program} and think you'd like it too. {offer} Sign up with my link: {link}";
+
+function slugify(name: string): string {
+  const base = name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return base.length >= 2 ? base : "program";
+}
+
+/**
+ * Builds the rows of a new program and its first key pair. Pure and runtime-neutral (Web Crypto only),
+ * so the Worker, the tests and the `vouch` CLI (which writes to D1 through wrangler) share it.
+ * Fixed keys are for the local demo seed only.
+ */
+export async function buildProgram(
+  input: CreateProgramInput,
+  opts: {
+    now?: number;
+    fixed?: { programId: string; publishableKey: string; secretKey: string; identitySecret: string };
+  } = {},
+): Promise<NewProgram> {
+  const p = createProgramSchema.parse(input);
+  const now = opts.now ?? Date.now();
+  const programId = opts.fixed?.programId ?? newId("prg");
+  const mode = p.test_mode ? "test_" : "live_";
+  const publishableKey = opts.fixed?.publishableKey ?? `vch_pk_${mode}${randomToken(18)}`;
+  const secretKey = opts.fixed?.secretKey ?? `vch_sk_${mode}${randomToken(24)}`;
+  const identitySecret = opts.fixed?.identitySecret ?? `vch_is_${randomToken(24)}`;
+  const slug = p.slug ?? `${slugify(p.name)}-${programId.slice(-4).toLowerCase()}`;
+  const statements: Statement[] = [
+    {
+      sql: `INSERT INTO programs (id, name, slug, landing_url, program_page_url, allowed_origins, identity_secret, test_mode,
+              attribution_model, attribution_window_days, param_names, block_same_domain, offer_text, brand_color,
+              message_template, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        programId,
+        p.name,
+        slug,
+        p.landing_url,
+        p.program_page_url ?? null,
+        JSON.stringify(p.allowed_origins),
+        identitySecret,
+        p.test_mode ? 1 : 0,
+        p.attribution.model,
+        p.attribution.window_days,
+        JSON.stringify(p.attribution.param_names),
+        p.block_same_domain ? 1 : 0,
+        p.offer_text,
+        p.brand_color,
+        p.message_template || DEFAULT_MESSAGE,
+        now,
+      ],
+    },
+  ];
+  for (const [type, key] of [
+    ["publishable", publishableKey],
+    ["secret", secretKey],
+  ] as const) {
+    statements.push({
+      sql: "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      params: [newId("key"), programId, type, await sha256Hex(key), `${key.slice(0, 12)}…`, now],
+    });
+  }
+  return { programId, slug, publishableKey, secretKey, identitySecret, statements };
+}
+
+export async function insertProgram(db: D1Database, built: NewProgram): Promise<void> {
+  await db.batch(built.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+}

@@ -1,0 +1,37 @@
+import { forgetProgram } from "../auth/keys";
+import { router } from "../lib/app";
+import { readBody } from "../lib/validate";
+import { updateProgramSchema } from "./schema";
+import { getProgram, publicProgram } from "./service";
+
+export const programRoutes = router();
+
+programRoutes.get("/", (c) => c.json({ program: publicProgram(c.get("program")) }));
+
+programRoutes.patch("/", async (c) => {
+  const input = await readBody(c, updateProgramSchema);
+  const id = c.get("program").id;
+  const sets: string[] = [];
+  const params: (string | number | null)[] = [];
+  const set = (column: string, value: string | number | null) => {
+    sets.push(`${column} = ?`);
+    params.push(value);
+  };
+  if (input.name !== undefined) set("name", input.name);
+  if (input.landing_url !== undefined) set("landing_url", input.landing_url);
+  if (input.program_page_url !== undefined) set("program_page_url", input.program_page_url);
+  if (input.allowed_origins !== undefined) set("allowed_origins", JSON.stringify(input.allowed_origins));
+  if (input.test_mode !== undefined) set("test_mode", input.test_mode ? 1 : 0);
+  if (input.block_same_domain !== undefined) set("block_same_domain", input.block_same_domain ? 1 : 0);
+  if (input.offer_text !== undefined) set("offer_text", input.offer_text);
+  if (input.brand_color !== undefined) set("brand_color", input.brand_color);
+  if (input.message_template !== undefined) set("message_template", input.message_template);
+  if (input.attribution?.model !== undefined) set("attribution_model", input.attribution.model);
+  if (input.attribution?.window_days !== undefined) set("attribution_window_days", input.attribution.window_days);
+  if (input.attribution?.param_names !== undefined) set("param_names", JSON.stringify(input.attribution.param_names));
+  await c.env.DB.prepare(`UPDATE programs SET ${sets.join(", ")} WHERE id = ?`)
+    .bind(...params, id)
+    .run();
+  forgetProgram(id);
+  return c.json({ program: publicProgram(await getProgram(c.env.DB, id)) });
+});

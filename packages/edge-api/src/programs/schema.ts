@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+const origin = z
+  .string()
+  .trim()
+  .regex(
+    /^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/,
+    "Use an origin like https://app.example.com or https://*.example.com",
+  );
+
+export const attributionSchema = z.object({
+  model: z.enum(["first", "last"]).default("first"),
+  window_days: z.number().int().min(1).max(730).default(90),
+  param_names: z
+    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/))
+    .min(1)
+    .max(5)
+    .default(["via", "ref"]),
+});
+
+export const createProgramSchema = z.object({
+  name: z.string().trim().min(1).max(120),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+    .optional(),
+  landing_url: z.url({ protocol: /^https?$/ }),
+  program_page_url: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional(),
+  allowed_origins: z.array(origin).max(50).default([]),
+  test_mode: z.boolean().default(false),
+  attribution: attributionSchema.default({ model: "first", window_days: 90, param_names: ["via", "ref"] }),
+  block_same_domain: z.boolean().default(true),
+  offer_text: z.string().max(140).default(""),
+  brand_color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .default("#4f46e5"),
+  message_template: z.string().max(2000).default(""),
+});
+export type CreateProgramInput = z.input<typeof createProgramSchema>;
+
+export const updateProgramSchema = createProgramSchema
+  .omit({ slug: true, attribution: true })
+  .partial()
+  .extend({ attribution: attributionSchema.partial().optional() })
+  .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");

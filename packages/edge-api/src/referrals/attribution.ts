@@ -1,0 +1,113 @@
+import { ApiError } from "../lib/errors";
+import { normalizeCode } from "../lib/ids";
+import type { MemberRow } from "../members/service";
+import type { Program } from "../programs/service";
+
+/** Personal-mail domains: two people on gmail.com are not the same company. */
+const FREE_MAIL = new Set([
+  "gmail.com",
+  "googlemail.com",
+  "outlook.com",
+  "hotmail.com",
+  "live.com",
+  "msn.com",
+  "yahoo.com",
+  "icloud.com",
+  "me.com",
+  "aol.com",
+  "proton.me",
+  "protonmail.com",
+  "gmx.com",
+  "gmx.de",
+  "web.de",
+  "yandex.com",
+  "zoho.com",
+  "mail.com",
+  "fastmail.com",
+  "hey.com",
+]);
+
+export function emailDomain(email: string): string {
+  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/** Refuses a referral of oneself: the same person, or (when the program says so) the same company. */
+export function assertNotSelfReferral(program: Program, member: MemberRow, friendEmail: string): void {
+  const friend = friendEmail.toLowerCase();
+  const own = member.email?.toLowerCase();
+  if (own && own === friend) {
+    throw new ApiError("self_referral", "Members cannot refer themselves.", { reason: "same_email" });
+  }
+  if (program.blockSameDomain && own) {
+    const domain = emailDomain(friend);
+    if (!FREE_MAIL.has(domain) && domain === emailDomain(own)) {
+      throw new ApiError(
+        "self_referral",
+        `Referrals within the member's own company (${domain}) do not count in this program.`,
+        { reason: "same_domain", domain },
+      );
+    }
+  }
+}
+
+export interface Attribution {
+  member: MemberRow;
+  clickId: string | null;
+  campaign: string | null;
+}
+
+export interface AttributionInput {
+  memberId?: string | undefined;
+  clickId?: string | undefined;
+  code?: string | undefined;
+}
+
+/**
+ * Who referred this person, strongest evidence first: the member themselves (peer form), the click id
+ * the tracker kept, then a code typed into a form. A click older than the program's window no longer
+ * attributes.
+ */
+export async function resolveAttribution(
+  db: D1Database,
+  program: Program,
+  input: AttributionInput,
+  now = Date.now(),
+): Promise<Attribution> {
+  if (input.memberId) {
+    const member = await db
+      .prepare("SELECT * FROM members WHERE id = ? AND program_id = ?")
+      .bind(input.memberId, program.id)
+      .first<MemberRow>();
+    if (!member) throw new ApiError("member_not_found", "The member behind this token no longer exists.");
+    return { member, clickId: null, campaign: null };
+  }
+  if (input.clickId) {
+    const row = await db
+      .prepare(
+        `SELECT v.created_at AS visit_at, v.campaign AS visit_campaign, m.* FROM visits v
+         JOIN members m ON m.id = v.member_id WHERE v.id = ? AND v.program_id = ?`,
+      )
+      .bind(input.clickId, program.id)
+      .first<MemberRow & { visit_at: number; visit_campaign: string | null }>();
+    if (!row) throw new ApiError("unknown_click", `No visit has the click id ${input.clickId}.`);
+    if (now - row.visit_at > program.attributionWindowDays * 86_400_000) {
+      throw new ApiError(
+        "attribution_expired",
+        `The referral visit is older than this program's ${program.attributionWindowDays}-day window.`,
+        { visited_at: new Date(row.visit_at).toISOString() },
+      );
+    }
+    const { visit_at: _at, visit_campaign, ...member } = row;
+    return { member, clickId: input.clickId, campaign: visit_campaign };
+  }
+  if (input.code) {
+    const code = normalizeCode(input.code);
+    const member = await db
+      .prepare("SELECT * FROM members WHERE code = ? AND program_id = ?")
+      .bind(code, program.id)
+      .first<MemberRow>();
+    if (!member) throw new ApiError("unknown_code", `No member has the referral code ${input.code}.`, { code });
+    return { member, clickId: null, campaign: null };
+  }
+  throw new ApiError("no_attribution", "Send a click_id, a code or a member_token to say who referred this person.");
+}

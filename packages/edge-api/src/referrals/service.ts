@@ -1,0 +1,102 @@
+import { ApiError } from "../lib/errors";
+import type { ReferralStatus } from "./status";
+
+export interface ReferralRow {
+  id: string;
+  program_id: string;
+  member_id: string;
+  click_id: string | null;
+  campaign: string | null;
+  source: string;
+  friend_email: string;
+  friend_name: string | null;
+  friend_company: string | null;
+  friend_role: string | null;
+  friend_company_size: string | null;
+  external_customer_id: string | null;
+  status: ReferralStatus;
+  version: number;
+  plan: string | null;
+  value_cents: number | null;
+  currency: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventRow {
+  id: string;
+  program_id: string;
+  referral_id: string;
+  seq: number;
+  from_status: ReferralStatus | null;
+  to_status: ReferralStatus;
+  value_cents: number | null;
+  currency: string | null;
+  plan: string | null;
+  reason: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function referralView(r: ReferralRow) {
+  return {
+    id: r.id,
+    member_id: r.member_id,
+    status: r.status,
+    source: r.source,
+    click_id: r.click_id,
+    campaign: r.campaign,
+    friend: {
+      email: r.friend_email,
+      name: r.friend_name,
+      company: r.friend_company,
+      role: r.friend_role,
+      company_size: r.friend_company_size,
+    },
+    external_customer_id: r.external_customer_id,
+    plan: r.plan,
+    value_cents: r.value_cents,
+    currency: r.currency,
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+  };
+}
+export type ReferralView = ReturnType<typeof referralView>;
+
+export function eventView(e: EventRow) {
+  return {
+    id: e.id,
+    seq: e.seq,
+    from: e.from_status,
+    to: e.to_status,
+    value_cents: e.value_cents,
+    currency: e.currency,
+    plan: e.plan,
+    reason: e.reason,
+    idempotency_key: e.idempotency_key,
+    created_at: iso(e.created_at),
+  };
+}
+
+export async function getReferral(db: D1Database, programId: string, id: string): Promise<ReferralRow> {
+  const row = await db
+    .prepare("SELECT * FROM referrals WHERE id = ? AND program_id = ?")
+    .bind(id, programId)
+    .first<ReferralRow>();
+  if (!row) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
+  return row;
+}
+
+export async function referralEvents(db: D1Database, referralId: string): Promise<EventRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM events WHERE referral_id = ? ORDER BY seq")
+    .bind(referralId)
+    .all<EventRow>();
+  return results;
+}
+
+export function isConstraintError(err: unknown): boolean {
+  return String((err as Error)?.message ?? err).includes("UNIQUE constraint failed");
+}

@@ -1,0 +1,152 @@
+import { newId } from "../lib/ids";
+import type { Program } from "../programs/service";
+import { rewardStatements } from "../rewards/hook";
+import type { EventRow, ReferralRow } from "./service";
+import type { ReferralStatus } from "./status";
+
+export interface TransitionStep {
+  to: ReferralStatus;
+  value_cents?: number | null | undefined;
+  currency?: string | null | undefined;
+  plan?: string | null | undefined;
+  reason?: string | null | undefined;
+}
+
+export interface PlannedWrite {
+  referral: ReferralRow;
+  events: EventRow[];
+  statements: D1PreparedStatement[];
+}
+
+/**
+ * Turns status steps into one list of statements to run as a single D1 batch (one transaction): the
+ * referral row, its append-only events, and the rewards each event earns. `(referral_id, seq)` is unique,
+ * so if another request moved the referral first this batch fails whole and nothing is paid twice.
+ *
+ * `before` is null for a referral that does not exist yet; `base` is then its row before any event.
+ */
+export async function planTransitions(
+  db: D1Database,
+  program: Program,
+  before: ReferralRow | null,
+  base: ReferralRow,
+  steps: TransitionStep[],
+  opts: { idempotencyKey?: string | undefined; now?: number; history?: EventRow[] } = {},
+): Promise<PlannedWrite> {
+  const now = opts.now ?? Date.now();
+  const history = [...(opts.history ?? [])];
+  let referral: ReferralRow = { ...base };
+  const events: EventRow[] = [];
+  const statements: D1PreparedStatement[] = [];
+  let from: ReferralStatus | null = before ? before.status : null;
+  let seq = before ? before.version : 0;
+  const rewardWork: Promise<D1PreparedStatement[]>[] = [];
+  for (const step of steps) {
+    seq += 1;
+    referral = {
+      ...referral,
+      status: step.to,
+      version: seq,
+      plan: step.plan ?? referral.plan,
+      value_cents: step.value_cents ?? referral.value_cents,
+      currency: step.currency ?? referral.currency,
+      updated_at: now,
+    };
+    const event: EventRow = {
+      id: newId("evt"),
+      program_id: program.id,
+      referral_id: referral.id,
+      seq,
+      from_status: from,
+      to_status: step.to,
+      value_cents: step.value_cents ?? null,
+      currency: step.currency ?? null,
+      plan: step.plan ?? null,
+      reason: step.reason ?? null,
+      idempotency_key: opts.idempotencyKey ?? null,
+      created_at: now,
+    };
+    events.push(event);
+    history.push(event);
+    rewardWork.push(rewardStatements(db, program, { referral, event, history: [...history] }));
+    from = step.to;
+  }
+
+  const r = referral;
+  if (before) {
+    statements.push(
+      db
+        .prepare(
+          `UPDATE referrals SET status = ?, version = ?, plan = ?, value_cents = ?, currency = ?,
+             external_customer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,
+        )
+        .bind(
+          r.status,
+          r.version,
+          r.plan,
+          r.value_cents,
+          r.currency,
+          r.external_customer_id,
+          now,
+          r.id,
+          before.version,
+        ),
+    );
+  } else {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO referrals (id, program_id, member_id, click_id, campaign, source, friend_email, friend_name,
+             friend_company, friend_role, friend_company_size, external_customer_id, status, version, plan, value_cents,
+             currency, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .bind(
+          r.id,
+          r.program_id,
+          r.member_id,
+          r.click_id,
+          r.campaign,
+          r.source,
+          r.friend_email,
+          r.friend_name,
+          r.friend_company,
+          r.friend_role,
+          r.friend_company_size,
+          r.external_customer_id,
+          r.status,
+          r.version,
+          r.plan,
+          r.value_cents,
+          r.currency,
+          r.created_at,
+          now,
+        ),
+    );
+  }
+  for (const e of events) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO events (id, program_id, referral_id, seq, from_status, to_status, value_cents, currency, plan,
+             reason, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .bind(
+          e.id,
+          e.program_id,
+          e.referral_id,
+          e.seq,
+          e.from_status,
+          e.to_status,
+          e.value_cents,
+          e.currency,
+          e.plan,
+          e.reason,
+          e.idempotency_key,
+          e.created_at,
+        ),
+    );
+  }
+  for (const rewards of await Promise.all(rewardWork)) statements.push(...rewards);
+  return { referral, events, statements };
+}

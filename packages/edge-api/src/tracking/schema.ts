@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { email } from "../lib/validate";
+
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+const clickId = z.string().regex(/^clk_[A-Za-z0-9]{16}$/, "Not a Vouch click id");
+const code = z.string().trim().min(1).max(64);
+
+export const visitSchema = z.object({
+  code,
+  landing_url: optionalText(2000),
+  referrer: optionalText(2000),
+  sub_source: optionalText(100),
+  campaign: optionalText(100),
+  utm_source: optionalText(200),
+  utm_medium: optionalText(200),
+  utm_campaign: optionalText(200),
+});
+export type VisitInput = z.infer<typeof visitSchema>;
+
+export interface VisitResponse {
+  click_id: string;
+  code: string;
+  attribution: { model: "first" | "last"; window_days: number };
+  expires_at: string;
+}
+
+export const SHARE_CHANNELS = ["email", "linkedin", "x", "whatsapp", "facebook", "copy", "other"] as const;
+export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+
+export const shareSchema = z.object({
+  member_token: z.string().max(300),
+  channel: z.enum(SHARE_CHANNELS),
+});
+
+export const COMPANY_SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001+"] as const;
+
+export const leadSchema = z.object({
+  email,
+  name: optionalText(200),
+  company: optionalText(200),
+  role: optionalText(200),
+  size: optionalText(40),
+  /** Attribution, strongest first: the member's own token (refer-a-peer), a click id, or a typed code. */
+  member_token: z.string().max(300).optional(),
+  click_id: clickId.optional(),
+  code: code.optional(),
+});
+export type LeadInput = z.infer<typeof leadSchema>;

@@ -1,0 +1,84 @@
+import { env, SELF } from "cloudflare:test";
+import { buildProgram, insertProgram } from "../src/programs/create";
+import type { CreateProgramInput } from "../src/programs/schema";
+
+export const ORIGIN = "https://app.acme.test";
+export const API = "https://api.vouch.test";
+
+export interface TestProgram {
+  id: string;
+  pk: string;
+  sk: string;
+  identitySecret: string;
+}
+
+let counter = 0;
+
+/** A fresh program per test so tests never see each other's rows. */
+export async function makeProgram(overrides: Partial<CreateProgramInput> = {}): Promise<TestProgram> {
+  counter += 1;
+  const built = await buildProgram({
+    name: `Acme ${counter}`,
+    slug: `acme-${counter}-${crypto.randomUUID().slice(0, 8)}`,
+    landing_url: "https://acme.test/",
+    allowed_origins: [ORIGIN, "https://*.acme.test"],
+    offer_text: "Give $100, get $100.",
+    ...overrides,
+  });
+  await insertProgram(env.DB, built);
+  return { id: built.programId, pk: built.publishableKey, sk: built.secretKey, identitySecret: built.identitySecret };
+}
+
+export async function sign(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
+  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+type Json = Record<string, unknown>;
+
+export async function browser(
+  p: TestProgram,
+  path: string,
+  body: unknown,
+  init: { origin?: string | null; key?: string } = {},
+) {
+  const headers: Record<string, string> = { "content-type": "application/json", "x-vouch-key": init.key ?? p.pk };
+  if (init.origin !== null) headers.origin = init.origin ?? ORIGIN;
+  const res = await SELF.fetch(`${API}${path}`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { res, json: (await res.json()) as Json & any };
+}
+
+export async function server(
+  p: TestProgram,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await SELF.fetch(`${API}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${p.sk}`, "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { res, json: (text ? JSON.parse(text) : null) as Json & any };
+}
+
+/** Enrols a member through the browser API with a valid signature; returns the enrolment response. */
+export async function enrol(p: TestProgram, member: { id: string; email?: string; name?: string; company?: string }) {
+  const signature = await sign(p.identitySecret, member.id);
+  const { res, json } = await browser(p, "/v1/members/me", { member, signature });
+  if (res.status !== 200) throw new Error(`enrol failed: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
