@@ -8,14 +8,14 @@ const origin = z
     "Use an origin like https://app.example.com or https://*.example.com",
   );
 
+const paramName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/);
+
 export const attributionSchema = z.object({
   model: z.enum(["first", "last"]).default("first"),
   window_days: z.number().int().min(1).max(730).default(90),
-  param_names: z
-    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/))
-    .min(1)
-    .max(5)
-    .default(["via", "ref"]),
+  param_names: z.array(paramName).min(1).max(5).default(["via", "ref"]),
 });
 
 export const createProgramSchema = z.object({
@@ -24,26 +24,37 @@ export const createProgramSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
     .optional(),
-  landing_url: z.url({ protocol: /^https?$/ }),
-  program_page_url: z
-    .url({ protocol: /^https?$/ })
-    .nullable()
-    .optional(),
+  landing_url: httpUrl,
+  program_page_url: httpUrl.nullable().optional(),
   allowed_origins: z.array(origin).max(50).default([]),
   test_mode: z.boolean().default(false),
   attribution: attributionSchema.default({ model: "first", window_days: 90, param_names: ["via", "ref"] }),
   block_same_domain: z.boolean().default(true),
   offer_text: z.string().max(140).default(""),
-  brand_color: z
-    .string()
-    .regex(/^#[0-9a-fA-F]{6}$/)
-    .default("#4f46e5"),
+  brand_color: hexColor.default("#4f46e5"),
   message_template: z.string().max(2000).default(""),
 });
 export type CreateProgramInput = z.input<typeof createProgramSchema>;
 
-export const updateProgramSchema = createProgramSchema
-  .omit({ slug: true, attribution: true })
+/** A PATCH changes only what it names: no defaults here, or an absent field would reset a setting. */
+export const updateProgramSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    landing_url: httpUrl,
+    program_page_url: httpUrl.nullable(),
+    allowed_origins: z.array(origin).max(50),
+    test_mode: z.boolean(),
+    attribution: z
+      .object({
+        model: z.enum(["first", "last"]),
+        window_days: z.number().int().min(1).max(730),
+        param_names: z.array(paramName).min(1).max(5),
+      })
+      .partial(),
+    block_same_domain: z.boolean(),
+    offer_text: z.string().max(140),
+    brand_color: hexColor,
+    message_template: z.string().max(2000),
+  })
   .partial()
-  .extend({ attribution: attributionSchema.partial().optional() })
   .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");

@@ -25,7 +25,12 @@ async function findExisting(db: D1Database, programId: string, input: Conversion
  * the click id or code, then move it to `qualified`/`converted`. A referral already at or past the target
  * is left alone, so a retried webhook without a key is harmless too.
  */
-export async function planConversion(db: D1Database, program: Program, input: ConversionInput): Promise<Outcome> {
+export async function planConversion(
+  db: D1Database,
+  program: Program,
+  input: ConversionInput,
+  idempotencyKey?: string,
+): Promise<Outcome> {
   const target: ReferralStatus = input.status;
   const step: TransitionStep = {
     to: target,
@@ -49,7 +54,7 @@ export async function planConversion(db: D1Database, program: Program, input: Co
       external_customer_id: existing.external_customer_id ?? input.external_customer_id ?? null,
     };
     const history = await referralEvents(db, existing.id);
-    const plan = await planTransitions(db, program, existing, base, [step], { history });
+    const plan = await planTransitions(db, program, existing, base, [step], { history, idempotencyKey });
     return {
       status: 200,
       body: { referral: referralView(plan.referral), events: plan.events.map(eventView), changed: true },
@@ -88,7 +93,7 @@ export async function planConversion(db: D1Database, program: Program, input: Co
     created_at: now,
     updated_at: now,
   };
-  const plan = await planTransitions(db, program, null, base, [{ to: "lead" }, step], { now });
+  const plan = await planTransitions(db, program, null, base, [{ to: "lead" }, step], { now, idempotencyKey });
   return {
     status: 201,
     body: { referral: referralView(plan.referral), events: plan.events.map(eventView), changed: true },

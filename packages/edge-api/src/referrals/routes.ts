@@ -13,7 +13,7 @@ export const conversionRoutes = router();
 
 conversionRoutes.post("/", async (c) => {
   const input = await readBody(c, conversionSchema);
-  return runIdempotent(c, () => planConversion(c.env.DB, c.get("program"), input));
+  return runIdempotent(c, () => planConversion(c.env.DB, c.get("program"), input, c.req.header("idempotency-key")));
 });
 
 export const referralRoutes = router();

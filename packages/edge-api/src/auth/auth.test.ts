@@ -1,0 +1,122 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { API, browser, makeProgram, ORIGIN, server } from "../../test/fixtures";
+
+describe("publishable keys and CORS", () => {
+  it("answers a preflight from any origin without touching the key", async () => {
+    const res = await SELF.fetch(`${API}/v1/track/visit`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.test", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://evil.test");
+    expect(res.headers.get("access-control-allow-headers")).toContain("X-Vouch-Key");
+    expect(res.headers.get("access-control-max-age")).toBe("86400");
+  });
+
+  it("refuses a real request from an origin that is not allowed, readably", async () => {
+    const p = await makeProgram();
+    const { res, json } = await browser(p, "/v1/track/visit", { code: "NOPE" }, { origin: "https://evil.test" });
+    expect(res.status).toBe(403);
+    expect(json.error.code).toBe("origin_not_allowed");
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://evil.test");
+  });
+
+  it("accepts wildcard sub-domains but not the bare domain", async () => {
+    const p = await makeProgram();
+    const ok = await browser(p, "/v1/track/visit", { code: "NOPE" }, { origin: "https://www.acme.test" });
+    expect(ok.json.error.code).toBe("unknown_code"); // got past the origin check
+    const bare = await browser(p, "/v1/track/visit", { code: "NOPE" }, { origin: "https://acme.test" });
+    expect(bare.json.error.code).toBe("origin_not_allowed");
+  });
+
+  it("refuses a request without an Origin header", async () => {
+    const p = await makeProgram();
+    const { res, json } = await browser(p, "/v1/track/visit", { code: "X" }, { origin: null });
+    expect(res.status).toBe(403);
+    expect(json.error.code).toBe("origin_not_allowed");
+  });
+
+  it("refuses unknown, malformed and missing keys", async () => {
+    const p = await makeProgram();
+    const unknown = await browser(p, "/v1/track/visit", { code: "X" }, { key: "vch_pk_live_doesnotexist" });
+    expect(unknown.res.status).toBe(401);
+    expect(unknown.json.error.code).toBe("invalid_key");
+    const malformed = await browser(p, "/v1/track/visit", { code: "X" }, { key: "sk_live_123" });
+    expect(malformed.json.error.code).toBe("invalid_key");
+    const res = await SELF.fetch(`${API}/v1/track/visit`, { method: "POST", headers: { origin: ORIGIN }, body: "{}" });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as any).error.code).toBe("unauthorized");
+  });
+
+  it("refuses a secret key on a browser route, and a publishable key on a server route", async () => {
+    const p = await makeProgram();
+    const secretInBrowser = await browser(p, "/v1/track/visit", { code: "X" }, { key: p.sk });
+    expect(secretInBrowser.res.status).toBe(403);
+    expect(secretInBrowser.json.error.code).toBe("key_type_not_allowed");
+    const res = await SELF.fetch(`${API}/v1/program`, { headers: { authorization: `Bearer ${p.pk}` } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).error.code).toBe("key_type_not_allowed");
+  });
+
+  it("accepts the key as ?key= with a text/plain body (no preflight, sendBeacon)", async () => {
+    const p = await makeProgram();
+    const res = await SELF.fetch(`${API}/v1/track/visit?key=${p.pk}`, {
+      method: "POST",
+      headers: { origin: ORIGIN, "content-type": "text/plain;charset=UTF-8" },
+      body: JSON.stringify({ code: "NOPE" }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.code).toBe("unknown_code");
+  });
+
+  it("never answers server routes with CORS headers", async () => {
+    const p = await makeProgram();
+    const res = await SELF.fetch(`${API}/v1/program`, {
+      headers: { authorization: `Bearer ${p.sk}`, origin: ORIGIN },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("secret keys", () => {
+  it("are stored hashed, shown once, and rotatable", async () => {
+    const p = await makeProgram();
+    const created = await server(p, "POST", "/v1/api-keys", { type: "secret" });
+    expect(created.res.status).toBe(201);
+    const fresh: string = created.json.key.secret;
+    expect(fresh).toMatch(/^vch_sk_live_/);
+    const list = await server(p, "GET", "/v1/api-keys");
+    expect(JSON.stringify(list.json)).not.toContain(fresh);
+    expect(list.json.data).toHaveLength(3);
+
+    // Revoke the original secret key using the new one; the old one stops working at once.
+    const original = list.json.data.find((k: any) => k.type === "secret" && k.id !== created.json.key.id);
+    const revoke = await SELF.fetch(`${API}/v1/api-keys/${original.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${fresh}` },
+    });
+    expect(revoke.status).toBe(200);
+    const old = await server(p, "GET", "/v1/program");
+    expect(old.res.status).toBe(401);
+    expect(old.json.error.code).toBe("invalid_key");
+    const withNew = await SELF.fetch(`${API}/v1/program`, { headers: { authorization: `Bearer ${fresh}` } });
+    expect(withNew.status).toBe(200);
+  });
+
+  it("cannot see or revoke another program's keys", async () => {
+    const a = await makeProgram();
+    const b = await makeProgram();
+    const bKeys = await server(b, "GET", "/v1/api-keys");
+    const res = await server(a, "DELETE", `/v1/api-keys/${bKeys.json.data[0].id}`);
+    expect(res.res.status).toBe(404);
+    expect(res.json.error.code).toBe("not_found");
+  });
+
+  it("rejects a missing or malformed Authorization header", async () => {
+    const res = await SELF.fetch(`${API}/v1/program`, { headers: { authorization: "Basic abc" } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as any).error.code).toBe("unauthorized");
+  });
+});

@@ -1,0 +1,210 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { browser, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+
+async function leadFor(p: TestProgram, email = "pat@globex.test") {
+  const me = await enrol(p, { id: `u-${crypto.randomUUID()}`, email: "dana@northwind.test" });
+  const visit = await browser(p, "/v1/track/visit", { code: me.member.code });
+  const lead = await browser(p, "/v1/track/lead", { email, click_id: visit.json.click_id });
+  return { me, clickId: visit.json.click_id as string, referral: lead.json.referral };
+}
+
+describe("POST /v1/conversions", () => {
+  it("converts an existing lead matched by email, with plan and value", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p);
+    const { res, json } = await server(p, "POST", "/v1/conversions", {
+      email: "PAT@globex.test",
+      external_customer_id: "cus_123",
+      plan: "growth",
+      value_cents: 49_900,
+      currency: "usd",
+    });
+    expect(res.status).toBe(200);
+    expect(json.referral).toMatchObject({
+      id: referral.id,
+      status: "converted",
+      plan: "growth",
+      value_cents: 49_900,
+      currency: "USD",
+      external_customer_id: "cus_123",
+    });
+    expect(json.events.map((e: any) => [e.from, e.to])).toEqual([["lead", "converted"]]);
+  });
+
+  it("creates and converts a referral from a click id when no lead was recorded", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    const visit = await browser(p, "/v1/track/visit", { code: me.member.code, campaign: "launch" });
+    const { res, json } = await server(p, "POST", "/v1/conversions", {
+      email: "new@initech.test",
+      click_id: visit.json.click_id,
+    });
+    expect(res.status).toBe(201);
+    expect(json.referral).toMatchObject({
+      member_id: me.member.id,
+      status: "converted",
+      source: "conversion",
+      campaign: "launch",
+    });
+    expect(json.events.map((e: any) => e.to)).toEqual(["lead", "converted"]);
+  });
+
+  it("matches by external customer id, then by code", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p, "ext@globex.test");
+    await server(p, "POST", "/v1/conversions", {
+      email: "ext@globex.test",
+      external_customer_id: "cus_9",
+      status: "qualified",
+    });
+    const byId = await server(p, "POST", "/v1/conversions", { external_customer_id: "cus_9" });
+    expect(byId.json.referral).toMatchObject({ id: referral.id, status: "converted" });
+    const me = await enrol(p, { id: "coder" });
+    const byCode = await server(p, "POST", "/v1/conversions", { email: "c@hooli.test", code: me.member.code });
+    expect(byCode.res.status).toBe(201);
+    expect(byCode.json.referral.member_id).toBe(me.member.id);
+  });
+
+  it("treats a repeated conversion without a key as a no-op", async () => {
+    const p = await makeProgram();
+    await leadFor(p);
+    const first = await server(p, "POST", "/v1/conversions", { email: "pat@globex.test" });
+    const second = await server(p, "POST", "/v1/conversions", { email: "pat@globex.test" });
+    expect(first.json.changed).toBe(true);
+    expect(second.res.status).toBe(200);
+    expect(second.json.changed).toBe(false);
+    const events = await server(p, "GET", `/v1/referrals/${first.json.referral.id}`);
+    expect(events.json.events.map((e: any) => e.to)).toEqual(["lead", "converted"]);
+  });
+
+  it("replays the same Idempotency-Key 50 times (sequential and concurrent) as one conversion", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    const body = { email: "idem@globex.test", code: me.member.code, value_cents: 1000, currency: "EUR" };
+    const first = await server(p, "POST", "/v1/conversions", body, { "idempotency-key": "evt_1" });
+    expect(first.res.status).toBe(201);
+    for (let i = 0; i < 25; i++) {
+      const again = await server(p, "POST", "/v1/conversions", body, { "idempotency-key": "evt_1" });
+      expect(again.res.status).toBe(201);
+      expect(again.res.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.json).toEqual(first.json);
+    }
+    const body2 = { email: "idem2@globex.test", code: me.member.code };
+    const burst = await Promise.all(
+      Array.from({ length: 25 }, () => server(p, "POST", "/v1/conversions", body2, { "idempotency-key": "evt_2" })),
+    );
+    expect(burst.every((r) => r.res.status === 201)).toBe(true);
+    expect(new Set(burst.map((r) => r.json.referral.id)).size).toBe(1);
+    const counts = await env.DB.prepare(
+      "SELECT COUNT(*) AS referrals, (SELECT COUNT(*) FROM events WHERE program_id = ?1 AND to_status = 'converted') AS conversions FROM referrals WHERE program_id = ?1",
+    )
+      .bind(p.id)
+      .first<{ referrals: number; conversions: number }>();
+    expect(counts).toEqual({ referrals: 2, conversions: 2 });
+  });
+
+  it("refuses a reused key with a different body", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    await server(
+      p,
+      "POST",
+      "/v1/conversions",
+      { email: "a@globex.test", code: me.member.code },
+      { "idempotency-key": "k" },
+    );
+    const reused = await server(
+      p,
+      "POST",
+      "/v1/conversions",
+      { email: "b@globex.test", code: me.member.code },
+      { "idempotency-key": "k" },
+    );
+    expect(reused.res.status).toBe(422);
+    expect(reused.json.error.code).toBe("idempotency_key_reused");
+  });
+
+  it("refuses a conversion it cannot attribute, and a self-referral", async () => {
+    const p = await makeProgram();
+    const none = await server(p, "POST", "/v1/conversions", { email: "who@globex.test" });
+    expect(none.res.status).toBe(422);
+    expect(none.json.error.code).toBe("no_attribution");
+    const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
+    const self = await server(p, "POST", "/v1/conversions", { email: "dana@northwind.test", code: me.member.code });
+    expect(self.json.error.code).toBe("self_referral");
+    const onlyId = await server(p, "POST", "/v1/conversions", { external_customer_id: "cus_unknown" });
+    expect(onlyId.res.status).toBe(422);
+    expect(onlyId.json.error.details[0].path).toBe("email");
+  });
+});
+
+describe("PATCH /v1/referrals/:id", () => {
+  it("walks lead → qualified → converted → renewed → renewed → lost, each an event", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p);
+    for (const status of ["qualified", "converted", "renewed", "renewed", "lost"]) {
+      const { res, json } = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status });
+      expect(res.status, status).toBe(200);
+      expect(json.referral.status).toBe(status);
+    }
+    const { json } = await server(p, "GET", `/v1/referrals/${referral.id}`);
+    expect(json.events.map((e: any) => `${e.from}>${e.to}`)).toEqual([
+      "null>lead",
+      "lead>qualified",
+      "qualified>converted",
+      "converted>renewed",
+      "renewed>renewed",
+      "renewed>lost",
+    ]);
+    expect(json.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("refuses illegal transitions with the allowed ones in details", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p);
+    const skip = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "renewed" });
+    expect(skip.res.status).toBe(409);
+    expect(skip.json.error).toMatchObject({
+      code: "invalid_transition",
+      details: { from: "lead", to: "renewed", allowed: ["qualified", "converted", "lost"] },
+    });
+    await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "converted" });
+    await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "refunded" });
+    const afterRefund = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "converted" });
+    expect(afterRefund.json.error.code).toBe("invalid_transition");
+    const unknown = await server(p, "PATCH", "/v1/referrals/ref_nope", { status: "lost" });
+    expect(unknown.res.status).toBe(404);
+    expect(unknown.json.error.code).toBe("referral_not_found");
+    const bad = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "won" });
+    expect(bad.res.status).toBe(422);
+  });
+
+  it("racing renewals each land as their own event or are told to retry: none lost, none doubled", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p);
+    await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "converted" });
+    const renewals = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "renewed" }, { "idempotency-key": `inv_${i}` }),
+      ),
+    );
+    expect(renewals.every((r) => r.res.status === 200 || r.json?.error?.code === "conflict")).toBe(true);
+    const ok = renewals.filter((r) => r.res.status === 200).length;
+    const { json } = await server(p, "GET", `/v1/referrals/${referral.id}`);
+    const renewedEvents = json.events.filter((e: any) => e.to === "renewed");
+    expect(renewedEvents).toHaveLength(ok);
+    expect(new Set(json.events.map((e: any) => e.seq)).size).toBe(json.events.length);
+  });
+
+  it("lists referrals by status and member", async () => {
+    const p = await makeProgram();
+    const a = await leadFor(p, "a@globex.test");
+    await leadFor(p, "b@globex.test");
+    await server(p, "PATCH", `/v1/referrals/${a.referral.id}`, { status: "qualified" });
+    const qualified = await server(p, "GET", "/v1/referrals?status=qualified");
+    expect(qualified.json.data.map((r: any) => r.id)).toEqual([a.referral.id]);
+    const mine = await server(p, "GET", `/v1/referrals?member_id=${a.me.member.id}`);
+    expect(mine.json.data).toHaveLength(1);
+  });
+});

@@ -1,0 +1,196 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { API, browser, enrol, makeProgram, server } from "../../test/fixtures";
+
+describe("POST /v1/track/visit", () => {
+  it("records a visit with a click id, case-insensitively by code", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1", name: "Dana" });
+    const { res, json } = await browser(p, "/v1/track/visit", {
+      code: me.member.code.toLowerCase(),
+      landing_url: "https://acme.test/?via=x",
+      sub_source: "newsletter",
+      utm_campaign: "spring",
+    });
+    expect(res.status).toBe(201);
+    expect(json.click_id).toMatch(/^clk_[A-Za-z0-9]{16}$/);
+    expect(json.code).toBe(me.member.code);
+    expect(json.attribution).toEqual({ model: "first", window_days: 90 });
+    const row = await env.DB.prepare("SELECT * FROM visits WHERE id = ?").bind(json.click_id).first<any>();
+    expect(row).toMatchObject({ member_id: me.member.id, campaign: "spring", sub_source: "newsletter" });
+    expect(row.visitor_hash).toHaveLength(32);
+  });
+
+  it("404s an unknown code and another program's code", async () => {
+    const p = await makeProgram();
+    const other = await makeProgram();
+    const theirs = await enrol(other, { id: "o1" });
+    for (const code of ["ZZZZZZZZ", theirs.member.code]) {
+      const { res, json } = await browser(p, "/v1/track/visit", { code });
+      expect(res.status).toBe(404);
+      expect(json.error.code).toBe("unknown_code");
+    }
+  });
+
+  it("stores 200 concurrent visits as 200 rows", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u-burst" });
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => browser(p, "/v1/track/visit", { code: me.member.code })),
+    );
+    expect(results.every((r) => r.res.status === 201)).toBe(true);
+    expect(new Set(results.map((r) => r.json.click_id)).size).toBe(200);
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM visits WHERE member_id = ?")
+      .bind(me.member.id)
+      .first<{ n: number }>();
+    expect(count?.n).toBe(200);
+  });
+
+  it("uses one indexed insert on the hot path", async () => {
+    const plan = await env.DB.prepare(
+      "EXPLAIN QUERY PLAN SELECT m.id FROM members m WHERE m.code = ? AND m.program_id = ?",
+    )
+      .bind("X", "Y")
+      .all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail).join(" ")).toMatch(/USING INDEX sqlite_autoindex_members/);
+  });
+});
+
+describe("POST /v1/track/share", () => {
+  it("records a share by the member behind the token", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    const { res, json } = await browser(p, "/v1/track/share", { member_token: me.member_token, channel: "linkedin" });
+    expect(res.status).toBe(201);
+    expect(json.share.channel).toBe("linkedin");
+    const again = await enrol(p, { id: "u1" });
+    expect(again.stats.shares).toBe(1);
+  });
+
+  it("refuses a forged or foreign member token and an unknown channel", async () => {
+    const p = await makeProgram();
+    const other = await makeProgram();
+    const theirs = await enrol(other, { id: "u1" });
+    const foreign = await browser(p, "/v1/track/share", { member_token: theirs.member_token, channel: "x" });
+    expect(foreign.res.status).toBe(401);
+    expect(foreign.json.error.code).toBe("invalid_member_token");
+    const forged = await browser(p, "/v1/track/share", { member_token: "mt_mem_abc.99999999999.AAAA", channel: "x" });
+    expect(forged.json.error.code).toBe("invalid_member_token");
+    const me = await enrol(p, { id: "u2" });
+    const channel = await browser(p, "/v1/track/share", { member_token: me.member_token, channel: "myspace" });
+    expect(channel.res.status).toBe(422);
+  });
+});
+
+describe("POST /v1/track/lead", () => {
+  it("attributes a sign-up by click id and counts a repeat as the same referral", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
+    const visit = await browser(p, "/v1/track/visit", { code: me.member.code, campaign: "q4" });
+    const lead = { email: "Pat@Globex.test", name: "Pat", company: "Globex", role: "CFO", size: "51-200" };
+    const first = await browser(p, "/v1/track/lead", { ...lead, click_id: visit.json.click_id });
+    expect(first.res.status).toBe(201);
+    expect(first.json.referral).toMatchObject({
+      member_id: me.member.id,
+      status: "lead",
+      source: "form",
+      campaign: "q4",
+      friend: { email: "pat@globex.test", name: "Pat", company: "Globex", role: "CFO", company_size: "51-200" },
+    });
+    const repeat = await browser(p, "/v1/track/lead", { ...lead, code: me.member.code });
+    expect(repeat.res.status).toBe(200);
+    expect(repeat.json.duplicate).toBe(true);
+    expect(repeat.json.referral.id).toBe(first.json.referral.id);
+    const events = await server(p, "GET", `/v1/referrals/${first.json.referral.id}`);
+    expect(events.json.events).toHaveLength(1);
+  });
+
+  it("attributes a typed code and a peer referral from the member's own panel", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
+    const typed = await browser(p, "/v1/track/lead", { email: "a@initech.test", code: me.member.code.toLowerCase() });
+    expect(typed.json.referral.member_id).toBe(me.member.id);
+    const peer = await browser(p, "/v1/track/lead", {
+      email: "b@initech.test",
+      name: "Bo",
+      member_token: me.member_token,
+    });
+    expect(peer.res.status).toBe(201);
+    expect(peer.json.referral.source).toBe("peer");
+  });
+
+  it("refuses self-referral by email and by company domain, but not by a shared free-mail domain", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
+    const self = await browser(p, "/v1/track/lead", { email: "DANA@northwind.test", member_token: me.member_token });
+    expect(self.res.status).toBe(422);
+    expect(self.json.error).toMatchObject({ code: "self_referral", details: { reason: "same_email" } });
+    const colleague = await browser(p, "/v1/track/lead", {
+      email: "sam@northwind.test",
+      member_token: me.member_token,
+    });
+    expect(colleague.json.error).toMatchObject({ code: "self_referral", details: { reason: "same_domain" } });
+
+    const gmail = await enrol(p, { id: "u2", email: "dana@gmail.com" });
+    const friend = await browser(p, "/v1/track/lead", { email: "pat@gmail.com", member_token: gmail.member_token });
+    expect(friend.res.status).toBe(201);
+
+    const open = await makeProgram({ block_same_domain: false });
+    const openMember = await enrol(open, { id: "u1", email: "dana@northwind.test" });
+    const allowed = await browser(open, "/v1/track/lead", {
+      email: "sam@northwind.test",
+      member_token: openMember.member_token,
+    });
+    expect(allowed.res.status).toBe(201);
+  });
+
+  it("refuses a lead with no attribution, an unknown click, and an expired click", async () => {
+    const p = await makeProgram({ attribution: { model: "first", window_days: 30, param_names: ["via"] } });
+    const none = await browser(p, "/v1/track/lead", { email: "x@y.test" });
+    expect(none.res.status).toBe(422);
+    expect(none.json.error.code).toBe("no_attribution");
+    const unknown = await browser(p, "/v1/track/lead", { email: "x@y.test", click_id: "clk_AAAAAAAAAAAAAAAA" });
+    expect(unknown.res.status).toBe(404);
+    expect(unknown.json.error.code).toBe("unknown_click");
+    const me = await enrol(p, { id: "u1" });
+    const visit = await browser(p, "/v1/track/visit", { code: me.member.code });
+    await env.DB.prepare("UPDATE visits SET created_at = ? WHERE id = ?")
+      .bind(Date.now() - 31 * 86_400_000, visit.json.click_id)
+      .run();
+    const expired = await browser(p, "/v1/track/lead", { email: "x@y.test", click_id: visit.json.click_id });
+    expect(expired.res.status).toBe(422);
+    expect(expired.json.error.code).toBe("attribution_expired");
+  });
+
+  it("keeps one referral when the same lead arrives twenty times at once", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        browser(p, "/v1/track/lead", { email: "race@globex.test", code: me.member.code }),
+      ),
+    );
+    expect(results.every((r) => r.res.status === 201 || r.res.status === 200)).toBe(true);
+    expect(new Set(results.map((r) => r.json.referral.id)).size).toBe(1);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE program_id = ?")
+      .bind(p.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+  });
+});
+
+describe("GET /r/:code", () => {
+  it("redirects to the landing page with the code and sub-source", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    const res = await SELF.fetch(`${API}/r/${me.member.code.toLowerCase()}?vsrc=podcast`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(`https://acme.test/?via=${me.member.code}&vsrc=podcast`);
+  });
+
+  it("404s an unknown code with the JSON error", async () => {
+    const res = await SELF.fetch(`${API}/r/NOPE1234`, { redirect: "manual" });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.code).toBe("unknown_code");
+  });
+});
