@@ -61,7 +61,7 @@ describe("rate limiting", () => {
     }
     expect(limited?.status).toBe(429);
     expect(limited?.headers.get("retry-after")).toBe("60");
-    expect(((await limited?.json()) as any).error.code).toBe("rate_limited");
+    expect(((await limited?.json()) as any)?.error.code).toBe("rate_limited");
     // Another address with the same key is not affected.
     const other = await SELF.fetch(`${API}/v1/track/visit`, {
       method: "POST",
