@@ -17,11 +17,15 @@ export function wranglerBin(): string {
   return path.join(API_DIR, "node_modules", ".bin", "wrangler");
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string; quiet?: boolean } = {}): Promise<string> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? API_DIR,
-      env: { ...process.env, ...OFFLINE_ENV },
+      env: { ...process.env, ...OFFLINE_ENV, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -66,4 +70,15 @@ export async function executeSql(t: D1Target, sql: string): Promise<string> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs one read query and returns its rows. */
+export async function querySql<T = Record<string, unknown>>(t: D1Target, sql: string): Promise<T[]> {
+  // The JSON result is printed at log level, which OFFLINE_ENV's "warn" would hide.
+  const out = await run(wranglerBin(), ["d1", "execute", "DB", ...targetArgs(t), "--command", sql, "--json"], {
+    env: { WRANGLER_LOG: "log" },
+  });
+  const start = out.indexOf("[");
+  const parsed = JSON.parse(out.slice(start)) as { results: T[] }[];
+  return parsed.flatMap((r) => r.results);
 }

@@ -1,5 +1,5 @@
 import { env, SELF } from "cloudflare:test";
-import { buildProgram, insertProgram } from "../src/programs/create";
+import { buildProgram } from "../src/programs/create";
 import type { CreateProgramInput } from "../src/programs/schema";
 
 export const ORIGIN = "https://app.acme.test";
@@ -25,7 +25,7 @@ export async function makeProgram(overrides: Partial<CreateProgramInput> = {}): 
     offer_text: "Give $100, get $100.",
     ...overrides,
   });
-  await insertProgram(env.DB, built);
+  await env.DB.batch(built.statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
   return { id: built.programId, pk: built.publishableKey, sk: built.secretKey, identitySecret: built.identitySecret };
 }
 

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { forgetProgram, keyPrefix } from "../auth/keys";
 import { router } from "../lib/app";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { readBody } from "../lib/validate";
+import { generateApiKey } from "../programs/create";
 
 export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
 
@@ -39,8 +40,7 @@ keyRoutes.get("/", async (c) => {
 keyRoutes.post("/", async (c) => {
   const { type } = await readBody(c, createKeySchema);
   const program = c.get("program");
-  const mode = program.testMode ? "test_" : "live_";
-  const key = type === "publishable" ? `vch_pk_${mode}${randomToken(18)}` : `vch_sk_${mode}${randomToken(24)}`;
+  const key = generateApiKey(type, program.testMode);
   const row: KeyRow = { id: newId("key"), type, key_prefix: keyPrefix(key), created_at: Date.now(), revoked_at: null };
   await c.env.DB.prepare(
     "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -16,6 +16,12 @@ export interface NewProgram {
   statements: Statement[];
 }
 
+/** `vch_pk_live_…` / `vch_sk_test_…`: the type and mode are readable; the rest is random. */
+export function generateApiKey(type: "publishable" | "secret", testMode: boolean): string {
+  const mode = testMode ? "test_" : "live_";
+  return type === "publishable" ? `vch_pk_${mode}${randomToken(18)}` : `vch_sk_${mode}${randomToken(24)}`;
+}
+
 export const DEFAULT_MESSAGE =
   "Hi! I've been using {program} and think you'd like it too. {offer} Sign up with my link: {link}";
 
@@ -44,9 +50,8 @@ export async function buildProgram(
   const p = createProgramSchema.parse(input);
   const now = opts.now ?? Date.now();
   const programId = opts.fixed?.programId ?? newId("prg");
-  const mode = p.test_mode ? "test_" : "live_";
-  const publishableKey = opts.fixed?.publishableKey ?? `vch_pk_${mode}${randomToken(18)}`;
-  const secretKey = opts.fixed?.secretKey ?? `vch_sk_${mode}${randomToken(24)}`;
+  const publishableKey = opts.fixed?.publishableKey ?? generateApiKey("publishable", p.test_mode);
+  const secretKey = opts.fixed?.secretKey ?? generateApiKey("secret", p.test_mode);
   const identitySecret = opts.fixed?.identitySecret ?? `vch_is_${randomToken(24)}`;
   const slug = p.slug ?? `${slugify(p.name)}-${programId.slice(-4).toLowerCase()}`;
   const statements: Statement[] = [
@@ -85,8 +90,4 @@ export async function buildProgram(
     });
   }
   return { programId, slug, publishableKey, secretKey, identitySecret, statements };
-}
-
-export async function insertProgram(db: D1Database, built: NewProgram): Promise<void> {
-  await db.batch(built.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
 }

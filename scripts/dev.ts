@@ -1,0 +1,99 @@
+/**
+ * `pnpm dev`: the whole local stack in one command.
+ *  1. builds the tracker and widget and copies them into the API's assets,
+ *  2. migrates and seeds the local D1 (the demo program with fixed test-mode keys),
+ *  3. runs the API on workerd (`wrangler dev`), the marketing site and the SaaS dashboard,
+ *  4. prints the URLs to open. Ctrl-C stops everything.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEMO, startApi, waitForHttp } from "./lib/stack";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const apiPort = Number(process.env.VOUCH_API_PORT ?? DEMO.apiPort);
+const marketingPort = Number(process.env.VOUCH_MARKETING_PORT ?? DEMO.marketingPort);
+const dashboardPort = Number(process.env.VOUCH_DASHBOARD_PORT ?? DEMO.dashboardPort);
+
+function step(message: string): void {
+  console.log(`\x1b[2m›\x1b[0m ${message}`);
+}
+
+step("Building the tracker and widget…");
+const build = spawnSync("pnpm", ["build"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+step("Migrating and seeding the local D1, starting the API on workerd…");
+const api = await startApi({
+  port: apiPort,
+  persistTo: path.join(root, "packages/edge-api/.wrangler/state"),
+  marketingPort,
+  dashboardPort,
+});
+const apiUrl = `http://localhost:${apiPort}`;
+
+const children: ChildProcess[] = [];
+function startExample(name: string, port: number): Promise<void> {
+  const dir = path.join(root, "examples", name);
+  if (!existsSync(path.join(dir, "server.mjs"))) {
+    console.warn(`  (examples/${name}/server.mjs not found; skipped)`);
+    return Promise.resolve();
+  }
+  const child = spawn(process.execPath, ["server.mjs"], {
+    cwd: dir,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      VOUCH_API_URL: apiUrl,
+      VOUCH_PUBLISHABLE_KEY: DEMO.publishableKey,
+      VOUCH_IDENTITY_SECRET: DEMO.identitySecret,
+      VOUCH_MARKETING_URL: `http://localhost:${marketingPort}`,
+      VOUCH_DASHBOARD_URL: `http://localhost:${dashboardPort}`,
+    },
+  });
+  children.push(child);
+  return waitForHttp(`http://127.0.0.1:${port}/`, 30_000, child);
+}
+
+step("Starting the examples…");
+await Promise.all([startExample("marketing-site", marketingPort), startExample("saas-dashboard", dashboardPort)]);
+
+let stopping = false;
+async function stopAll(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill("SIGTERM");
+  await api.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+for (const child of children) {
+  child.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`An example server exited (${code}); stopping.`);
+      void stopAll(1);
+    }
+  });
+}
+
+const b = (s: string) => `\x1b[1m${s}\x1b[0m`;
+console.log(`
+${b("Vouch is running.")} Open:
+
+  SaaS dashboard (widget)    http://localhost:${dashboardPort}/      ← open the "Refer & earn" panel, copy your link
+  Marketing site (tracker)   http://localhost:${marketingPort}/      ← follow the link, sign up
+  API                        ${apiUrl}/health   (OpenAPI: ${apiUrl}/v1/openapi.json)
+
+Demo program "Ledgerly" (test mode; local only):
+  publishable key  ${DEMO.publishableKey}
+  secret key       ${DEMO.secretKey}
+  identity secret  ${DEMO.identitySecret}
+
+See what landed:
+  curl -s -H "Authorization: Bearer ${DEMO.secretKey}" ${apiUrl}/v1/referrals
+  curl -s -H "Authorization: Bearer ${DEMO.secretKey}" ${apiUrl}/v1/analytics/summary
+
+Press Ctrl-C to stop.`);
