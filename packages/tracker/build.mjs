@@ -1,0 +1,46 @@
+// One source, several scripts (Plausible-style): esbuild `define` flags drop what a variant does not use.
+import { mkdirSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+/** File name → features. `vouch.js` is the base: visit attribution only. */
+export const VARIANTS = {
+  "vouch.js": { lead: false, consent: false },
+  "vouch.consent.js": { lead: false, consent: true },
+  "vouch.lead.js": { lead: true, consent: false },
+  "vouch.lead.consent.js": { lead: true, consent: true },
+};
+
+const outdir = new URL("./dist/", import.meta.url);
+mkdirSync(outdir, { recursive: true });
+
+const shared = { bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning" };
+
+await Promise.all([
+  ...Object.entries(VARIANTS).map(([file, features]) =>
+    build({
+      ...shared,
+      entryPoints: ["src/script.ts"],
+      outfile: `dist/${file}`,
+      format: "iife",
+      define: { __LEAD__: String(features.lead), __CONSENT__: String(features.consent) },
+    }),
+  ),
+  build({
+    ...shared,
+    minify: false,
+    entryPoints: ["src/index.ts"],
+    outfile: "dist/index.mjs",
+    format: "esm",
+    define: { __LEAD__: "true", __CONSENT__: "true" },
+  }),
+]);
+
+if (process.argv.includes("--sizes")) {
+  for (const file of Object.keys(VARIANTS)) {
+    const code = readFileSync(new URL(file, outdir));
+    console.log(
+      `${file.padEnd(24)} ${String(code.length).padStart(5)} B raw ${String(gzipSync(code, { level: 9 }).length).padStart(5)} B gzip`,
+    );
+  }
+}

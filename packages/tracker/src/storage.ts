@@ -1,0 +1,69 @@
+import { referralCookie } from "./attribution";
+import type { StoredReferral } from "./types";
+
+export const REFERRAL_KEY = "vouch_ref";
+
+const storage = () => localStorage;
+
+/**
+ * The stored referral: the cookie first (it is shared across sub-domains), then localStorage (it
+ * outlives cleared cookies). An expired one counts as none. Storage that throws (blocked cookies,
+ * private modes, sandboxed frames) means no storage, never an error on the page.
+ */
+export function loadReferral(): StoredReferral | undefined {
+  for (const read of [
+    () => /(?:^|; )vouch_ref=([^;]+)/.exec(document.cookie)?.[1],
+    () => storage().getItem(REFERRAL_KEY),
+  ]) {
+    try {
+      const referral = JSON.parse(decodeURIComponent(read()!)) as StoredReferral;
+      if (referral.expires > Date.now()) return referral;
+    } catch {}
+  }
+}
+
+/** Writes the referral to the cookie and localStorage, or clears both when there is none. */
+export function saveReferral(referral: StoredReferral | undefined, domain: string | undefined): void {
+  const value = referral ? encodeURIComponent(JSON.stringify(referral)) : "";
+  try {
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is async and missing in Firefox and older Safari.
+    document.cookie = referralCookie(
+      value,
+      referral ? Math.round((referral.expires - Date.now()) / 1000) : 0,
+      domain,
+      location.protocol === "https:",
+    );
+    value ? storage().setItem(REFERRAL_KEY, value) : storage().removeItem(REFERRAL_KEY);
+  } catch {}
+}
+
+export const QUEUE_KEY = "vouch_queue";
+/** Posts that failed wait here for the next page view; only the newest few are kept. */
+export const QUEUE_LIMIT = 10;
+
+/** One post to the API, as kept in the retry queue: `["visit", {...}]` or `["lead", {...}]`. */
+export type Delivery = [path: string, body: object];
+
+/** Empties the queue and returns what it held. */
+export function takeQueue(): Delivery[] {
+  try {
+    const queued = JSON.parse(storage().getItem(QUEUE_KEY)!) || [];
+    storage().removeItem(QUEUE_KEY);
+    return queued;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Adds a delivery to the queue, or removes it (`remove`). With lead capture a lead can be queued twice
+ * (see `send`), so equal entries are merged.
+ */
+export function enqueue(delivery: Delivery, remove?: boolean): void {
+  const rest = __LEAD__
+    ? takeQueue().filter((queued) => JSON.stringify(queued) !== JSON.stringify(delivery))
+    : takeQueue();
+  try {
+    storage().setItem(QUEUE_KEY, JSON.stringify(remove ? rest : [...rest, delivery].slice(-QUEUE_LIMIT)));
+  } catch {}
+}

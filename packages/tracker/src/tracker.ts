@@ -1,0 +1,83 @@
+import { DEFAULT_PARAMS, readLanding, referralAfterVisit } from "./attribution";
+import { consentGate } from "./consent";
+import { captureLeadForms, leadBody, markForms } from "./leads";
+import { type Delivery, enqueue, loadReferral, saveReferral, takeQueue } from "./storage";
+import type { LeadFields, TrackerConfig, VisitResponse, VouchCommand } from "./types";
+
+/**
+ * Starts the tracker on this page: resends what a previous page could not deliver, records a referral
+ * visit if the URL carries a code, and returns the `vouch()` command function. Never throws.
+ */
+export function createTracker(config: TrackerConfig): VouchCommand {
+  // A variant without the consent gate must not track a page that asked for one: it stays idle instead.
+  if (!__CONSENT__ && config.consent === "required") return () => {};
+  const api = config.api.replace(/\/$/, "");
+
+  /**
+   * Posts without a CORS preflight: the key in the query string and a string body (sent as text/plain),
+   * with `keepalive` so a post started as the page unloads (a form submit) still goes out. A network
+   * failure, 5xx or 429 queues it for the next page view; any other answer is final.
+   *
+   * A lead is queued before it is sent and removed once answered (an outbox): a sign-up form navigates
+   * away at once, so this page may never see the answer. The next page view then sends it again, which
+   * is harmless: the API treats the same email in a program as the same lead.
+   */
+  const send = (delivery: Delivery) => {
+    const isLead = __LEAD__ && delivery[0] === "lead";
+    if (isLead) enqueue(delivery);
+    return fetch(`${api}/v1/track/${delivery[0]}?key=${config.key}`, {
+      method: "POST",
+      body: JSON.stringify(delivery[1]),
+      keepalive: true,
+    })
+      .then((response) => {
+        if (response.status > 499 || response.status === 429) throw 0;
+        return response.ok && response.json();
+      })
+      .then(
+        (answer: VisitResponse | false) => {
+          if (isLead) enqueue(delivery, true);
+          if (answer && delivery[0] === "visit") {
+            const next = referralAfterVisit(loadReferral(), answer, Date.now());
+            if (next) saveReferral(next, config.domain);
+            if (__LEAD__) markForms();
+          }
+        },
+        () => enqueue(delivery),
+      );
+  };
+
+  // Consent is implied by a stored referral: nothing is stored without it, and withdrawing clears it.
+  const gate = __CONSENT__ ? consentGate(config.consent !== "required" || !!loadReferral()) : undefined;
+  const whenAllowed = __CONSENT__ ? gate!.whenAllowed : (work: () => void) => work();
+  const lead = __LEAD__
+    ? (fields: LeadFields) =>
+        whenAllowed(() => {
+          const body = leadBody(fields);
+          if (body) send(["lead", body]);
+        })
+    : undefined;
+
+  try {
+    whenAllowed(() => {
+      for (const delivery of takeQueue()) send(delivery);
+    });
+    const landing = readLanding(location.href, config.params?.length ? config.params : DEFAULT_PARAMS);
+    if (landing) {
+      const [visit, clean] = landing;
+      // The address bar loses the code at once, consent or not: bookmarks and shared URLs must not carry it.
+      history.replaceState(history.state, "", clean);
+      visit.landing_url = clean.slice(0, 2000);
+      visit.referrer = document.referrer.slice(0, 2000);
+      whenAllowed(() => send(["visit", visit]));
+    }
+    if (__LEAD__) captureLeadForms(lead!);
+  } catch {}
+
+  return ((command: string, arg?: unknown) => {
+    try {
+      if (__LEAD__ && command === "lead") lead!(arg as LeadFields);
+      if (__CONSENT__ && command === "consent") gate!.setConsent(!!arg, config.domain);
+    } catch {}
+  }) as VouchCommand;
+}

@@ -1,0 +1,35 @@
+import type { LeadInput, VisitInput, VisitResponse } from "../../edge-api/src/tracking/schema";
+
+export type { LeadInput, VisitInput, VisitResponse };
+
+/** What the tracker remembers about the referral, in the `vouch_ref` cookie and localStorage. */
+export interface StoredReferral {
+  /** The member's referral code, upper case as the API normalises it. */
+  code: string;
+  /** The visit's id from `POST /v1/track/visit`; missing while that post is still queued. */
+  click_id?: string;
+  /** When the visit happened (ms since epoch). */
+  ts: number;
+  /** When the program's attribution window ends (ms since epoch). */
+  expires: number;
+}
+
+export interface TrackerConfig {
+  /** The program's publishable key, `vch_pk_…`. */
+  key: string;
+  /** The Vouch API origin, e.g. `https://api.vouch.example`. */
+  api: string;
+  /** Query parameters that carry the referral code, first match wins. Default `via`, `ref`. */
+  params?: string[];
+  /** Cookie domain, e.g. `example.com` to share the referral between `www.` and `app.`. */
+  domain?: string;
+  /** `"required"`: write and send nothing until `vouch('consent', true)`. */
+  consent?: string;
+}
+
+export type LeadFields = Pick<LeadInput, "email" | "name" | "company" | "role" | "size" | "code">;
+
+/** The public call signature: `vouch('lead', {...})`, `vouch('consent', true)`. */
+export type VouchCommand = ((command: "lead", fields: LeadFields) => void) &
+  ((command: "consent", granted: boolean) => void) &
+  ((command: string, arg?: unknown) => void);
