@@ -1,0 +1,75 @@
+import { warn } from "./dom";
+import type { PanelModule } from "./types";
+import { createWidget, type VouchCommand } from "./widget";
+
+/**
+ * widget.js: `<script async src=".../widget.js" data-key="vch_pk_…">` plus the queue stub
+ * `window.vouch = window.vouch || function(){(vouch.q=vouch.q||[]).push(arguments)}`.
+ * Replays the queued calls, then answers `vouch(…)` directly.
+ */
+type VouchGlobal = ((...args: unknown[]) => unknown) & { q?: ArrayLike<unknown>[]; loaded?: boolean };
+
+declare global {
+  interface Window {
+    vouch?: VouchGlobal;
+    /** Set by widget-panel.js when it runs. */
+    __vouchPanel?: PanelModule;
+  }
+}
+
+function start(): void {
+  if (window.vouch?.loaded) return; // the script was included twice: the first copy stays in charge
+  const script = document.currentScript as HTMLScriptElement | null;
+  const scriptUrl = script?.src || "";
+  const data = script?.dataset ?? {};
+  let apiOrigin = data.api;
+  if (!apiOrigin && scriptUrl) apiOrigin = new URL(scriptUrl).origin;
+
+  let panel: Promise<PanelModule> | undefined;
+  const loadPanel = (nonce: string | undefined): Promise<PanelModule> => {
+    panel ??= new Promise<PanelModule>((resolve, reject) => {
+      if (window.__vouchPanel) return resolve(window.__vouchPanel);
+      const tag = document.createElement("script");
+      tag.src = new URL(`widget-panel.js?v=${__VOUCH_PANEL_VERSION__}`, scriptUrl || location.href).href;
+      tag.async = true;
+      if (nonce) tag.nonce = nonce;
+      tag.onload = () => {
+        tag.remove(); // it has run; leave no node behind on the host page
+        if (window.__vouchPanel) resolve(window.__vouchPanel);
+        else reject(new Error("widget-panel.js loaded but did not register"));
+      };
+      tag.onerror = () => {
+        tag.remove();
+        reject(new Error(`could not load ${tag.src}`));
+      };
+      document.head.appendChild(tag);
+    }).catch((err: unknown) => {
+      panel = undefined; // a later open may retry (flaky network)
+      throw err;
+    });
+    return panel;
+  };
+
+  const widget: VouchCommand = createWidget({
+    defaults: {
+      key: data.key,
+      api: apiOrigin,
+      nonce: script?.nonce || undefined,
+      locale: data.locale,
+      launcher: data.launcher !== "false",
+    },
+    loadPanel,
+  });
+
+  const queued = Array.from(window.vouch?.q ?? []);
+  const vouch: VouchGlobal = (command, options) => widget(String(command), options);
+  vouch.loaded = true;
+  window.vouch = vouch;
+  for (const args of queued) vouch(...Array.from(args));
+}
+
+try {
+  start();
+} catch (err) {
+  warn("loader_failed", String(err));
+}

@@ -1,0 +1,66 @@
+import type { ApiClient, ApiResult, LeadInput, LeadResponse, MeResponse, ShareChannel } from "../../src/types";
+
+export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
+  return {
+    member: {
+      id: "mem_1",
+      external_id: "user_1001",
+      email: "dana@northwind-books.example",
+      name: "Dana Whitfield",
+      company: "Northwind Books",
+      code: "DANA42",
+      link: "http://localhost:4000/?via=DANA42",
+      short_link: "http://127.0.0.1:8787/r/DANA42",
+      created_at: "2026-01-01T00:00:00.000Z",
+    },
+    member_token: "mt_test",
+    message:
+      "We close our books in half the time since switching to Ledgerly. Try it: http://localhost:4000/?via=DANA42",
+    program: {
+      name: "Ledgerly",
+      offer_text: "Give $100, get $100.",
+      brand_color: "#0f766e",
+      program_page_url: "http://localhost:4000/referral-program",
+      test_mode: true,
+    },
+    stats: { visits: 3, shares: 1, leads: 1, qualified: 0, converted: 0 },
+    referrals: [
+      {
+        id: "ref_1",
+        name: "Ada Lovelace",
+        company: "Analytical Ltd",
+        status: "lead",
+        created_at: "2026-02-03T10:00:00Z",
+      },
+    ],
+    ...overrides,
+  };
+}
+
+type LeadReply = ApiResult<LeadResponse>;
+
+/** An ApiClient that records calls; the real one is exercised against the real API in test/browser. */
+export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadReply) = createdLead()) {
+  const shares: ShareChannel[] = [];
+  const leads: LeadInput[] = [];
+  const api: ApiClient = {
+    enrol: async () => ({ ok: true, status: 200, data: meResponse() }),
+    recordShare: async (_token, channel) => {
+      shares.push(channel);
+      return { ok: true, status: 201, data: {} };
+    },
+    submitLead: async (_token, lead) => {
+      leads.push(lead);
+      return typeof leadReply === "function" ? leadReply(lead) : leadReply;
+    },
+  };
+  return { api, shares, leads };
+}
+
+export function createdLead(duplicate = false): LeadReply {
+  return { ok: true, status: duplicate ? 200 : 201, data: { referral: { id: "ref_new", status: "lead" }, duplicate } };
+}
+
+export function apiError(status: number, code: string, message: string, details?: unknown): LeadReply {
+  return { ok: false, status, error: { code, message, details } };
+}

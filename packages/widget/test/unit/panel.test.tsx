@@ -1,0 +1,268 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mountPanel } from "../../src/panel/mount";
+import { Panel } from "../../src/panel/Panel";
+import type { ApiClient, MeResponse } from "../../src/types";
+import { apiError, createdLead, meResponse, recordingApi } from "./fixtures";
+
+afterEach(cleanup);
+
+function renderPanel(
+  opts: { data?: MeResponse; api?: ApiClient; locale?: string; strings?: Record<string, string> } = {},
+) {
+  const onClose = vi.fn();
+  const onDataChange = vi.fn();
+  const recorder = recordingApi();
+  const api = opts.api ?? recorder.api;
+  const view = render(
+    <Panel
+      data={opts.data ?? meResponse()}
+      api={api}
+      locale={opts.locale ?? "en"}
+      strings={opts.strings ?? {}}
+      onClose={onClose}
+      onDataChange={onDataChange}
+    />,
+  );
+  return { ...view, onClose, onDataChange, shares: recorder.shares, leads: recorder.leads };
+}
+
+describe("Panel", () => {
+  it("is a labelled modal dialog showing the offer, link and code, and takes focus", () => {
+    renderPanel();
+    const dialog = screen.getByRole("dialog", { name: "Refer a peer to Ledgerly" });
+    expect(dialog.getAttribute("aria-modal")).toBe("true");
+    expect(within(dialog).getByText("Give $100, get $100.")).toBeTruthy();
+    expect((screen.getByLabelText("Your referral link") as HTMLInputElement).value).toBe(
+      "http://localhost:4000/?via=DANA42",
+    );
+    expect((screen.getByLabelText("Your referral code") as HTMLInputElement).value).toBe("DANA42");
+    expect(document.activeElement).toBe(dialog);
+  });
+
+  it("copies the link, says Copied, and records a copy share", async () => {
+    const { shares } = renderPanel();
+    fireEvent.click(screen.getByRole("button", { name: "Copy link" }));
+    await screen.findByRole("button", { name: "✓ Copied" });
+    expect(await navigator.clipboard.readText()).toBe("http://localhost:4000/?via=DANA42");
+    expect(screen.getByText("Copied to the clipboard")).toBeTruthy();
+    expect(shares).toEqual(["copy"]);
+  });
+
+  it("builds each share link from the edited message and records the channel on click", () => {
+    const { shares } = renderPanel();
+    const message = screen.getByLabelText("Your message (edit it before you send)") as HTMLTextAreaElement;
+    fireEvent.input(message, { target: { value: "Dana here: Ledgerly halved our close." } });
+    const link = "http://localhost:4000/?via=DANA42";
+    const expectedText = encodeURIComponent(`Dana here: Ledgerly halved our close. ${link}`);
+    const email = screen.getByRole("link", { name: "Email" }) as HTMLAnchorElement;
+    expect(email.getAttribute("href")).toBe(`mailto:?subject=Try%20Ledgerly&body=${expectedText}`);
+    expect(screen.getByRole("link", { name: /LinkedIn/ }).getAttribute("href")).toBe(
+      `https://www.linkedin.com/feed/?shareActive=true&text=${expectedText}`,
+    );
+    expect(screen.getByRole("link", { name: /^X/ }).getAttribute("href")).toBe(
+      `https://x.com/intent/post?text=${expectedText}`,
+    );
+    const whatsapp = screen.getByRole("link", { name: /WhatsApp/ });
+    expect(whatsapp.getAttribute("href")).toBe(`https://wa.me/?text=${expectedText}`);
+    expect(whatsapp.getAttribute("rel")).toBe("noopener noreferrer");
+    for (const name of [/LinkedIn/, /^X/, /WhatsApp/]) {
+      screen.getByRole("link", { name }).addEventListener("click", (e) => e.preventDefault());
+      fireEvent.click(screen.getByRole("link", { name }));
+    }
+    email.addEventListener("click", (e) => e.preventDefault());
+    fireEvent.click(email);
+    expect(shares).toEqual(["linkedin", "x", "whatsapp", "email"]);
+  });
+
+  it("keeps API text as text: a hostile name and company never become markup", () => {
+    const xss = "<img src=x onerror=alert(1)>";
+    const data = meResponse({
+      referrals: [
+        {
+          id: "ref_x",
+          name: xss,
+          company: `<script>alert(2)</script>`,
+          status: "lead",
+          created_at: "2026-02-01T00:00:00Z",
+        },
+      ],
+      program: {
+        ...meResponse().program,
+        name: xss,
+        offer_text: "<b>bold</b>",
+        program_page_url: "javascript:alert(3)",
+      },
+    });
+    const { container } = renderPanel({ data });
+    expect(container.querySelector("img")).toBeNull();
+    expect(container.querySelector("script")).toBeNull();
+    expect(container.querySelector("b")).toBeNull();
+    expect(screen.getByText(xss)).toBeTruthy();
+    expect(screen.getByRole("dialog").getAttribute("aria-labelledby")).toBe("vouch-title");
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe(`Refer a peer to ${xss}`);
+    // A javascript: program page is dropped, not linked.
+    expect(screen.queryByRole("link", { name: /How it works/ })).toBeNull();
+  });
+
+  it("links to the program page in a new tab", () => {
+    renderPanel();
+    const link = screen.getByRole("link", { name: /How it works, FAQ and terms/ });
+    expect(link.getAttribute("href")).toBe("http://localhost:4000/referral-program");
+    expect(link.getAttribute("target")).toBe("_blank");
+  });
+
+  it("closes on Escape and on the close button", () => {
+    const { onClose } = renderPanel();
+    fireEvent.keyDown(screen.getByRole("dialog"), { key: "Escape" });
+    fireEvent.click(screen.getByRole("button", { name: "Close" }));
+    expect(onClose).toHaveBeenCalledTimes(2);
+  });
+
+  it("traps Tab focus inside the dialog in both directions", () => {
+    renderPanel();
+    const dialog = screen.getByRole("dialog");
+    const close = screen.getByRole("button", { name: "Close" });
+    const programLink = screen.getByRole("link", { name: /How it works/ });
+    programLink.focus();
+    fireEvent.keyDown(dialog, { key: "Tab" });
+    expect(document.activeElement).toBe(close);
+    fireEvent.keyDown(dialog, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(programLink);
+  });
+
+  it("hides the rewards section when the API sends no rewards", () => {
+    renderPanel();
+    expect(screen.queryByTestId("rewards")).toBeNull();
+    expect(screen.getByText("Ada Lovelace")).toBeTruthy();
+    expect(screen.getByText("Referred", { selector: ".status" })).toBeTruthy();
+  });
+
+  it("shows pending, earned and paid rewards and progress to the next milestone", () => {
+    const data = meResponse({
+      rewards: {
+        currency: "USD",
+        totals: { pending_cents: 10000, earned_cents: 20000, paid_cents: 5000 },
+        next_milestone: { label: "a $250 bonus", current: 2, target: 5 },
+      },
+    });
+    renderPanel({ data });
+    const rewards = screen.getByTestId("rewards");
+    expect(within(rewards).getByText("$100.00")).toBeTruthy();
+    expect(within(rewards).getByText("$200.00")).toBeTruthy();
+    expect(within(rewards).getByText("$50.00")).toBeTruthy();
+    const bar = within(rewards).getByRole("progressbar");
+    expect(bar.getAttribute("aria-valuenow")).toBe("2");
+    expect(bar.getAttribute("aria-valuemax")).toBe("5");
+    expect(within(rewards).getByText("2 of 5 toward a $250 bonus")).toBeTruthy();
+    expect((bar.firstElementChild as HTMLElement).style.width).toBe("40%");
+  });
+
+  it("speaks German when asked, and a host can override a string", () => {
+    renderPanel({ locale: "de", strings: { submit: "Jetzt empfehlen" } });
+    expect(screen.getByRole("dialog", { name: "Empfehlen Sie Ledgerly weiter" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Link kopieren" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Jetzt empfehlen" })).toBeTruthy();
+  });
+});
+
+describe("PeerForm", () => {
+  function fill(values: Record<string, string>) {
+    for (const [label, value] of Object.entries(values)) {
+      fireEvent.input(screen.getByLabelText(new RegExp(`^${label}( \\*)?$`)), { target: { value } });
+    }
+  }
+
+  it("posts the lead, confirms it, and adds it to the referrals list", async () => {
+    const recorder = recordingApi(createdLead());
+    const { onDataChange } = renderPanel({ api: recorder.api });
+    fill({ Name: "Grace Hopper", "Work email": "grace@cobol.example", Company: "Cobol Inc" });
+    fireEvent.change(screen.getByLabelText("Company size (optional)"), { target: { value: "51-200" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect(await screen.findByText("Thanks! Grace Hopper is now on your referrals list.")).toBeTruthy();
+    expect(recorder.leads).toEqual([
+      { email: "grace@cobol.example", name: "Grace Hopper", company: "Cobol Inc", size: "51-200" },
+    ]);
+    expect(screen.getByText("Grace Hopper", { selector: ".name" })).toBeTruthy();
+    expect(onDataChange).toHaveBeenCalledTimes(1);
+    expect(onDataChange.mock.calls[0]?.[0].referrals).toHaveLength(2);
+    expect((screen.getByLabelText(/^Work email/) as HTMLInputElement).value).toBe("");
+  });
+
+  it("asks for the email before calling the API", async () => {
+    const recorder = recordingApi();
+    renderPanel({ api: recorder.api });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect(await screen.findByText("Enter their work email address.")).toBeTruthy();
+    const email = screen.getByLabelText(/^Work email/);
+    expect(email.getAttribute("aria-invalid")).toBe("true");
+    expect(recorder.leads).toHaveLength(0);
+  });
+
+  it("shows the API's invalid email as a field error", async () => {
+    const recorder = recordingApi(
+      apiError(422, "validation_failed", "Request body is invalid.", [{ path: "email", message: "Invalid email" }]),
+    );
+    renderPanel({ api: recorder.api });
+    fill({ "Work email": "not-an-email" });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    const error = await screen.findByText("Enter a valid work email address, like alex@company.com.");
+    const email = screen.getByLabelText(/^Work email/);
+    expect(email.getAttribute("aria-describedby")).toBe(error.id);
+    await waitFor(() => expect(document.activeElement).toBe(email));
+  });
+
+  it("explains a self-referral by same email and by same company domain", async () => {
+    let reason = "same_email";
+    const recorder = recordingApi(() => apiError(422, "self_referral", "Members cannot refer themselves.", { reason }));
+    renderPanel({ api: recorder.api });
+    fill({ "Work email": "dana@northwind-books.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("You cannot refer yourself.");
+    reason = "same_domain";
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    await screen.findByText(/Referrals within your own company do not count/);
+  });
+
+  it("says so when the person was already referred", async () => {
+    const recorder = recordingApi(createdLead(true));
+    renderPanel({ api: recorder.api });
+    fill({ "Work email": "old@friend.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect(
+      await screen.findByText("old@friend.example was already referred, so this one will not count again."),
+    ).toBeTruthy();
+  });
+
+  it("reports a network failure in plain words", async () => {
+    const recorder = recordingApi(apiError(0, "network_error", "TypeError: Failed to fetch"));
+    renderPanel({ api: recorder.api });
+    fill({ "Work email": "x@y.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect(await screen.findByText(/could not reach the server/)).toBeTruthy();
+  });
+});
+
+describe("mountPanel", () => {
+  it("renders into a shadow root with its own styles and unmounts to nothing", () => {
+    const host = document.createElement("vouch-panel");
+    document.body.append(host);
+    const root = host.attachShadow({ mode: "open" });
+    const adopted: string[] = [];
+    const handle = mountPanel(root, {
+      data: meResponse(),
+      api: recordingApi().api,
+      locale: "en",
+      strings: {},
+      adoptStyles: (_root, css) => adopted.push(css),
+      onClose: () => {},
+      onDataChange: () => {},
+    });
+    expect(adopted[0]).toContain(":host");
+    expect(root.querySelector('[role="dialog"]')).not.toBeNull();
+    expect(document.body.querySelector('[role="dialog"]')).toBeNull(); // nothing leaks into the light DOM
+    handle.unmount();
+    expect(root.childNodes).toHaveLength(0);
+    host.remove();
+  });
+});

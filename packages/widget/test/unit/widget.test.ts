@@ -1,0 +1,174 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { textColorOn } from "../../src/dom";
+import * as panelModule from "../../src/panel/mount";
+import { createWidget, type VouchCommand } from "../../src/widget";
+import { meResponse } from "./fixtures";
+
+const API = "http://api.test";
+const KEY = "vch_pk_test_unit";
+const identity = { member: { id: "user_1001" }, signature: "a".repeat(64) };
+
+let requests: { url: string; body: unknown; contentType: string | null }[];
+let reply: () => Response;
+let vouch: VouchCommand;
+let panelLoads: number;
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+beforeEach(() => {
+  requests = [];
+  panelLoads = 0;
+  reply = () => json(200, meResponse());
+  // The fetch boundary is the only stand-in here; test/browser drives the real API.
+  vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+    requests.push({
+      url,
+      body: JSON.parse(String(init.body)),
+      contentType: new Headers(init.headers).get("content-type"),
+    });
+    return reply();
+  });
+  vouch = createWidget({
+    defaults: { key: KEY, api: API },
+    loadPanel: async () => {
+      panelLoads++;
+      return panelModule;
+    },
+  });
+});
+
+afterEach(async () => {
+  await vouch("destroy");
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  document.body.innerHTML = "";
+});
+
+const callouts = () => Array.from(document.querySelectorAll("vouch-callout")) as HTMLElement[];
+const calloutButton = (host: Element) => host.shadowRoot?.querySelector("button") as HTMLButtonElement;
+const panelDialog = () => document.querySelector("vouch-panel")?.shadowRoot?.querySelector('[role="dialog"]');
+const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
+
+describe("widget", () => {
+  it("enrols with a text/plain simple request and renders the callout in the placeholder", async () => {
+    document.body.innerHTML = "<aside><div data-vouch-callout></div></aside>";
+    await vouch("init", identity);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.url).toBe(`${API}/v1/members/me?key=${KEY}`);
+    expect(requests[0]?.contentType).toBe("text/plain");
+    expect(requests[0]?.body).toEqual(identity);
+    const [host] = callouts();
+    expect(host?.parentElement?.hasAttribute("data-vouch-callout")).toBe(true);
+    expect(host?.shadowRoot?.textContent).toContain("Give $100, get $100.");
+    expect(calloutButton(host!).textContent).toBe("Refer & earn");
+    expect(host?.style.getPropertyValue("--vouch-program-brand")).toBe("#0f766e");
+    expect(document.querySelector("vouch-callout[mode=launcher]")).toBeNull();
+  });
+
+  it("shows a floating launcher when the page has no placeholder", async () => {
+    await vouch("init", identity);
+    const [host] = callouts();
+    expect(host?.getAttribute("mode")).toBe("launcher");
+    expect(host?.parentElement).toBe(document.body);
+    expect(calloutButton(host!).getAttribute("aria-label")).toContain("Give $100, get $100.");
+  });
+
+  it("follows placeholders an SPA adds later and drops the launcher", async () => {
+    await vouch("init", identity);
+    expect(callouts()[0]?.getAttribute("mode")).toBe("launcher");
+    const view = document.createElement("div");
+    view.innerHTML = "<div data-vouch-callout></div>";
+    document.body.append(view);
+    await settle();
+    expect(callouts().map((c) => c.getAttribute("mode"))).toEqual(["inline"]);
+  });
+
+  it("is safe to init twice: same member re-uses the session, a new member replaces it", async () => {
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    await vouch("init", identity);
+    expect(requests).toHaveLength(1);
+    expect(callouts()).toHaveLength(1);
+    await vouch("init", { member: { id: "user_2002" }, signature: "b".repeat(64) });
+    expect(requests).toHaveLength(2);
+    expect(callouts()).toHaveLength(1);
+  });
+
+  it("opens the panel from the callout, closes on Escape and returns focus", async () => {
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    const button = calloutButton(callouts()[0]!);
+    expect(panelLoads).toBe(0); // the panel chunk is lazy…
+    button.focus();
+    expect(panelLoads).toBe(1); // …and starts loading as focus (or the pointer) arrives
+    button.click();
+    await vi.waitFor(() => expect(panelDialog()).toBeTruthy());
+    panelDialog()!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(document.querySelector("vouch-panel")).toBeNull();
+    expect(callouts()[0]?.shadowRoot?.activeElement).toBe(button);
+  });
+
+  it("open waits for a pending init; a second open while opening shows one panel", async () => {
+    const pending = vouch("init", identity);
+    await Promise.all([vouch("open"), vouch("open"), pending]);
+    expect(document.querySelectorAll("vouch-panel")).toHaveLength(1);
+  });
+
+  it("destroy removes every node it added", async () => {
+    document.body.innerHTML = "<main><div data-vouch-callout></div></main>";
+    const before = document.body.innerHTML;
+    await vouch("init", identity);
+    await vouch("open");
+    expect(document.querySelector("vouch-panel")).not.toBeNull();
+    await vouch("destroy");
+    expect(document.body.innerHTML).toBe(before);
+  });
+
+  it("a refused signature is one console warning and no UI, never a throw", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    reply = () =>
+      json(401, {
+        error: { code: "invalid_signature", message: "The identity signature does not match this member id." },
+      });
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await expect(vouch("init", identity)).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledWith(
+      "[vouch] invalid_signature: The identity signature does not match this member id.",
+    );
+    expect(callouts()).toHaveLength(0);
+    await vouch("open");
+    expect(document.querySelector("vouch-panel")).toBeNull();
+  });
+
+  it("warns instead of throwing on unknown commands and open before init", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await vouch("explode");
+    await vouch("open");
+    expect(warn.mock.calls.map((c) => String(c[0]).split(":")[0])).toEqual([
+      "[vouch] unknown_command",
+      "[vouch] not_initialised",
+    ]);
+  });
+
+  it("ignores a brand colour that is not a hex colour", async () => {
+    reply = () => json(200, meResponse({ program: { ...meResponse().program, brand_color: "red;background:url(x)" } }));
+    await vouch("init", identity);
+    expect(callouts()[0]?.style.getPropertyValue("--vouch-program-brand")).toBe("");
+  });
+
+  it("translates the callout", async () => {
+    await vouch("init", { ...identity, locale: "de-AT" });
+    expect(calloutButton(callouts()[0]!).textContent).toContain("Empfehlen & verdienen");
+  });
+});
+
+describe("textColorOn", () => {
+  it("puts white on dark brands and dark text on light ones", () => {
+    expect(textColorOn("#0f766e")).toBe("#ffffff");
+    expect(textColorOn("#000")).toBe("#ffffff");
+    expect(textColorOn("#facc15")).toBe("#111827");
+    expect(textColorOn("#ffffff")).toBe("#111827");
+  });
+});
