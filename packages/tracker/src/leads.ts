@@ -24,10 +24,11 @@ export function markForms(): void {
 /**
  * The lead to post, or nothing without an email or a referral. A code typed into the form is the
  * visitor's own word and beats the stored one; the click id only goes along when it belongs to that code.
+ * `landingCode` (this page's URL code) covers a sign-up sent before the visit's answer is stored.
  */
-export function leadBody(fields: LeadFields): LeadInput | undefined {
+export function leadBody(fields: LeadFields, landingCode?: string): LeadInput | undefined {
   const referral = loadReferral();
-  const code = fields.code?.trim().toUpperCase() || referral?.code;
+  const code = fields.code?.trim().toUpperCase() || referral?.code || landingCode;
   if (!fields.email || !code) return;
   const body: LeadInput = { ...fields, code };
   if (referral?.code === code) body.click_id = referral.click_id;

@@ -63,7 +63,8 @@ export function enqueue(delivery: Delivery, remove?: boolean): void {
   const rest = __LEAD__
     ? takeQueue().filter((queued) => JSON.stringify(queued) !== JSON.stringify(delivery))
     : takeQueue();
+  const queue = remove ? rest : [...rest, delivery].slice(-QUEUE_LIMIT);
   try {
-    storage().setItem(QUEUE_KEY, JSON.stringify(remove ? rest : [...rest, delivery].slice(-QUEUE_LIMIT)));
+    if (queue[0]) storage().setItem(QUEUE_KEY, JSON.stringify(queue));
   } catch {}
 }

@@ -50,10 +50,11 @@ export function createTracker(config: TrackerConfig): VouchCommand {
   // Consent is implied by a stored referral: nothing is stored without it, and withdrawing clears it.
   const gate = __CONSENT__ ? consentGate(config.consent !== "required" || !!loadReferral()) : undefined;
   const whenAllowed = __CONSENT__ ? gate!.whenAllowed : (work: () => void) => work();
+  let landingCode: string | undefined;
   const lead = __LEAD__
     ? (fields: LeadFields) =>
         whenAllowed(() => {
-          const body = leadBody(fields);
+          const body = leadBody(fields, landingCode);
           if (body) send(["lead", body]);
         })
     : undefined;
@@ -65,6 +66,7 @@ export function createTracker(config: TrackerConfig): VouchCommand {
     const landing = readLanding(location.href, config.params?.length ? config.params : DEFAULT_PARAMS);
     if (landing) {
       const [visit, clean] = landing;
+      if (__LEAD__) landingCode = visit.code;
       // The address bar loses the code at once, consent or not: bookmarks and shared URLs must not carry it.
       history.replaceState(history.state, "", clean);
       visit.landing_url = clean.slice(0, 2000);

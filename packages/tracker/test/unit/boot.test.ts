@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import { bootFromScriptTag, type QueueStub } from "../../src/boot";
+import { eventually, type FakeApi, resetPage, settle, startFakeApi, storedReferral } from "./fake-api";
+
+let api: FakeApi;
+
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  resetPage("http://www.ledgerly.example/");
+  api.deliveries.length = 0;
+});
+
+function scriptTag(attributes: Record<string, string>): HTMLScriptElement {
+  const script = document.createElement("script");
+  for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value);
+  return script;
+}
+
+/** The documented snippet, as a page would run it before the script has loaded. */
+function queueStub(): QueueStub {
+  const stub: QueueStub = (...args) => {
+    stub.q = stub.q ?? [];
+    stub.q.push(args as [string, unknown]);
+  };
+  return stub;
+}
+
+test("calls made before the script loaded are replayed in order, then vouch() is the real thing", async () => {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(
+    "http://www.ledgerly.example/?partner=anna7k2m",
+  );
+  const host: { vouch?: QueueStub } = { vouch: queueStub() };
+  host.vouch!("consent", true);
+  host.vouch!("lead", { email: "first@northwind.example" });
+  host.vouch!("lead", { email: "second@northwind.example" });
+  bootFromScriptTag(
+    scriptTag({
+      src: `${api.url}/vouch.js`,
+      "data-key": "vch_pk_test_boot",
+      "data-params": "ref, partner",
+      "data-consent": "required",
+    }),
+    host,
+  );
+  expect(host.vouch?.loaded).toBe(1);
+  expect(host.vouch?.q).toBeUndefined();
+  await eventually(() => expect(api.deliveries).toHaveLength(3));
+  // data-api defaults to the script's own origin; data-params is honoured.
+  expect(api.deliveries.map((d) => [d.path, d.key, d.body.email ?? d.body.code])).toEqual([
+    ["visit", "vch_pk_test_boot", "ANNA7K2M"],
+    ["lead", "vch_pk_test_boot", "first@northwind.example"],
+    ["lead", "vch_pk_test_boot", "second@northwind.example"],
+  ]);
+  await eventually(() => expect(storedReferral()?.code).toBe("ANNA7K2M"));
+});
+
+test("a second copy of the tag does nothing; a tag without a key does nothing", async () => {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(
+    "http://www.ledgerly.example/?via=ANNA7K2M",
+  );
+  const host: { vouch?: QueueStub } = {};
+  bootFromScriptTag(scriptTag({ src: "https://cdn.example/vouch.js" }), host);
+  expect(host.vouch).toBeUndefined();
+  bootFromScriptTag(scriptTag({ src: "https://cdn.example/vouch.js", "data-key": "k", "data-api": api.url }), host);
+  const first = host.vouch;
+  bootFromScriptTag(scriptTag({ src: "https://cdn.example/vouch.js", "data-key": "k", "data-api": api.url }), host);
+  expect(host.vouch).toBe(first);
+  await eventually(() => expect(api.deliveries).toHaveLength(1));
+  await settle();
+  expect(api.deliveries).toHaveLength(1);
+});
+
+test("a missing or odd script element never throws", () => {
+  expect(() => bootFromScriptTag(null, {})).not.toThrow();
+  expect(() => bootFromScriptTag(scriptTag({ "data-key": "k", src: "not a url" }), {})).not.toThrow();
+});

@@ -1,0 +1,66 @@
+// @vitest-environment happy-dom
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { QUEUE_KEY } from "../../src/storage";
+import { createTracker } from "../../src/tracker";
+import { cookieReferral, eventually, type FakeApi, resetPage, settle, startFakeApi, storedReferral } from "./fake-api";
+
+let api: FakeApi;
+const pageView = (href: string) => {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(href);
+  return createTracker({ key: "vch_pk_test_unit", api: api.url, consent: "required" });
+};
+
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  resetPage("http://www.ledgerly.example/");
+  api.deliveries.length = 0;
+});
+
+describe('data-consent="required"', () => {
+  test("nothing is written or sent before consent, but the URL is cleaned and the code kept in memory", async () => {
+    const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M&vsrc=podcast");
+    vouch("lead", { email: "dana@northwind.example", name: "Dana" });
+    await settle();
+    expect(api.deliveries).toEqual([]);
+    expect(document.cookie).toBe("");
+    expect(localStorage.length).toBe(0);
+    expect(location.search).toBe("");
+
+    vouch("consent", true);
+    await eventually(() => expect(api.deliveries.map((d) => d.path)).toEqual(["visit", "lead"]));
+    expect(api.deliveries[0]?.body).toMatchObject({ code: "ANNA7K2M", sub_source: "podcast" });
+    // The lead waited for consent too, and still knew the code from this page's URL.
+    expect(api.deliveries[1]?.body).toMatchObject({ email: "dana@northwind.example", code: "ANNA7K2M" });
+    await eventually(() => expect(cookieReferral()?.code).toBe("ANNA7K2M"));
+  });
+
+  test("denied: everything waiting is forgotten and nothing is ever sent", async () => {
+    const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    vouch("consent", false);
+    vouch("consent", false);
+    vouch("lead", { email: "dana@northwind.example" });
+    await settle();
+    expect(api.deliveries).toEqual([]);
+    expect(localStorage.length).toBe(0);
+  });
+
+  test("a stored referral means consent was given earlier; withdrawing clears the cookie, storage and queue", async () => {
+    pageView("http://www.ledgerly.example/?via=ANNA7K2M")("consent", true);
+    await eventually(() => expect(storedReferral()?.click_id).toBeDefined());
+    localStorage.setItem(QUEUE_KEY, JSON.stringify([["lead", { email: "x@y.example", code: "ANNA7K2M" }]]));
+    api.deliveries.length = 0;
+
+    const vouch = pageView("http://www.ledgerly.example/signup");
+    await eventually(() => expect(api.deliveries.map((d) => d.path)).toEqual(["lead"]));
+    document.body.innerHTML = '<form data-vouch-lead><input name="vouch_click_id" value="clk_x"></form>';
+
+    vouch("consent", false);
+    expect(cookieReferral()).toBeUndefined();
+    expect(storedReferral()).toBeUndefined();
+    expect(localStorage.getItem(QUEUE_KEY)).toBeNull();
+    expect(document.querySelector("input[name=vouch_click_id]")).toBeNull();
+  });
+});
