@@ -1,0 +1,91 @@
+/**
+ * Throughput of the API's hot paths on local workerd, each beside the bare `GET /health` measured in the
+ * same run, so the ratio says what our code costs independent of the machine.
+ * Targets: visit ≥ 0.6× bare, conversion ≥ 0.4× bare.
+ */
+import autocannon from "autocannon";
+import { DEMO, startApi } from "../lib/stack";
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = 16;
+const ORIGIN = "http://localhost:4000";
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(name: string, opts: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ duration: DURATION_S, connections: CONNECTIONS, ...opts });
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+export default async function apiBench(): Promise<void> {
+  const api = await startApi({ env: "bench" });
+  try {
+    const member = await fetch(`${api.url}/v1/members`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEMO.secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: "bench-member", name: "Bench" }),
+    }).then((r) => r.json() as Promise<{ member: { code: string } }>);
+    const code = member.member.code;
+
+    // Warm up workerd and the key cache.
+    await autocannon({ url: `${api.url}/health`, duration: 2, connections: 4 });
+
+    const bare = await measure("GET /health (bare)", { url: `${api.url}/health` });
+    const visit = await measure("POST /v1/track/visit", {
+      url: `${api.url}/v1/track/visit`,
+      method: "POST",
+      headers: { origin: ORIGIN, "x-vouch-key": DEMO.publishableKey, "content-type": "application/json" },
+      body: JSON.stringify({ code, landing_url: "http://localhost:4000/?via=x", utm_campaign: "bench" }),
+    });
+    let n = 0;
+    const conversion = await measure("POST /v1/conversions", {
+      url: `${api.url}/v1/conversions`,
+      method: "POST",
+      headers: { authorization: `Bearer ${DEMO.secretKey}`, "content-type": "application/json" },
+      requests: [
+        {
+          setupRequest: (req) => {
+            n += 1;
+            return {
+              ...req,
+              headers: { ...req.headers, "idempotency-key": `bench-${process.pid}-${n}` },
+              body: JSON.stringify({ email: `friend${n}@bench-${process.pid}.test`, code, value_cents: 9900, currency: "USD" }),
+            };
+          },
+        },
+      ],
+    });
+
+    const rows = [bare, visit, conversion].map((f) => ({
+      route: f.name,
+      "req/s": Math.round(f.rps),
+      "p50 ms": f.p50,
+      "p99 ms": f.p99,
+      "× bare": (f.rps / bare.rps).toFixed(2),
+      "non-2xx": f.non2xx,
+    }));
+    console.log(`API on local workerd, ${CONNECTIONS} connections, ${DURATION_S}s each (2-core machine)`);
+    console.table(rows);
+    const visitRatio = visit.rps / bare.rps;
+    const conversionRatio = conversion.rps / bare.rps;
+    console.log(
+      `visit ${visitRatio.toFixed(2)}× bare (target ≥ 0.60) ${visitRatio >= 0.6 ? "✓" : "✗"}   ` +
+        `conversion ${conversionRatio.toFixed(2)}× bare (target ≥ 0.40) ${conversionRatio >= 0.4 ? "✓" : "✗"}`,
+    );
+    if (visit.non2xx || conversion.non2xx) console.log("warning: some requests did not answer 2xx; figures are suspect");
+  } finally {
+    await api.stop();
+  }
+}
