@@ -8,6 +8,14 @@ import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { openapiRoutes } from "./openapi/routes";
 import { programRoutes } from "./programs/routes";
 import { conversionRoutes, referralRoutes } from "./referrals/routes";
+import { promoteDue } from "./rewards/ledger";
+import {
+  leaderboardRoutes,
+  memberDiscountRoutes,
+  raffleRoutes,
+  rewardRoutes,
+  rewardRuleRoutes,
+} from "./rewards/routes";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
 
 const app = new Hono<AppEnv>();
@@ -30,12 +38,21 @@ app.route("/v1/members", memberServerRoutes);
 app.route("/v1/referrals", referralRoutes);
 app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics", analyticsRoutes);
+app.route("/v1/reward-rules", rewardRuleRoutes);
+app.route("/v1/rewards", rewardRoutes);
+app.route("/v1/members", memberDiscountRoutes);
+app.route("/v1/raffle", raffleRoutes);
+app.route("/v1/leaderboard", leaderboardRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
 
 export default {
   fetch: app.fetch,
+  // Rewards whose hold ended become approved (auto-approving programs); reads also do it lazily per program.
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(promoteDue(env.DB, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;
 
 export { app };

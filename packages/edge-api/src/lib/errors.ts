@@ -34,6 +34,13 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   rate_limited: 429,
   internal_error: 500,
+  reward_not_found: 404,
+  reward_on_hold: 409,
+  invalid_reward_state: 409,
+  rules_version_conflict: 409,
+  raffle_already_drawn: 409,
+  raffle_no_entries: 422,
+  draw_not_found: 404,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

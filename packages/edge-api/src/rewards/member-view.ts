@@ -1,14 +1,102 @@
 import type { Program } from "../programs/service";
+import { nextMilestone, stackingDiscount } from "./engine";
+import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
+import { monthOf } from "./raffle";
+import { CURRENT_RULES_SQL, type RulesRow, toRuleset } from "./rules";
+import type { MemberRewardsView, RewardKind, RewardState } from "./schema";
 
 /**
- * The member's rewards as the widget shows them (totals by state, progress to the next milestone).
- * Returns undefined until the rewards engine is enabled for this deployment; the rewards engine owns
- * this function.
+ * A pending reward of an auto-approving program is shown as approved as soon as its hold ends, even if
+ * the cron has not run yet: the widget never shows a stale "on hold".
  */
+const EFFECTIVE_STATE = `CASE WHEN state = 'pending' AND auto_approve = 1 AND available_at <= ?2 THEN 'approved' ELSE state END`;
+
+/** The member's rewards as the widget shows them: totals by state, stacking discount, next milestone, raffle. */
 export async function memberRewardsView(
-  _db: D1Database,
-  _program: Program,
-  _memberId: string,
-): Promise<unknown | undefined> {
-  return undefined;
+  db: D1Database,
+  program: Program,
+  memberId: string,
+  now = Date.now(),
+): Promise<MemberRewardsView> {
+  const month = monthOf(now);
+  const [rulesRes, totalsRes, countsRes, recentRes, raffleRes] = await db.batch([
+    db.prepare(CURRENT_RULES_SQL).bind(program.id),
+    db
+      .prepare(
+        `SELECT kind, currency, ${EFFECTIVE_STATE} AS effective, SUM(amount) AS amount FROM rewards
+         WHERE member_id = ?1 AND recipient = 'member' AND state != 'voided' GROUP BY kind, currency, effective`,
+      )
+      .bind(memberId, now),
+    db.prepare(MEMBER_COUNTS_SQL).bind(memberId, ""),
+    db
+      .prepare(
+        `SELECT id, kind, amount, currency, description, ${EFFECTIVE_STATE} AS state, available_at, created_at
+         FROM rewards WHERE member_id = ?1 AND recipient = 'member' ORDER BY created_at DESC, id DESC LIMIT 20`,
+      )
+      .bind(memberId, now),
+    db
+      .prepare("SELECT COALESCE(SUM(entries), 0) AS entries FROM raffle_entries WHERE member_id = ? AND month = ?")
+      .bind(memberId, month),
+  ]);
+  const ruleset = toRuleset(rulesRes?.results[0] as RulesRow | undefined);
+  const counts = (countsRes?.results[0] ?? { leads: 0, qualified: 0, converted: 0, active: 0 }) as MemberCounts;
+
+  const totals = new Map<string, MemberRewardsView["totals"][number]>();
+  const freeMonths = { pending: 0, earned: 0 };
+  for (const row of (totalsRes?.results ?? []) as {
+    kind: RewardKind;
+    currency: string | null;
+    effective: RewardState;
+    amount: number;
+  }[]) {
+    if (row.kind === "free_months") {
+      if (row.effective === "pending") freeMonths.pending += row.amount;
+      else freeMonths.earned += row.amount;
+      continue;
+    }
+    if (!row.currency) continue;
+    const t = totals.get(row.currency) ?? { currency: row.currency, pending: 0, approved: 0, paid: 0, earned: 0 };
+    if (row.effective === "pending") t.pending += row.amount;
+    if (row.effective === "approved") t.approved += row.amount;
+    if (row.effective === "paid") t.paid += row.amount;
+    t.earned = t.approved + t.paid;
+    totals.set(row.currency, t);
+  }
+
+  const milestone = ruleset ? nextMilestone(ruleset.config, counts) : null;
+  return {
+    rule_version: ruleset?.version ?? null,
+    totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
+    free_months: freeMonths,
+    discount_percent: ruleset ? stackingDiscount(ruleset.config, counts.active) : 0,
+    next_milestone: milestone
+      ? {
+          rule_id: milestone.rule.id,
+          description: milestone.rule.description ?? null,
+          trigger: milestone.rule.trigger,
+          at: milestone.at,
+          current: milestone.current,
+          remaining: milestone.at - milestone.current,
+        }
+      : null,
+    raffle: ruleset?.config.raffle
+      ? { month, entries: ((raffleRes?.results[0] as { entries?: number } | undefined)?.entries ?? 0) as number }
+      : null,
+    recent: (
+      (recentRes?.results ?? []) as {
+        id: string;
+        kind: RewardKind;
+        amount: number;
+        currency: string | null;
+        description: string | null;
+        state: RewardState;
+        available_at: number;
+        created_at: number;
+      }[]
+    ).map((r) => ({
+      ...r,
+      available_at: new Date(r.available_at).toISOString(),
+      created_at: new Date(r.created_at).toISOString(),
+    })),
+  };
 }

@@ -1,0 +1,161 @@
+import { ApiError } from "../lib/errors";
+import type { Recipient, RewardKind, RewardState } from "./schema";
+
+export interface RewardRow {
+  id: string;
+  program_id: string;
+  member_id: string;
+  referral_id: string;
+  event_id: string;
+  recipient: Recipient;
+  rule_id: string;
+  rule_version: number;
+  dedupe_key: string;
+  kind: RewardKind;
+  amount: number;
+  currency: string | null;
+  description: string | null;
+  state: RewardState;
+  auto_approve: number;
+  while_active: number;
+  available_at: number;
+  created_at: number;
+  approved_at: number | null;
+  paid_at: number | null;
+  payout_id: string | null;
+  voided_at: number | null;
+  void_reason: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function rewardView(r: RewardRow) {
+  return {
+    id: r.id,
+    state: r.state,
+    member_id: r.member_id,
+    referral_id: r.referral_id,
+    event_id: r.event_id,
+    recipient: r.recipient,
+    kind: r.kind,
+    amount: r.amount,
+    currency: r.currency,
+    description: r.description,
+    rule: { id: r.rule_id, version: r.rule_version },
+    auto_approve: r.auto_approve === 1,
+    while_active: r.while_active === 1,
+    available_at: iso(r.available_at),
+    created_at: iso(r.created_at),
+    approved_at: iso(r.approved_at),
+    paid_at: iso(r.paid_at),
+    payout_id: r.payout_id,
+    voided_at: iso(r.voided_at),
+    void_reason: r.void_reason,
+  };
+}
+export type RewardView = ReturnType<typeof rewardView>;
+
+/**
+ * Pending rewards of auto-approving programs whose hold has ended become approved. The cron runs it
+ * for everyone every ten minutes; admin reads run it for their program first, so a payout run never
+ * misses a reward that became due a minute ago.
+ */
+export function promoteDueStatement(db: D1Database, now: number, programId?: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE rewards SET state = 'approved', approved_at = ?1
+       WHERE state = 'pending' AND auto_approve = 1 AND available_at <= ?1 AND (?2 IS NULL OR program_id = ?2)`,
+    )
+    .bind(now, programId ?? null);
+}
+
+export async function promoteDue(db: D1Database, now: number, programId?: string): Promise<number> {
+  const res = await promoteDueStatement(db, now, programId).run();
+  return res.meta.changes ?? 0;
+}
+
+export async function getReward(db: D1Database, programId: string, id: string): Promise<RewardRow> {
+  const row = await db
+    .prepare("SELECT * FROM rewards WHERE id = ? AND program_id = ?")
+    .bind(id, programId)
+    .first<RewardRow>();
+  if (!row) throw new ApiError("reward_not_found", `No reward ${id} in this program.`);
+  return row;
+}
+
+export interface Skipped {
+  id: string;
+  reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved";
+}
+
+function skipReason(row: RewardRow | undefined, wanted: "approve" | "pay", now: number): Skipped["reason"] {
+  if (!row) return "not_found";
+  if (row.state === "voided") return "voided";
+  if (row.state === "paid") return "already_paid";
+  if (wanted === "approve")
+    return row.state === "approved" ? "already_approved" : row.available_at > now ? "on_hold" : "not_found";
+  return "not_approved";
+}
+
+/** Approves pending rewards whose hold has ended. Rewards still on hold, paid or voided are reported, not changed. */
+export async function approveRewards(
+  db: D1Database,
+  programId: string,
+  ids: readonly string[],
+  now: number,
+): Promise<{ approved: RewardRow[]; skipped: Skipped[] }> {
+  const unique = [...new Set(ids)];
+  const { results: approved } = await db
+    .prepare(
+      `UPDATE rewards SET state = 'approved', approved_at = ?
+       WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND available_at <= ?
+       RETURNING *`,
+    )
+    .bind(now, programId, JSON.stringify(unique), now)
+    .all<RewardRow>();
+  const done = new Set(approved.map((r) => r.id));
+  const rest = unique.filter((id) => !done.has(id));
+  return { approved, skipped: await explainSkipped(db, programId, rest, "approve", now) };
+}
+
+async function explainSkipped(
+  db: D1Database,
+  programId: string,
+  ids: string[],
+  wanted: "approve" | "pay",
+  now: number,
+): Promise<Skipped[]> {
+  if (ids.length === 0) return [];
+  const { results } = await db
+    .prepare("SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?))")
+    .bind(programId, JSON.stringify(ids))
+    .all<RewardRow>();
+  const byId = new Map(results.map((r) => [r.id, r]));
+  return ids.map((id) => ({ id, reason: skipReason(byId.get(id), wanted, now) }));
+}
+
+export async function explainPaySkipped(db: D1Database, programId: string, ids: string[], now: number) {
+  return explainSkipped(db, programId, ids, "pay", now);
+}
+
+/** CSV for a payout run: one approved reward per line, with who to pay. Cells that a spreadsheet would run as a formula are quoted as text. */
+export function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+  const cell = (v: string | number | null) => {
+    if (v === null) return "";
+    let s = String(v);
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return `${rows.map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`;
+}
+
+/** Minor units as a decimal string for humans and payout tools: 12345 → "123.45" (2 decimals; 0 for JPY-like). */
+export function formatMinor(amount: number, currency: string | null): string {
+  const digits = currency && ZERO_DECIMAL.has(currency) ? 0 : 2;
+  if (digits === 0) return String(amount);
+  const sign = amount < 0 ? "-" : "";
+  const abs = Math.abs(amount);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+const ZERO_DECIMAL = new Set(["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"]);

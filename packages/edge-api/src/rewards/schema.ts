@@ -1,0 +1,209 @@
+import { z } from "zod";
+import { currency } from "../lib/validate";
+
+export const REWARD_TRIGGERS = ["lead", "qualified", "converted", "renewed"] as const;
+export type RewardTrigger = (typeof REWARD_TRIGGERS)[number];
+
+export const REWARD_KINDS = [
+  "cash",
+  "gift_card",
+  "account_credit",
+  "coupon",
+  "free_months",
+  "discount_percent",
+  "custom",
+] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+/** Kinds whose amount is money (minor units of a currency). */
+export const MONEY_KINDS: ReadonlySet<RewardKind> = new Set(["cash", "gift_card", "account_credit", "coupon"]);
+
+export const REWARD_STATES = ["pending", "approved", "paid", "voided"] as const;
+export type RewardState = (typeof REWARD_STATES)[number];
+
+export const RECIPIENTS = ["member", "friend"] as const;
+export type Recipient = (typeof RECIPIENTS)[number];
+
+const minor = z.number().int().min(0).max(1_000_000_000_00);
+const count = z.number().int().min(1).max(100_000);
+
+/** Percent with at most two decimals (basis points), so money comes out exact. */
+const percent = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, "Use at most two decimals");
+
+const amountSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("flat"), value: minor }),
+  z.object({ type: z.literal("percent"), percent }),
+  z.object({
+    type: z.literal("by_plan"),
+    plans: z
+      .record(z.string().trim().min(1).max(100), minor)
+      .refine((plans) => Object.keys(plans).length > 0, "List at least one plan"),
+    default: minor.optional(),
+  }),
+]);
+
+export const rewardRuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "Lower-case letters, digits, - or _ (up to 40)"),
+    description: z.string().trim().min(1).max(200).optional(),
+    trigger: z.enum(REWARD_TRIGGERS),
+    recipient: z.enum(RECIPIENTS),
+    kind: z.enum(REWARD_KINDS),
+    /** Minor units for money kinds, months for free_months, percent points for discount_percent, a count for custom. */
+    amount: amountSchema,
+    currency: currency.optional(),
+    /** The event's deal value must be at least this (in `currency`). */
+    min_value_cents: minor.optional(),
+    /** Pays once, on the first payment that brings the friend's total spend (in `currency`) to this. */
+    min_spend_cents: count.max(1_000_000_000_00).optional(),
+    /** Recurring (`renewed`) rules: pay at most this many renewals per referral… */
+    max_occurrences: count.optional(),
+    /** …and only renewals within this many months of the conversion. */
+    max_months: z.number().int().min(1).max(120).optional(),
+    /** Per member, over every referral: at most this many rewards, or this total amount (the last one is cut to fit). */
+    member_cap: z.object({ count: count.optional(), amount: minor.optional() }).optional(),
+    hold_days: z.number().int().min(0).max(365).default(0),
+    /** Only on the member's Nth referral to reach the trigger (or every Nth with `repeat`). */
+    milestone: z.object({ at: count, repeat: z.boolean().default(false) }).optional(),
+    /** Only for the member's Nth to Mth referral to reach the trigger: "a higher amount from the 5th on". */
+    tier: z.object({ from: count.default(1), to: count.optional() }).optional(),
+    /** Voided when the referred customer churns or is refunded, even after the hold (a discount "while they stay"). */
+    while_active: z.boolean().default(false),
+  })
+  .superRefine((rule, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    const money = MONEY_KINDS.has(rule.kind);
+    if (rule.amount.type === "percent" && !money) issue("amount", "A percent of the deal value needs a money kind");
+    if (money && rule.amount.type !== "percent" && !rule.currency) issue("currency", "Money rewards need a currency");
+    if ((rule.min_value_cents !== undefined || rule.min_spend_cents !== undefined) && !rule.currency) {
+      issue("currency", "A minimum value needs the currency it is counted in");
+    }
+    if (rule.kind === "custom" && !rule.description) issue("description", "Describe a custom reward");
+    if (rule.kind === "discount_percent") {
+      const values = rule.amount.type === "flat" ? [rule.amount.value] : [];
+      if (rule.amount.type === "by_plan") values.push(...Object.values(rule.amount.plans), rule.amount.default ?? 0);
+      if (values.some((v) => v > 100)) issue("amount", "A discount is at most 100 percent");
+    }
+    if (rule.trigger !== "renewed" && (rule.max_occurrences !== undefined || rule.max_months !== undefined)) {
+      issue("trigger", "max_occurrences and max_months are for recurring (renewed) rules");
+    }
+    if (rule.trigger === "renewed" && (rule.milestone || rule.tier)) {
+      issue("trigger", "Milestones and tiers count referrals, not renewals");
+    }
+    if (rule.milestone && rule.tier) issue("tier", "Use either a milestone or a tier");
+    if (rule.min_spend_cents !== undefined && (rule.milestone || rule.tier)) {
+      issue("min_spend_cents", "A spend threshold cannot be combined with a milestone or tier");
+    }
+    if (rule.tier?.to !== undefined && rule.tier.to < rule.tier.from) issue("tier", "`to` must be at least `from`");
+  });
+export type RewardRule = z.infer<typeof rewardRuleSchema>;
+
+const raffleEntries = z.number().int().min(0).max(1000).optional();
+
+export const rulesetSchema = z.object({
+  rules: z
+    .array(rewardRuleSchema)
+    .max(50)
+    .default([])
+    .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, "Rule ids must be unique"),
+  /** `auto`: a reward becomes approved when its hold ends; `manual`: someone approves it through the API. */
+  approval: z.enum(["auto", "manual"]).default("auto"),
+  /** +X% off for the member per referred customer who is still active, capped (FreeAgent). */
+  stacking_discount: z
+    .object({
+      percent_per_referral: z.number().int().min(1).max(100),
+      max_percent: z.number().int().min(1).max(100),
+    })
+    .optional(),
+  /** Raffle entries the member gets per referral event; drawn monthly. */
+  raffle: z
+    .object({
+      entries: z.object({
+        lead: raffleEntries,
+        qualified: raffleEntries,
+        converted: raffleEntries,
+        renewed: raffleEntries,
+      }),
+    })
+    .optional(),
+});
+export type RulesetConfig = z.infer<typeof rulesetSchema>;
+export type RulesetInput = z.input<typeof rulesetSchema>;
+
+export const putRulesetSchema = rulesetSchema.extend({
+  /** Optimistic concurrency: refuse the change if someone saved another version since you read this one. */
+  expected_version: z.number().int().min(0).optional(),
+});
+
+export interface Ruleset {
+  version: number;
+  config: RulesetConfig;
+}
+
+const ids = z.array(z.string().min(1).max(40)).min(1).max(100);
+
+export const approveSchema = z.object({ ids });
+export const paySchema = z.object({ ids, payout_reference: z.string().trim().min(1).max(200) });
+export const voidSchema = z.object({ reason: z.string().trim().min(1).max(500) });
+
+export const listRewardsQuery = z.object({
+  state: z.enum(REWARD_STATES).optional(),
+  member_id: z.string().max(40).optional(),
+  referral_id: z.string().max(40).optional(),
+  recipient: z.enum(RECIPIENTS).optional(),
+  kind: z.enum(REWARD_KINDS).optional(),
+  rule_id: z.string().max(40).optional(),
+  currency: currency.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const exportQuery = z.object({
+  currency: currency.optional(),
+  member_id: z.string().max(40).optional(),
+});
+
+export const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "Use YYYY-MM");
+export const monthQuery = z.object({ month: month.optional() });
+export const leaderboardQuery = z.object({
+  month: month.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+export const drawSchema = z.object({
+  month,
+  /** Any public value (a lottery result, a block hash); a random one is chosen if omitted. */
+  seed: z.string().trim().min(1).max(200).optional(),
+});
+
+/** What `POST /v1/members/me` and `GET /v1/members/:id` return as `rewards`. Shared with the widget as a type. */
+export interface MemberRewardsView {
+  rule_version: number | null;
+  /** Money the member earned, per currency: on hold, approved (payable), paid, and earned = approved + paid. */
+  totals: { currency: string; pending: number; approved: number; paid: number; earned: number }[];
+  free_months: { pending: number; earned: number };
+  /** The member's current stacking discount (0 when the program has none). */
+  discount_percent: number;
+  next_milestone: {
+    rule_id: string;
+    description: string | null;
+    trigger: RewardTrigger;
+    at: number;
+    current: number;
+    remaining: number;
+  } | null;
+  raffle: { month: string; entries: number } | null;
+  recent: {
+    id: string;
+    kind: RewardKind;
+    amount: number;
+    currency: string | null;
+    description: string | null;
+    state: RewardState;
+    available_at: string;
+    created_at: string;
+  }[];
+}
