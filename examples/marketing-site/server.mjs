@@ -1,0 +1,107 @@
+/**
+ * The Ledgerly marketing site: a landing page with a sign-up form, the referral program page and a
+ * thank-you page, with the Vouch tracker. Plain Node `http`, no dependencies.
+ *
+ *   PORT                    default 4000
+ *   VOUCH_API_URL           default http://127.0.0.1:8787 (serves /vouch.lead.js and the tracking API)
+ *   VOUCH_PUBLISHABLE_KEY   default the local demo program's key
+ *
+ * The CSP allows scripts only from this origin and the API: the tracker needs no inline script and no
+ * eval. A real sign-up would pass `vouch_click_id` from the form to `POST /v1/conversions` (secret key)
+ * when the trial converts; here it is logged.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { homePage, notFoundPage, referralProgramPage, signupPage, welcomePage } from "./pages.mjs";
+
+const port = Number(process.env.PORT ?? 4000);
+const apiUrl = (process.env.VOUCH_API_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
+const publishableKey = process.env.VOUCH_PUBLISHABLE_KEY ?? "vch_pk_test_demo_publishable_key_000";
+const apiOrigin = new URL(apiUrl).origin;
+
+const tracker = { src: `${apiUrl}/vouch.lead.js`, key: publishableKey };
+
+const csp = [
+  "default-src 'self'",
+  `script-src 'self' ${apiOrigin}`,
+  `connect-src 'self' ${apiOrigin}`,
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const assets = {
+  "/styles.css": "text/css; charset=utf-8",
+  "/vouch-stub.js": "text/javascript; charset=utf-8",
+};
+
+function send(res, status, body, type = "text/html; charset=utf-8", headers = {}) {
+  res.writeHead(status, {
+    "Content-Type": type,
+    "Content-Security-Policy": csp,
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Content-Type-Options": "nosniff",
+    ...headers,
+  });
+  res.end(body);
+}
+
+function readForm(req) {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+      if (body.length > 16_384) req.destroy(new Error("form too large"));
+    });
+    req.on("end", () => resolve(new URLSearchParams(body)));
+    req.on("error", reject);
+  });
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET" && assets[url.pathname]) {
+      const file = await readFile(new URL(`./public${url.pathname}`, import.meta.url));
+      return send(res, 200, file, assets[url.pathname], { "Cache-Control": "no-cache" });
+    }
+    if (req.method === "POST" && url.pathname === "/signup") {
+      const form = await readForm(req);
+      const clickId = form.get("vouch_click_id") ?? "";
+      const code = form.get("referral_code") ?? "";
+      console.log(`[marketing-site] sign-up ${form.get("email")} vouch_click_id=${clickId || "-"} code=${code || "-"}`);
+      const next = new URLSearchParams({ email: form.get("email") ?? "" });
+      if (clickId || code) next.set("referred", "1");
+      return send(res, 303, "", "text/plain", { Location: `/welcome?${next}` });
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "Method not allowed", "text/plain");
+    switch (url.pathname) {
+      case "/":
+        return send(res, 200, homePage(tracker));
+      case "/signup":
+        return send(res, 200, signupPage(tracker));
+      case "/referral-program":
+        return send(res, 200, referralProgramPage(tracker));
+      case "/welcome":
+        return send(
+          res,
+          200,
+          welcomePage(tracker, { email: url.searchParams.get("email"), referred: url.searchParams.has("referred") }),
+        );
+      default:
+        return send(res, 404, notFoundPage(tracker));
+    }
+  } catch (err) {
+    console.error("[marketing-site]", err);
+    if (!res.headersSent) send(res, 500, "Something went wrong", "text/plain");
+    else res.end();
+  }
+});
+
+server.listen(port, () => {
+  console.log(`[marketing-site] http://localhost:${port}/ (tracker ${tracker.src})`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
