@@ -32,47 +32,26 @@ export function ProgressSection({ data, locale, t }: Props) {
       {rewards && (
         <div class="rewards" data-testid="rewards">
           <h4>{t.rewardsHeading}</h4>
-          <dl class="stats">
-            {(
-              [
-                [t.rewardPending, rewards.pending_cents],
-                [t.rewardEarned, rewards.earned_cents],
-                [t.rewardPaid, rewards.paid_cents],
-              ] as const
-            ).map(([label, cents]) => (
-              <div key={label}>
-                <dt>{label}</dt>
-                <dd>{formatMoney(cents, rewards.currency, locale)}</dd>
-              </div>
-            ))}
-          </dl>
-          {rewards.next_milestone && (
-            <div class="milestone">
-              <p id="vouch-milestone-label">
-                {format(t.nextMilestone, {
-                  current: rewards.next_milestone.current,
-                  target: rewards.next_milestone.target,
-                  label: rewards.next_milestone.label,
-                })}
-              </p>
-              <div
-                class="bar"
-                role="progressbar"
-                aria-labelledby="vouch-milestone-label"
-                aria-valuemin={0}
-                aria-valuemax={rewards.next_milestone.target}
-                aria-valuenow={rewards.next_milestone.current}
-              >
-                <span
-                  ref={(bar) => {
-                    // CSSOM, not a style attribute: strict CSP pages refuse inline style attributes.
-                    const m = rewards.next_milestone;
-                    bar?.style.setProperty("width", `${m ? Math.round((m.current / m.target) * 100) : 0}%`);
-                  }}
-                />
-              </div>
-            </div>
-          )}
+          {rewards.money.map((row) => (
+            <dl class="stats" key={row.currency}>
+              {(
+                [
+                  [t.rewardPending, row.pending],
+                  [t.rewardEarned, row.earned],
+                  [t.rewardPaid, row.paid],
+                ] as const
+              ).map(([label, minor]) => (
+                <div key={label}>
+                  <dt>{label}</dt>
+                  <dd>{formatMoney(minor, row.currency, locale)}</dd>
+                </div>
+              ))}
+            </dl>
+          ))}
+          {rewards.freeMonths && <p>{format(t.freeMonths, rewards.freeMonths)}</p>}
+          {rewards.discountPercent > 0 && <p>{format(t.discount, { percent: rewards.discountPercent })}</p>}
+          {rewards.raffleEntries !== null && <p>{format(t.raffleEntries, { entries: rewards.raffleEntries })}</p>}
+          {rewards.milestone && <Milestone {...rewards.milestone} t={t} />}
         </div>
       )}
       {data.referrals.length === 0 ? (
@@ -92,6 +71,43 @@ export function ProgressSection({ data, locale, t }: Props) {
         </ul>
       )}
     </section>
+  );
+}
+
+function Milestone({
+  label,
+  current,
+  target,
+  t,
+}: {
+  label: string | null;
+  current: number;
+  target: number;
+  t: PanelStrings;
+}) {
+  return (
+    <div class="milestone">
+      <p id="vouch-milestone-label">
+        {label
+          ? format(t.nextMilestone, { current, target, label })
+          : format(t.nextMilestoneGeneric, { current, target })}
+      </p>
+      <div
+        class="bar"
+        role="progressbar"
+        aria-labelledby="vouch-milestone-label"
+        aria-valuemin={0}
+        aria-valuemax={target}
+        aria-valuenow={current}
+      >
+        <span
+          ref={(bar) => {
+            // CSSOM, not a style attribute: strict CSP pages refuse inline style attributes.
+            bar?.style.setProperty("width", `${Math.round((current / target) * 100)}%`);
+          }}
+        />
+      </div>
+    </div>
   );
 }
 

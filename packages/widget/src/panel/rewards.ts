@@ -1,52 +1,59 @@
+import type { MemberRewardsView } from "../../../edge-api/src/rewards/schema";
+
 /**
- * The member's rewards as the panel shows them. `MeResponse.rewards` is filled by the rewards engine
- * (packages/edge-api/src/rewards/member-view.ts); until it is, the field is absent and the section hides.
- * Amounts are integer minor units, like every amount in the API.
+ * What the rewards part of the panel shows, read from `MeResponse.rewards` (the rewards engine's
+ * `MemberRewardsView`). Money is in minor units. Anything absent or malformed hides that line, and a
+ * program with nothing to show hides the whole section.
  */
 export interface RewardsView {
-  currency: string;
-  pending_cents: number;
-  earned_cents: number;
-  paid_cents: number;
-  next_milestone: { label: string; current: number; target: number } | null;
+  money: { currency: string; pending: number; earned: number; paid: number }[];
+  freeMonths: { pending: number; earned: number } | null;
+  discountPercent: number;
+  milestone: { label: string | null; current: number; target: number } | null;
+  raffleEntries: number | null;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** Reads `rewards` defensively: anything malformed hides the section rather than breaking the panel. */
 export function readRewards(raw: unknown): RewardsView | undefined {
-  if (!raw || typeof raw !== "object") return undefined;
-  const r = raw as Record<string, unknown>;
-  const totals = (r.totals && typeof r.totals === "object" ? r.totals : r) as Record<string, unknown>;
-  const pending = num(totals.pending_cents) ?? num(totals.pending);
-  const earned = num(totals.earned_cents) ?? num(totals.earned) ?? num(totals.approved_cents) ?? num(totals.approved);
-  const paid = num(totals.paid_cents) ?? num(totals.paid);
-  if (pending === undefined && earned === undefined && paid === undefined) return undefined;
-  const currency =
-    typeof r.currency === "string" && /^[A-Za-z]{3}$/.test(r.currency) ? r.currency.toUpperCase() : "USD";
-  return {
-    currency,
-    pending_cents: pending ?? 0,
-    earned_cents: earned ?? 0,
-    paid_cents: paid ?? 0,
-    next_milestone: readMilestone(r.next_milestone ?? r.progress),
-  };
+  const r = obj(raw) as Partial<Record<keyof MemberRewardsView, unknown>> | undefined;
+  if (!r) return undefined;
+  const money: RewardsView["money"] = [];
+  for (const row of Array.isArray(r.totals) ? r.totals : []) {
+    const t = obj(row);
+    if (!t || typeof t.currency !== "string" || !/^[A-Za-z]{3}$/.test(t.currency)) continue;
+    money.push({
+      currency: t.currency.toUpperCase(),
+      pending: num(t.pending) ?? 0,
+      earned: num(t.earned) ?? (num(t.approved) ?? 0) + (num(t.paid) ?? 0),
+      paid: num(t.paid) ?? 0,
+    });
+  }
+  const months = obj(r.free_months);
+  const freeMonths =
+    months && ((num(months.pending) ?? 0) > 0 || (num(months.earned) ?? 0) > 0)
+      ? { pending: num(months.pending) ?? 0, earned: num(months.earned) ?? 0 }
+      : null;
+  const discountPercent = num(r.discount_percent) ?? 0;
+  const m = obj(r.next_milestone);
+  const current = num(m?.current);
+  const target = num(m?.at);
+  const milestone =
+    m && current !== undefined && target !== undefined && target > 0
+      ? { label: typeof m.description === "string" ? m.description : null, current: Math.min(current, target), target }
+      : null;
+  const raffleEntries = num(obj(r.raffle)?.entries) ?? null;
+  if (money.length === 0 && !freeMonths && discountPercent <= 0 && !milestone && raffleEntries === null)
+    return undefined;
+  return { money, freeMonths, discountPercent, milestone, raffleEntries };
 }
 
-function readMilestone(raw: unknown): RewardsView["next_milestone"] {
-  if (!raw || typeof raw !== "object") return null;
-  const m = raw as Record<string, unknown>;
-  const current = num(m.current);
-  const target = num(m.target);
-  if (current === undefined || target === undefined || target <= 0) return null;
-  const label = typeof m.label === "string" ? m.label : typeof m.reward === "string" ? m.reward : "";
-  return { label, current: Math.min(current, target), target };
-}
-
-export function formatMoney(cents: number, currency: string, locale: string): string {
+export function formatMoney(minor: number, currency: string, locale: string): string {
   try {
-    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(cents / 100);
+    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 100);
   } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`;
+    return `${(minor / 100).toFixed(2)} ${currency}`;
   }
 }

@@ -141,9 +141,20 @@ describe("Panel", () => {
   it("shows pending, earned and paid rewards and progress to the next milestone", () => {
     const data = meResponse({
       rewards: {
-        currency: "USD",
-        totals: { pending_cents: 10000, earned_cents: 20000, paid_cents: 5000 },
-        next_milestone: { label: "a $250 bonus", current: 2, target: 5 },
+        rule_version: 1,
+        totals: [{ currency: "USD", pending: 10000, approved: 15000, paid: 5000, earned: 20000 }],
+        free_months: { pending: 0, earned: 0 },
+        discount_percent: 10,
+        next_milestone: {
+          rule_id: "r1",
+          description: "a $250 bonus",
+          trigger: "converted",
+          at: 5,
+          current: 2,
+          remaining: 3,
+        },
+        raffle: null,
+        recent: [],
       },
     });
     renderPanel({ data });
@@ -155,6 +166,7 @@ describe("Panel", () => {
     expect(bar.getAttribute("aria-valuenow")).toBe("2");
     expect(bar.getAttribute("aria-valuemax")).toBe("5");
     expect(within(rewards).getByText("2 of 5 toward a $250 bonus")).toBeTruthy();
+    expect(within(rewards).getByText("Your discount: 10%")).toBeTruthy();
     expect((bar.firstElementChild as HTMLElement).style.width).toBe("40%");
   });
 

@@ -21,26 +21,39 @@ describe("share links", () => {
 });
 
 describe("readRewards", () => {
-  it("hides the section for absent or malformed rewards", () => {
+  const empty = {
+    rule_version: null,
+    totals: [],
+    free_months: { pending: 0, earned: 0 },
+    discount_percent: 0,
+    next_milestone: null,
+    raffle: null,
+    recent: [],
+  };
+
+  it("hides the section for absent, malformed or empty rewards", () => {
     expect(readRewards(undefined)).toBeUndefined();
     expect(readRewards(null)).toBeUndefined();
     expect(readRewards("lots")).toBeUndefined();
-    expect(readRewards({ totals: { pending_cents: "100" } })).toBeUndefined();
+    expect(readRewards(empty)).toBeUndefined();
+    expect(readRewards({ ...empty, totals: [{ currency: "dollars", pending: 1 }] })).toBeUndefined();
   });
 
-  it("reads totals and clamps milestone progress", () => {
+  it("reads totals, free months, raffle entries, and clamps milestone progress", () => {
     expect(
       readRewards({
-        currency: "eur",
-        totals: { pending_cents: 1, earned_cents: 2, paid_cents: 3 },
-        next_milestone: { label: "Gold", current: 9, target: 5 },
+        ...empty,
+        totals: [{ currency: "eur", pending: 1, approved: 2, paid: 3, earned: 5 }],
+        free_months: { pending: 1, earned: 2 },
+        next_milestone: { rule_id: "r", description: null, trigger: "converted", at: 5, current: 9, remaining: 0 },
+        raffle: { month: "2026-03", entries: 4 },
       }),
     ).toEqual({
-      currency: "EUR",
-      pending_cents: 1,
-      earned_cents: 2,
-      paid_cents: 3,
-      next_milestone: { label: "Gold", current: 5, target: 5 },
+      money: [{ currency: "EUR", pending: 1, earned: 5, paid: 3 }],
+      freeMonths: { pending: 1, earned: 2 },
+      discountPercent: 0,
+      milestone: { label: null, current: 5, target: 5 },
+      raffleEntries: 4,
     });
   });
 });
