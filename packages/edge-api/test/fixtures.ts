@@ -1,4 +1,5 @@
 import { env, SELF } from "cloudflare:test";
+import { hmacSha256, toHex } from "../src/lib/crypto";
 import { buildProgram } from "../src/programs/create";
 import type { CreateProgramInput } from "../src/programs/schema";
 
@@ -29,16 +30,9 @@ export async function makeProgram(overrides: Partial<CreateProgramInput> = {}): 
   return { id: built.programId, pk: built.publishableKey, sk: built.secretKey, identitySecret: built.identitySecret };
 }
 
+/** What the host's server does: hex HMAC-SHA256 of the member id with the identity secret. */
 export async function sign(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
-  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex((await hmacSha256(secret, message)).buffer as ArrayBuffer);
 }
 
 type Json = Record<string, unknown>;

@@ -1,27 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { browser, enrol, makeProgram, server, sign } from "../../test/fixtures";
+import { base64UrlEncode, hmacSha256 } from "../lib/crypto";
 import { CODE_ALPHABET } from "../lib/ids";
 
-function b64url(input: string | Uint8Array): string {
-  const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
 async function jwt(secret: string, claims: Record<string, unknown>, alg = "HS256"): Promise<string> {
-  const head = b64url(JSON.stringify({ alg, typ: "JWT" }));
-  const body = b64url(JSON.stringify(claims));
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`)));
-  return `${head}.${body}.${b64url(sig)}`;
+  const encode = (v: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(v)));
+  const head = encode({ alg, typ: "JWT" });
+  const body = encode(claims);
+  return `${head}.${body}.${base64UrlEncode(await hmacSha256(secret, `${head}.${body}`))}`;
 }
 
 const now = () => Math.floor(Date.now() / 1000);

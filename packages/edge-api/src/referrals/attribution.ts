@@ -1,7 +1,8 @@
 import { ApiError } from "../lib/errors";
-import { normalizeCode } from "../lib/ids";
+import { newId, normalizeCode } from "../lib/ids";
 import type { MemberRow } from "../members/service";
 import type { Program } from "../programs/service";
+import type { ReferralRow } from "./service";
 
 /** Personal-mail domains: two people on gmail.com are not the same company. */
 const FREE_MAIL = new Set([
@@ -110,4 +111,44 @@ export async function resolveAttribution(
     return { member, clickId: null, campaign: null };
   }
   throw new ApiError("no_attribution", "Send a click_id, a code or a member_token to say who referred this person.");
+}
+
+export interface Friend {
+  email: string;
+  name?: string | undefined;
+  company?: string | undefined;
+  role?: string | undefined;
+  size?: string | undefined;
+  externalCustomerId?: string | undefined;
+}
+
+/** The row of a referral about to be created: status `lead` at version 0, before its first event. */
+export function newReferralRow(
+  program: Program,
+  attribution: Attribution,
+  source: "form" | "peer" | "conversion",
+  friend: Friend,
+  now: number,
+): ReferralRow {
+  return {
+    id: newId("ref"),
+    program_id: program.id,
+    member_id: attribution.member.id,
+    click_id: attribution.clickId,
+    campaign: attribution.campaign,
+    source,
+    friend_email: friend.email,
+    friend_name: friend.name ?? null,
+    friend_company: friend.company ?? null,
+    friend_role: friend.role ?? null,
+    friend_company_size: friend.size ?? null,
+    external_customer_id: friend.externalCustomerId ?? null,
+    status: "lead",
+    version: 0,
+    plan: null,
+    value_cents: null,
+    currency: null,
+    created_at: now,
+    updated_at: now,
+  };
 }

@@ -1,8 +1,7 @@
 import { ApiError } from "../lib/errors";
 import type { Outcome } from "../lib/idempotency";
-import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
-import { assertNotSelfReferral, resolveAttribution } from "./attribution";
+import { assertNotSelfReferral, newReferralRow, resolveAttribution } from "./attribution";
 import { findReferralByEmail } from "./leads";
 import type { ConversionInput } from "./schema";
 import { eventView, type ReferralRow, referralEvents, referralView } from "./service";
@@ -72,27 +71,14 @@ export async function planConversion(
   const attribution = await resolveAttribution(db, program, { clickId: input.click_id, code: input.code });
   assertNotSelfReferral(program, attribution.member, input.email);
   const now = Date.now();
-  const base: ReferralRow = {
-    id: newId("ref"),
-    program_id: program.id,
-    member_id: attribution.member.id,
-    click_id: attribution.clickId,
-    campaign: attribution.campaign,
-    source: "conversion",
-    friend_email: input.email,
-    friend_name: input.name ?? null,
-    friend_company: input.company ?? null,
-    friend_role: null,
-    friend_company_size: null,
-    external_customer_id: input.external_customer_id ?? null,
-    status: "lead",
-    version: 0,
-    plan: null,
-    value_cents: null,
-    currency: null,
-    created_at: now,
-    updated_at: now,
-  };
+  const base = newReferralRow(
+    program,
+    attribution,
+    "conversion",
+    { email: input.email, name: input.name, company: input.company, externalCustomerId: input.external_customer_id },
+    now,
+  );
+
   const plan = await planTransitions(db, program, null, base, [{ to: "lead" }, step], { now, idempotencyKey });
   return {
     status: 201,

@@ -1,7 +1,6 @@
-import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import type { LeadInput } from "../tracking/schema";
-import { assertNotSelfReferral, resolveAttribution } from "./attribution";
+import { assertNotSelfReferral, newReferralRow, resolveAttribution } from "./attribution";
 import { isConstraintError, type ReferralRow, type ReferralView, referralView } from "./service";
 import { planTransitions } from "./transition";
 
@@ -32,27 +31,8 @@ export async function createLead(
   if (existing) return { referral: referralView(existing), created: false };
 
   const now = Date.now();
-  const base: ReferralRow = {
-    id: newId("ref"),
-    program_id: program.id,
-    member_id: attribution.member.id,
-    click_id: attribution.clickId,
-    campaign: attribution.campaign,
-    source: memberId ? "peer" : "form",
-    friend_email: input.email,
-    friend_name: input.name ?? null,
-    friend_company: input.company ?? null,
-    friend_role: input.role ?? null,
-    friend_company_size: input.size ?? null,
-    external_customer_id: null,
-    status: "lead",
-    version: 0,
-    plan: null,
-    value_cents: null,
-    currency: null,
-    created_at: now,
-    updated_at: now,
-  };
+  const base = newReferralRow(program, attribution, memberId ? "peer" : "form", input, now);
+
   const plan = await planTransitions(db, program, null, base, [{ to: "lead" }], { now });
   try {
     await db.batch(plan.statements);
