@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { DEMO, freePort, startApi } from "../../../../scripts/lib/stack";
@@ -15,18 +15,20 @@ declare module "vitest" {
 }
 
 const widgetDir = path.resolve(import.meta.dirname, "../..");
+const repoRoot = path.resolve(widgetDir, "../..");
 
 /** Builds the widget, serves it from a real local API (workerd + D1), and starts the fixture host pages. */
 export default async function setup(project: TestProject) {
   execFileSync(process.execPath, [path.join(widgetDir, "build.mjs")], { stdio: "inherit" });
-  // Only the widget's own files: the tracker's build is its owner's to copy (scripts/build-assets.ts).
-  const publicDir = path.resolve(widgetDir, "../edge-api/public");
-  const dist = path.join(widgetDir, "dist");
-  for (const file of readdirSync(dist, { recursive: true }) as string[]) {
-    if (!/\.(m?js)$/.test(file)) continue;
-    mkdirSync(path.dirname(path.join(publicDir, file)), { recursive: true });
-    copyFileSync(path.join(dist, file), path.join(publicDir, file));
+  // The SaaS example's link leads to the marketing site, whose tracker must be there to record the visit.
+  const trackerDir = path.resolve(widgetDir, "../tracker");
+  if (!existsSync(path.join(trackerDir, "dist/vouch.lead.js"))) {
+    execFileSync(process.execPath, [path.join(trackerDir, "build.mjs")], { cwd: trackerDir, stdio: "inherit" });
   }
+  execFileSync(process.execPath, [path.join(repoRoot, "node_modules/tsx/dist/cli.mjs"), "scripts/build-assets.ts"], {
+    cwd: repoRoot,
+    stdio: "inherit",
+  });
 
   const [hostPort, examplePort, marketingPort] = [await freePort(), await freePort(), await freePort()];
   const api = await startApi({
