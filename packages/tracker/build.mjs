@@ -14,7 +14,14 @@ export const VARIANTS = {
 const outdir = new URL("./dist/", import.meta.url);
 mkdirSync(outdir, { recursive: true });
 
-const shared = { bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning" };
+const shared = {
+  tsconfigRaw: {},
+  bundle: true,
+  minify: true,
+  target: "es2020",
+  legalComments: "none",
+  logLevel: "warning",
+};
 
 await Promise.all([
   ...Object.entries(VARIANTS).map(([file, features]) =>

@@ -11,15 +11,12 @@ const storage = () => localStorage;
  * private modes, sandboxed frames) means no storage, never an error on the page.
  */
 export function loadReferral(): StoredReferral | undefined {
-  for (const read of [
-    () => /(?:^|; )vouch_ref=([^;]+)/.exec(document.cookie)?.[1],
-    () => storage().getItem(REFERRAL_KEY),
-  ]) {
-    try {
-      const referral = JSON.parse(decodeURIComponent(read()!)) as StoredReferral;
-      if (referral.expires > Date.now()) return referral;
-    } catch {}
-  }
+  try {
+    for (const raw of [/(^|; )vouch_ref=([^;]+)/.exec(document.cookie)?.[2], storage().getItem(REFERRAL_KEY)]) {
+      const referral = raw && (JSON.parse(decodeURIComponent(raw)) as StoredReferral);
+      if (referral && referral.expires > Date.now()) return referral;
+    }
+  } catch {}
 }
 
 /** Writes the referral to the cookie and localStorage, or clears both when there is none. */
