@@ -5,12 +5,23 @@ import { ERROR_STATUS } from "../lib/errors";
 import { enrolSchema, listMembersQuery, serverEnrolSchema, updateMemberSchema } from "../members/schema";
 import { updateProgramSchema } from "../programs/schema";
 import { conversionSchema, listReferralsQuery, updateReferralSchema } from "../referrals/schema";
+import {
+  approveSchema,
+  drawSchema,
+  exportQuery,
+  leaderboardQuery,
+  listRewardsQuery,
+  monthQuery,
+  paySchema,
+  putRulesetSchema,
+  voidSchema,
+} from "../rewards/schema";
 import { leadSchema, shareSchema, visitSchema } from "../tracking/schema";
 
 type Auth = "publishable" | "secret" | "none";
 
 interface RouteDoc {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   auth: Auth;
@@ -146,6 +157,116 @@ export const ROUTES: RouteDoc[] = [
     auth: "secret",
     query: summaryQuery,
     tag: "analytics",
+  },
+  {
+    method: "get",
+    path: "/v1/reward-rules",
+    summary: "The program's current reward rules (version 0 when none are set)",
+    auth: "secret",
+    tag: "rewards",
+  },
+  {
+    method: "put",
+    path: "/v1/reward-rules",
+    summary: "Save the reward rules as a new version; rewards already earned keep theirs",
+    auth: "secret",
+    body: putRulesetSchema,
+    tag: "rewards",
+  },
+  { method: "get", path: "/v1/reward-rules/versions", summary: "Every saved version", auth: "secret", tag: "rewards" },
+  {
+    method: "get",
+    path: "/v1/reward-rules/versions/{version}",
+    summary: "One saved version",
+    auth: "secret",
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/rewards",
+    summary: "List ledger entries, newest first, with filters",
+    auth: "secret",
+    query: listRewardsQuery,
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/rewards/export.csv",
+    summary: "Approved rewards as CSV for a payout run",
+    auth: "secret",
+    query: exportQuery,
+    tag: "rewards",
+  },
+  {
+    method: "post",
+    path: "/v1/rewards/approve",
+    summary: "Approve pending rewards whose hold has ended; others are reported as skipped",
+    auth: "secret",
+    body: approveSchema,
+    tag: "rewards",
+  },
+  {
+    method: "post",
+    path: "/v1/rewards/pay",
+    summary: "Mark approved rewards paid under one payout reference",
+    auth: "secret",
+    body: paySchema,
+    idempotent: true,
+    tag: "rewards",
+  },
+  { method: "get", path: "/v1/rewards/{id}", summary: "One ledger entry", auth: "secret", tag: "rewards" },
+  {
+    method: "post",
+    path: "/v1/rewards/{id}/approve",
+    summary: "Approve one reward",
+    auth: "secret",
+    tag: "rewards",
+  },
+  {
+    method: "post",
+    path: "/v1/rewards/{id}/void",
+    summary: "Void a pending or approved reward with a reason",
+    auth: "secret",
+    body: voidSchema,
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/members/{id}/discount",
+    summary: "The member's stacking discount, for your billing",
+    auth: "secret",
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/raffle/entries",
+    summary: "Raffle entries per member for a month",
+    auth: "secret",
+    query: monthQuery,
+    tag: "rewards",
+  },
+  {
+    method: "post",
+    path: "/v1/raffle/draws",
+    summary: "Draw a month's raffle with a recorded seed",
+    auth: "secret",
+    body: drawSchema,
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/raffle/draws/{month}",
+    summary: "A recorded draw, re-run to verify the winner",
+    auth: "secret",
+    tag: "rewards",
+  },
+  {
+    method: "get",
+    path: "/v1/leaderboard",
+    summary: "Members by successful referrals in a month",
+    auth: "secret",
+    query: leaderboardQuery,
+    tag: "rewards",
   },
 ];
 

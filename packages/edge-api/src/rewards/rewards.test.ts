@@ -415,3 +415,23 @@ describe("raffle and leaderboard", () => {
     ]);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the rewards routes from the same schemas", async () => {
+    const res = await SELF.fetch("https://api.vouch.test/v1/openapi.json");
+    const doc = (await res.json()) as any;
+    const rules = doc.paths["/v1/reward-rules"].put.requestBody.content["application/json"].schema;
+    expect(rules.properties.rules.items.properties.trigger.enum).toEqual(["lead", "qualified", "converted", "renewed"]);
+    expect(doc.paths["/v1/rewards/pay"].post.parameters.some((p: any) => p.name === "Idempotency-Key")).toBe(true);
+    expect(doc.paths["/v1/rewards"].get.parameters.map((p: any) => p.name)).toContain("state");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/members/{id}/discount",
+        "/v1/raffle/draws",
+        "/v1/leaderboard",
+        "/v1/rewards/export.csv",
+      ]),
+    );
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("reward_on_hold");
+  });
+});
