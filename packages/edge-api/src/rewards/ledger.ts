@@ -61,12 +61,14 @@ export type RewardView = ReturnType<typeof rewardView>;
  * misses a reward that became due a minute ago.
  */
 export function promoteDueStatement(db: D1Database, now: number, programId?: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE rewards SET state = 'approved', approved_at = ?1
-       WHERE state = 'pending' AND auto_approve = 1 AND available_at <= ?1 AND (?2 IS NULL OR program_id = ?2)`,
-    )
-    .bind(now, programId ?? null);
+  const set = "UPDATE rewards SET state = 'approved', approved_at = ?1";
+  // Two shapes so each uses its index: per program (rewards_program_state) or everyone's (rewards_due).
+  if (programId) {
+    return db
+      .prepare(`${set} WHERE program_id = ?2 AND state = 'pending' AND available_at <= ?1 AND auto_approve = 1`)
+      .bind(now, programId);
+  }
+  return db.prepare(`${set} WHERE state = 'pending' AND available_at <= ?1 AND auto_approve = 1`).bind(now);
 }
 
 export async function promoteDue(db: D1Database, now: number, programId?: string): Promise<number> {
