@@ -302,6 +302,17 @@ describe("widget on a host page (real API, real Chromium)", () => {
     expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
   });
 
+  it("lets the host re-theme it with CSS custom properties", async () => {
+    const { page } = await openFixture("basic", memberQuery(uniqueMember("theme")));
+    await calloutButton(page).waitFor();
+    await page.addStyleTag({ content: ":root { --vouch-brand: #7c3aed; --vouch-radius: 2px; }" });
+    const style = await calloutButton(page).evaluate((el) => {
+      const s = getComputedStyle(el);
+      return [s.backgroundColor, s.borderTopLeftRadius];
+    });
+    expect(style).toEqual(["rgb(124, 58, 237)", "2px"]);
+  });
+
   it("speaks German on request", async () => {
     const { page } = await openFixture("basic", memberQuery(uniqueMember("locale"), { locale: "de" }));
     await calloutButton(page).click();
