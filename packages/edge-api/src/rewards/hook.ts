@@ -34,6 +34,43 @@ export interface MemberCounts {
 }
 
 /**
+ * What D1 holds before this batch: rules, the referral's stored version, the member's counts without
+ * this referral, cap totals, the member's last tick, and this referral's live rewards. Events of one
+ * batch see the same D1 state, so they share one read: the batch's first event object is the key
+ * (every call of one `planTransitions` gets the same objects; a re-planned attempt gets new ones).
+ */
+const readsByBatch = new WeakMap<object, Promise<D1Result[]>>();
+
+function stateBefore(db: D1Database, program: Program, ctx: TransitionContext): Promise<D1Result[]> {
+  const key = ctx.history[0] ?? ctx.event;
+  const cached = readsByBatch.get(key);
+  if (cached) return cached;
+  const { referral } = ctx;
+  const reads = db.batch([
+    db.prepare(CURRENT_RULES_SQL).bind(program.id),
+    db.prepare("SELECT version FROM referrals WHERE id = ?").bind(referral.id),
+    db.prepare(MEMBER_COUNTS_SQL).bind(referral.member_id, referral.id),
+    db
+      .prepare(
+        `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
+         WHERE member_id = ? AND state != 'voided' GROUP BY rule_id`,
+      )
+      .bind(referral.member_id),
+    db
+      .prepare("SELECT COALESCE(MAX(tick), 0) AS tick FROM member_reward_ticks WHERE member_id = ?")
+      .bind(referral.member_id),
+    db
+      .prepare(
+        `SELECT id, rule_id, state, available_at, while_active FROM rewards
+         WHERE referral_id = ? AND state IN ('pending', 'approved')`,
+      )
+      .bind(referral.id),
+  ]);
+  readsByBatch.set(key, reads);
+  return reads;
+}
+
+/**
  * Ledger writes that a status event earns. They run in the same D1 batch as the event, so a retried or
  * racing request can never pay twice:
  * - the event's `(referral_id, seq)` is unique, so a second request for the same move fails whole;
@@ -53,32 +90,7 @@ export async function rewardStatements(
   ctx: TransitionContext,
 ): Promise<D1PreparedStatement[]> {
   const { referral, event } = ctx;
-  const leaving = event.to_status === "lost" || event.to_status === "refunded";
-  const reads = [
-    db.prepare(CURRENT_RULES_SQL).bind(program.id),
-    db.prepare("SELECT version FROM referrals WHERE id = ?").bind(referral.id),
-    db.prepare(MEMBER_COUNTS_SQL).bind(referral.member_id, referral.id),
-    db
-      .prepare(
-        `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
-         WHERE member_id = ? AND state != 'voided' GROUP BY rule_id`,
-      )
-      .bind(referral.member_id),
-    db
-      .prepare("SELECT COALESCE(MAX(tick), 0) AS tick FROM member_reward_ticks WHERE member_id = ?")
-      .bind(referral.member_id),
-  ];
-  if (leaving) {
-    reads.push(
-      db
-        .prepare(
-          `SELECT id, rule_id, state, available_at, while_active FROM rewards
-           WHERE referral_id = ? AND state IN ('pending', 'approved')`,
-        )
-        .bind(referral.id),
-    );
-  }
-  const [rulesRes, versionRes, countsRes, totalsRes, tickRes, existingRes] = await db.batch(reads);
+  const [rulesRes, versionRes, countsRes, totalsRes, tickRes, existingRes] = await stateBefore(db, program, ctx);
   const ruleset = toRuleset(rulesRes?.results[0] as RulesRow | undefined);
   if (!ruleset) return [];
 

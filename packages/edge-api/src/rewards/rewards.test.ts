@@ -170,6 +170,30 @@ describe("paying once", () => {
     expect(await rewards(p)).toHaveLength(1);
   });
 
+  it("a conversion that creates its referral evaluates both of its events in one batch", async () => {
+    const p = await makeProgram();
+    const m = await member(p, "m1");
+    await putRules(p, {
+      rules: [
+        { ...bounty(100), id: "first-lead", trigger: "lead", milestone: { at: 1 } },
+        { ...bounty(200), id: "first-customer", milestone: { at: 1 } },
+        { ...bounty(300), id: "second-customer", milestone: { at: 2 } },
+      ],
+    });
+    await convert(p, m.code, "a");
+    await convert(p, m.code, "b");
+    const ledger = await rewards(p);
+    expect(ledger.map((r) => [r.rule.id, r.amount]).sort()).toEqual([
+      ["first-customer", 200],
+      ["first-lead", 100],
+      ["second-customer", 300],
+    ]);
+    const ticks = await env.DB.prepare("SELECT tick FROM member_reward_ticks WHERE member_id = ? ORDER BY tick")
+      .bind(m.id)
+      .all<{ tick: number }>();
+    expect(ticks.results.map((t) => t.tick)).toEqual([1, 2, 3, 4]);
+  });
+
   it("racing conversions of one member pay a milestone exactly once", async () => {
     const p = await makeProgram();
     const m = await member(p, "m1");

@@ -13,13 +13,19 @@ export const CURRENT_RULES_SQL =
 /** A stored config is parsed again (defaults of later releases fill in); a broken row means no rules. */
 export function toRuleset(row: RulesRow | null | undefined): Ruleset | null {
   if (!row) return null;
+  // A stored version never changes, so its parsed form is kept per isolate (every transition reads it).
+  const key = `${row.version}:${row.config}`;
+  const hit = parsedConfigs.get(key);
+  if (hit !== undefined) return hit;
   const parsed = rulesetSchema.safeParse(JSON.parse(row.config));
-  if (!parsed.success) {
-    console.error("stored reward rules do not parse", { version: row.version });
-    return null;
-  }
-  return { version: row.version, config: parsed.data };
+  if (!parsed.success) console.error("stored reward rules do not parse", { version: row.version });
+  const ruleset = parsed.success ? { version: row.version, config: parsed.data } : null;
+  if (parsedConfigs.size >= 256) parsedConfigs.clear();
+  parsedConfigs.set(key, ruleset);
+  return ruleset;
 }
+
+const parsedConfigs = new Map<string, Ruleset | null>();
 
 export async function currentRuleset(db: D1Database, programId: string): Promise<Ruleset | null> {
   return toRuleset(await db.prepare(CURRENT_RULES_SQL).bind(programId).first<RulesRow>());
