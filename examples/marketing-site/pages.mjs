@@ -13,6 +13,7 @@ function layout({ title, tracker, body }) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/styles.css">
 <script src="/vouch-stub.js"></script>
 <script async src="${escapeHtml(tracker.src)}" data-key="${escapeHtml(tracker.key)}"></script>

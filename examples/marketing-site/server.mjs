@@ -36,6 +36,7 @@ const csp = [
 const assets = {
   "/styles.css": "text/css; charset=utf-8",
   "/vouch-stub.js": "text/javascript; charset=utf-8",
+  "/favicon.svg": "image/svg+xml",
 };
 
 function send(res, status, body, type = "text/html; charset=utf-8", headers = {}) {

@@ -1,10 +1,10 @@
 // One source, several scripts (Plausible-style): esbuild `define` flags drop what a variant does not use.
-import { mkdirSync, readFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { mkdirSync } from "node:fs";
 import { build } from "esbuild";
+import { measureSizes } from "./sizes.mjs";
 
 /** File name → features. `vouch.js` is the base: visit attribution only. */
-export const VARIANTS = {
+const VARIANTS = {
   "vouch.js": { lead: false, consent: false },
   "vouch.consent.js": { lead: false, consent: true },
   "vouch.lead.js": { lead: true, consent: false },
@@ -44,10 +44,9 @@ await Promise.all([
 ]);
 
 if (process.argv.includes("--sizes")) {
-  for (const file of Object.keys(VARIANTS)) {
-    const code = readFileSync(new URL(file, outdir));
+  for (const { file, raw, gzip, budget } of measureSizes()) {
     console.log(
-      `${file.padEnd(24)} ${String(code.length).padStart(5)} B raw ${String(gzipSync(code, { level: 9 }).length).padStart(5)} B gzip`,
+      `${file.padEnd(24)} ${String(raw).padStart(5)} B raw ${String(gzip).padStart(5)} B gzip (budget ${budget})`,
     );
   }
 }

@@ -148,9 +148,13 @@ describe("attribution in a real browser", () => {
   test("short link /r/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {
     const carla = await admin.enrol("Carla");
     const page = await freshPage();
-    const violations: string[] = [];
+    // Console errors (a CSP refusal, a failed post) and any failed response, with its URL.
+    const problems: string[] = [];
     page.on("console", (message) => {
-      if (message.type() === "error") violations.push(message.text());
+      if (message.type() === "error") problems.push(`${message.text()} ${message.location().url}`);
+    });
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
     });
     await page.goto(`${api.url}/r/${carla.code}?vsrc=slack`);
     await expect.poll(() => page.url()).toBe(`http://localhost:${examplePort}/`);
@@ -172,7 +176,7 @@ describe("attribution in a real browser", () => {
       member_id: carla.id,
       friend: { name: "Erin Brockovich", role: "Controller", company_size: "11-50" },
     });
-    expect(violations).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   test("sub-domain hop: a visit on www. attributes a sign-up on app. through the shared cookie", async () => {

@@ -1,0 +1,25 @@
+// Size budgets of the script-tag builds, shared by the size test and `pnpm bench`.
+import { readFileSync } from "node:fs";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+
+/** Bytes after gzip. The base must stay small enough to add to any page without a second thought. */
+export const BUDGETS = {
+  "vouch.js": 1200,
+  "vouch.consent.js": 1800,
+  "vouch.lead.js": 1800,
+  "vouch.lead.consent.js": 1800,
+};
+
+/** Raw, gzip (level 9, as a CDN serves static files) and brotli sizes of each build in dist/. */
+export function measureSizes() {
+  return Object.entries(BUDGETS).map(([file, budget]) => {
+    const code = readFileSync(new URL(`./dist/${file}`, import.meta.url));
+    return {
+      file,
+      raw: code.length,
+      gzip: gzipSync(code, { level: 9 }).length,
+      brotli: brotliCompressSync(code).length,
+      budget,
+    };
+  });
+}
