@@ -173,7 +173,9 @@ export default async function rewardsBench(): Promise<void> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       if (res.ok) return res.json();
-      if (res.status !== 409 || attempt >= 20) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+      // 503: wrangler dev restarted the worker because someone saved a source file during the run.
+      if ((res.status !== 409 && res.status !== 503) || attempt >= 20)
+        throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
     }
   };
   try {

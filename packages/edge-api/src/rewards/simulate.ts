@@ -52,6 +52,28 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
   const rewards: SimulatedReward[] = [];
   const raffleEntries: Record<string, number> = {};
   let nextId = 0;
+  // Indexes so replaying a member with thousands of referrals stays linear per event.
+  const byId = new Map<string, SimulatedReward>();
+  const liveKeys = new Set<string>();
+  const rewardsByRef = new Map<string, SimulatedReward[]>();
+  const memberRewards = new Map<string, SimulatedReward[]>();
+  const memberReferrals = new Map<string, SimReferral[]>();
+  const rewardsOf = (member: string) => {
+    let list = memberRewards.get(member);
+    if (!list) {
+      list = [];
+      memberRewards.set(member, list);
+    }
+    return list;
+  };
+  const referralsOf = (member: string) => {
+    let list = memberReferrals.get(member);
+    if (!list) {
+      list = [];
+      memberReferrals.set(member, list);
+    }
+    return list;
+  };
 
   for (const step of expandConversions(steps)) {
     const member = step.member ?? "m1";
@@ -62,6 +84,7 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
         events: [],
       };
       referrals.set(step.ref, r);
+      referralsOf(member).push(r);
     }
     const event: HistoryEvent = {
       id: `evt_${step.ref}_${r.events.length + 1}`,
@@ -80,14 +103,15 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
       value_cents: step.value_cents ?? r.snapshot.value_cents,
       currency: step.currency ?? r.snapshot.currency,
     };
-    const others = [...referrals.values()].filter((o) => o !== r && o.snapshot.member_id === member);
+    const others: SimReferral[] = [];
+    for (const o of referralsOf(member)) if (o !== r) others.push(o);
     // Caps count every live reward of the member, this referral's earlier ones included (as D1 does).
     const memberHistory = summarizeMemberHistory(
       others.map((o) => ({ status: o.snapshot.status, events: o.events })),
-      rewards.filter((w) => w.member === member),
+      rewardsOf(member),
     );
-    const existing: ExistingReward[] = rewards
-      .filter((w) => w.ref === step.ref && (w.state === "pending" || w.state === "approved"))
+    const existing: ExistingReward[] = (rewardsByRef.get(step.ref) ?? [])
+      .filter((w) => w.state === "pending" || w.state === "approved")
       .map((w) => ({
         id: w.id,
         rule_id: w.rule_id,
@@ -103,16 +127,22 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
     // Hold periods that ended before this event: the cron would have approved them by now.
     approveDue(rewards, step.at);
     for (const v of result.voids) {
-      const w = rewards.find((x) => x.id === v.id);
+      const w = byId.get(v.id);
       if (w) {
         w.state = "voided";
         w.void_reason = v.reason;
+        liveKeys.delete(w.dedupe_key);
       }
     }
     for (const entry of result.entries) {
-      if (rewards.some((w) => w.dedupe_key === entry.dedupe_key && w.state !== "voided")) continue;
+      if (liveKeys.has(entry.dedupe_key)) continue;
       nextId += 1;
-      rewards.push({ ...entry, id: `rwd_${nextId}`, ref: step.ref, member, void_reason: null });
+      const w: SimulatedReward = { ...entry, id: `rwd_${nextId}`, ref: step.ref, member, void_reason: null };
+      rewards.push(w);
+      byId.set(w.id, w);
+      liveKeys.add(w.dedupe_key);
+      rewardsByRef.set(step.ref, [...(rewardsByRef.get(step.ref) ?? []), w]);
+      rewardsOf(member).push(w);
     }
     if (result.raffleEntries > 0) raffleEntries[member] = (raffleEntries[member] ?? 0) + result.raffleEntries;
   }
