@@ -14,7 +14,8 @@ export function readLanding(href: string, params: string[]): [VisitInput, string
   let code: string | null | undefined;
   for (const name of params) code ||= query.get(name);
   if (!code) return;
-  const visit: VisitInput = { code: code.trim().toUpperCase(), sub_source: query.get(SUB_SOURCE_PARAM)?.slice(0, 99) };
+  // The code goes as written: the API normalises it (trim, upper case) and answers with the canonical form.
+  const visit: VisitInput = { code, sub_source: query.get(SUB_SOURCE_PARAM)?.slice(0, 99) };
   for (const field of ["source", "medium", "campaign"]) {
     (visit as Record<string, unknown>)[`utm_${field}`] = query.get(`utm_${field}`)?.slice(0, 199);
   }

@@ -1,5 +1,5 @@
 import { DEFAULT_PARAMS, readLanding, referralAfterVisit } from "./attribution";
-import { consentGate } from "./consent";
+import { type ConsentGate, consentGate } from "./consent";
 import { captureLeadForms, leadBody, markForms } from "./leads";
 import { type Delivery, enqueue, loadReferral, saveReferral, takeQueue } from "./storage";
 import type { LeadFields, TrackerConfig, VisitResponse, VouchCommand } from "./types";
@@ -42,36 +42,46 @@ export function createTracker(config: TrackerConfig): VouchCommand {
             if (next) saveReferral(next, config.domain);
             if (__LEAD__) markForms();
           }
+          return answer;
         },
         () => enqueue(delivery),
       );
   };
 
   // Consent is implied by a stored referral: nothing is stored without it, and withdrawing clears it.
-  const gate = __CONSENT__ ? consentGate(config.consent !== "required" || !!loadReferral()) : undefined;
+  // (`let` + `if` rather than ternaries: in a build without the feature the variable costs nothing.)
+  let gate: ConsentGate | undefined;
+  if (__CONSENT__) gate = consentGate(config.consent !== "required" || !!loadReferral());
   const whenAllowed = __CONSENT__ ? gate!.whenAllowed : (work: () => void) => work();
   let landingCode: string | undefined;
-  const lead = __LEAD__
-    ? (fields: LeadFields) =>
-        whenAllowed(() => {
-          const body = leadBody(fields, landingCode);
-          if (body) send(["lead", body]);
-        })
-    : undefined;
+  let lead: ((fields: LeadFields) => void) | undefined;
+  if (__LEAD__) {
+    lead = (fields) =>
+      whenAllowed(() => {
+        const body = leadBody(fields, landingCode);
+        if (body) send(["lead", body]);
+      });
+  }
 
   try {
     whenAllowed(() => {
       for (const delivery of takeQueue()) send(delivery);
     });
-    const landing = readLanding(location.href, config.params?.length ? config.params : DEFAULT_PARAMS);
+    const landing = readLanding(location.href, config.params || DEFAULT_PARAMS);
     if (landing) {
       const [visit, clean] = landing;
+      const href = location.href;
       if (__LEAD__) landingCode = visit.code;
-      // The address bar loses the code at once, consent or not: bookmarks and shared URLs must not carry it.
-      history.replaceState(history.state, "", clean);
       visit.landing_url = clean.slice(0, 2000);
       visit.referrer = document.referrer.slice(0, 2000);
-      whenAllowed(() => send(["visit", visit]));
+      whenAllowed(() =>
+        send(["visit", visit]).then((recorded) => {
+          // Clean the address bar (bookmarks and shared URLs should not carry the code) once the API has
+          // recognised the code: `?ref=` is also other tools' parameter, and theirs must stay. Not if the
+          // page has moved on meanwhile (an SPA route change), or its new URL would be overwritten.
+          if (recorded && location.href === href) history.replaceState(history.state, "", clean);
+        }),
+      );
     }
     if (__LEAD__) captureLeadForms(lead!);
   } catch {}

@@ -142,7 +142,7 @@ describe("attribution in a real browser", () => {
       (c) => Boolean(c?.referral.click_id),
     );
     expect(cookie?.referral.code).toBe(boris.code);
-    expect(page.url()).toBe(site.url("/base/"));
+    await expect.poll(() => page.url()).toBe(site.url("/base/"));
   });
 
   test("short link /r/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {

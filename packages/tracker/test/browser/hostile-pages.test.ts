@@ -154,7 +154,7 @@ describe('consent (data-consent="required")', () => {
     expect(await admin.visitsOf(anna.id)).toBe(0);
     expect(await page.context().cookies()).toEqual([]);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
-    expect(page.url()).toBe(site.url("/consent/"));
+    expect(page.url()).toBe(site.url(`/consent/?via=${anna.code}`));
 
     await page.click("#accept");
     expect(
@@ -167,6 +167,7 @@ describe('consent (data-consent="required")', () => {
       () => referralCookie(page),
       (r) => Boolean(r?.click_id),
     );
+    await expect.poll(() => page.url()).toBe(site.url("/consent/"));
 
     // Consent is remembered with the referral, so the sign-up page needs no second click.
     await page.click("#start");
@@ -254,7 +255,7 @@ test("SPA: the code is stripped without losing the router's state; a form render
     () => referralCookie(page),
     (r) => Boolean(r?.click_id),
   );
-  expect(page.url()).toBe(site.url("/spa/?tab=pricing"));
+  await expect.poll(() => page.url()).toBe(site.url("/spa/?tab=pricing"));
   expect(await page.evaluate(() => history.state)).toMatchObject({ spa: "ledgerly" });
 
   // Route changes re-render everything; the form only exists after them.

@@ -9,7 +9,7 @@ describe("readLanding", () => {
       DEFAULT_PARAMS,
     );
     expect(landing?.[0]).toEqual({
-      code: "ANNA7K2M",
+      code: "anna7k2m",
       sub_source: "newsletter",
       utm_source: "mail",
       utm_medium: "email",

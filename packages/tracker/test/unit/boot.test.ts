@@ -51,7 +51,7 @@ test("calls made before the script loaded are replayed in order, then vouch() is
   await eventually(() => expect(api.deliveries).toHaveLength(3));
   // data-api defaults to the script's own origin; data-params is honoured.
   expect(api.deliveries.map((d) => [d.path, d.key, d.body.email ?? d.body.code])).toEqual([
-    ["visit", "vch_pk_test_boot", "ANNA7K2M"],
+    ["visit", "vch_pk_test_boot", "anna7k2m"],
     ["lead", "vch_pk_test_boot", "first@northwind.example"],
     ["lead", "vch_pk_test_boot", "second@northwind.example"],
   ]);

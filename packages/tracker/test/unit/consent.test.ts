@@ -20,14 +20,14 @@ beforeEach(() => {
 });
 
 describe('data-consent="required"', () => {
-  test("nothing is written or sent before consent, but the URL is cleaned and the code kept in memory", async () => {
+  test("nothing is written or sent before consent, the code is kept in memory meanwhile", async () => {
     const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M&vsrc=podcast");
     vouch("lead", { email: "dana@northwind.example", name: "Dana" });
     await settle();
     expect(api.deliveries).toEqual([]);
     expect(document.cookie).toBe("");
     expect(localStorage.length).toBe(0);
-    expect(location.search).toBe("");
+    expect(location.search).toBe("?via=ANNA7K2M&vsrc=podcast");
 
     vouch("consent", true);
     await eventually(() => expect(api.deliveries.map((d) => d.path)).toEqual(["visit", "lead"]));
@@ -35,6 +35,7 @@ describe('data-consent="required"', () => {
     // The lead waited for consent too, and still knew the code from this page's URL.
     expect(api.deliveries[1]?.body).toMatchObject({ email: "dana@northwind.example", code: "ANNA7K2M" });
     await eventually(() => expect(cookieReferral()?.code).toBe("ANNA7K2M"));
+    await eventually(() => expect(location.search).toBe(""));
   });
 
   test("denied: everything waiting is forgotten and nothing is ever sent", async () => {

@@ -32,7 +32,9 @@ export async function startFakeApi() {
     const body = JSON.parse(text || "{}") as Record<string, unknown>;
     const path = url.pathname.replace("/v1/track/", "");
     state.deliveries.push({ path, key: url.searchParams.get("key"), body });
-    const code = String(body.code ?? "");
+    const code = String(body.code ?? "")
+      .trim()
+      .toUpperCase();
     if (path === "visit") {
       if (!state.codes.has(code)) return answer(res, 404, { error: { code: "unknown_code", message: "?" } });
       state.clicks++;

@@ -32,14 +32,16 @@ describe("a referral visit", () => {
     // biome-ignore lint/suspicious/noDocumentCookie: the test plays the host page, which writes cookies this way.
     document.cookie = "unrelated=1;path=/";
     pageView("http://www.ledgerly.example/pricing?via=anna7k2m&vsrc=linkedin&utm_source=li&plan=team#top");
-    expect(location.href).toBe("http://www.ledgerly.example/pricing?utm_source=li&plan=team#top");
     await eventually(() => expect(storedReferral()?.click_id).toBe("clk_0000000000000001"));
+    await eventually(() =>
+      expect(location.href).toBe("http://www.ledgerly.example/pricing?utm_source=li&plan=team#top"),
+    );
     expect(visits()).toEqual([
       {
         path: "visit",
         key: KEY,
         body: {
-          code: "ANNA7K2M",
+          code: "anna7k2m",
           sub_source: "linkedin",
           utm_source: "li",
           landing_url: "http://www.ledgerly.example/pricing?utm_source=li&plan=team#top",
@@ -61,12 +63,22 @@ describe("a referral visit", () => {
     expect(location.href).toBe("http://www.ledgerly.example/?ref=producthunt&x=1");
   });
 
-  test("an unknown code is not kept and not retried", async () => {
-    pageView("http://www.ledgerly.example/?via=NOBODY");
+  test("an unknown code is not kept, not retried, and stays in the URL (`?ref=` is other tools' too)", async () => {
+    pageView("http://www.ledgerly.example/?ref=producthunt");
     await eventually(() => expect(visits()).toHaveLength(1));
     await settle();
     expect(storedReferral()).toBeUndefined();
     expect(queued()).toEqual([]);
+    expect(location.href).toBe("http://www.ledgerly.example/?ref=producthunt");
+  });
+
+  test("an SPA that moved on before the API answered keeps its new URL", async () => {
+    pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    history.pushState({ route: "signup" }, "", "/signup");
+    await eventually(() => expect(storedReferral()?.code).toBe("ANNA7K2M"));
+    await settle();
+    expect(location.href).toBe("http://www.ledgerly.example/signup");
+    expect(history.state).toEqual({ route: "signup" });
   });
 
   test("first click: a later link from another member does not take the referral", async () => {
