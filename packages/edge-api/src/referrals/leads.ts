@@ -1,3 +1,4 @@
+import { ApiError } from "../lib/errors";
 import type { Program } from "../programs/service";
 import type { LeadInput } from "../tracking/schema";
 import { assertNotSelfReferral, newReferralRow, resolveAttribution } from "./attribution";
@@ -27,21 +28,21 @@ export async function createLead(
     code: input.code,
   });
   assertNotSelfReferral(program, attribution.member, input.email);
-  const existing = await findReferralByEmail(db, program.id, input.email);
-  if (existing) return { referral: referralView(existing), created: false };
-
-  const now = Date.now();
-  const base = newReferralRow(program, attribution, memberId ? "peer" : "form", input, now);
-
-  const plan = await planTransitions(db, program, null, base, [{ to: "lead" }], { now });
-  try {
-    await db.batch(plan.statements);
-  } catch (err) {
-    // Lost a race with the same email: the other request's referral is the one that counts.
-    if (!isConstraintError(err)) throw err;
-    const winner = await findReferralByEmail(db, program.id, input.email);
-    if (!winner) throw err;
-    return { referral: referralView(winner), created: false };
+  // A batch can lose a race two ways: the same email landed first (that referral counts), or the
+  // rewards engine's per-member tick was claimed by another of this member's referrals (plan again with
+  // fresh counts). Three tries, then the client is told to retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await findReferralByEmail(db, program.id, input.email);
+    if (existing) return { referral: referralView(existing), created: false };
+    const now = Date.now();
+    const base = newReferralRow(program, attribution, memberId ? "peer" : "form", input, now);
+    const plan = await planTransitions(db, program, null, base, [{ to: "lead" }], { now });
+    try {
+      await db.batch(plan.statements);
+      return { referral: referralView(plan.referral), created: true };
+    } catch (err) {
+      if (!isConstraintError(err)) throw err;
+    }
   }
-  return { referral: referralView(plan.referral), created: true };
+  throw new ApiError("conflict", "This member's referrals changed while the lead was recorded. Retry the request.");
 }

@@ -179,6 +179,37 @@ describe("POST /v1/track/lead", () => {
   });
 });
 
+describe("leads racing for one member's reward counts", () => {
+  it("re-plans instead of failing when a lead rule depends on the member's other referrals", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
+    const rules = await server(p, "PUT", "/v1/reward-rules", {
+      rules: [
+        {
+          id: "third-lead",
+          trigger: "lead",
+          recipient: "member",
+          kind: "account_credit",
+          amount: { type: "flat", value: 1000 },
+          currency: "USD",
+          milestone: { at: 3 },
+        },
+      ],
+    });
+    expect(rules.res.status).toBeLessThan(300);
+    const results = await Promise.all(
+      ["a", "b", "c", "d"].map((f) =>
+        browser(p, "/v1/track/lead", { email: `${f}@globex-${f}.test`, member_token: me.member_token }),
+      ),
+    );
+    for (const r of results) expect([201, 409]).toContain(r.res.status);
+    const landed = results.filter((r) => r.res.status === 201).length;
+    expect(landed).toBeGreaterThan(0);
+    const rewards = await server(p, "GET", "/v1/rewards");
+    expect(rewards.json.data).toHaveLength(landed >= 3 ? 1 : 0);
+  });
+});
+
 describe("GET /r/:code", () => {
   it("redirects to the landing page with the code and sub-source", async () => {
     const p = await makeProgram();
