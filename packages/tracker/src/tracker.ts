@@ -4,13 +4,15 @@ import { captureLeadForms, leadBody, markForms } from "./leads";
 import { type Delivery, enqueue, loadReferral, saveReferral, takeQueue } from "./storage";
 import type { LeadFields, TrackerConfig, VisitResponse, VouchCommand } from "./types";
 
+const noop = () => {};
+
 /**
  * Starts the tracker on this page: resends what a previous page could not deliver, records a referral
  * visit if the URL carries a code, and returns the `vouch()` command function. Never throws.
  */
 export function createTracker(config: TrackerConfig): VouchCommand {
   // A variant without the consent gate must not track a page that asked for one: it stays idle instead.
-  if (!__CONSENT__ && config.consent === "required") return () => {};
+  if (!__CONSENT__ && config.consent === "required") return noop;
   const api = config.api.replace(/\/$/, "");
 
   /**
@@ -37,7 +39,8 @@ export function createTracker(config: TrackerConfig): VouchCommand {
       .then(
         (answer: VisitResponse | false) => {
           if (isLead) enqueue(delivery, true);
-          if (answer && delivery[0] === "visit") {
+          // Only a visit's answer has a click id.
+          if (answer && answer.click_id) {
             const next = referralAfterVisit(loadReferral(), answer, Date.now());
             if (next) saveReferral(next, config.domain);
             if (__LEAD__) markForms();
@@ -45,7 +48,8 @@ export function createTracker(config: TrackerConfig): VouchCommand {
           return answer;
         },
         () => enqueue(delivery),
-      );
+      )
+      .catch(noop); // an odd answer must not surface as an unhandled rejection on the host page
   };
 
   // Consent is implied by a stored referral: nothing is stored without it, and withdrawing clears it.
@@ -75,12 +79,14 @@ export function createTracker(config: TrackerConfig): VouchCommand {
       visit.landing_url = clean.slice(0, 2000);
       visit.referrer = document.referrer.slice(0, 2000);
       whenAllowed(() =>
-        send(["visit", visit]).then((recorded) => {
-          // Clean the address bar (bookmarks and shared URLs should not carry the code) once the API has
-          // recognised the code: `?ref=` is also other tools' parameter, and theirs must stay. Not if the
-          // page has moved on meanwhile (an SPA route change), or its new URL would be overwritten.
-          if (recorded && location.href === href) history.replaceState(history.state, "", clean);
-        }),
+        send(["visit", visit])
+          .then((recorded) => {
+            // Clean the address bar (bookmarks and shared URLs should not carry the code) once the API has
+            // recognised the code: `?ref=` is also other tools' parameter, and theirs must stay. Not if the
+            // page has moved on meanwhile (an SPA route change), or its new URL would be overwritten.
+            if (recorded && location.href === href) history.replaceState(history.state, "", clean);
+          })
+          .catch(noop),
       );
     }
     if (__LEAD__) captureLeadForms(lead!);

@@ -17,6 +17,8 @@ export async function startFakeApi() {
     windowDays: 90,
     /** Answer 503 to every post, like an API that is down. */
     down: false,
+    /** Answer 201 with a body that only half follows the contract, like a misconfigured proxy. */
+    garbage: false,
     deliveries: [] as Delivery[],
     clicks: 0,
   };
@@ -32,6 +34,7 @@ export async function startFakeApi() {
     const body = JSON.parse(text || "{}") as Record<string, unknown>;
     const path = url.pathname.replace("/v1/track/", "");
     state.deliveries.push({ path, key: url.searchParams.get("key"), body });
+    if (state.garbage) return answer(res, 201, { click_id: "clk_from_a_proxy" });
     const code = String(body.code ?? "")
       .trim()
       .toUpperCase();

@@ -24,6 +24,7 @@ beforeEach(() => {
   api.model = "first";
   api.windowDays = 90;
   api.down = false;
+  api.garbage = false;
   api.clicks = 0;
 });
 
@@ -135,6 +136,17 @@ describe("delivery", () => {
     await settle(300);
     expect(queued()).toHaveLength(QUEUE_LIMIT);
     expect(queued().at(-1)?.[1].email).toBe(`lead${QUEUE_LIMIT + 4}@acme.example`);
+  });
+
+  test("an answer that is not the contract is ignored quietly (no unhandled rejection)", async () => {
+    pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    await eventually(() => expect(storedReferral()?.click_id).toBe("clk_0000000000000001"));
+    api.garbage = true;
+    pageView("http://www.ledgerly.example/?via=BORIS9QX");
+    await eventually(() => expect(visits()).toHaveLength(2));
+    await settle();
+    expect(storedReferral()?.click_id).toBe("clk_0000000000000001");
+    expect(queued()).toEqual([]);
   });
 
   test("broken storage and a broken network never throw into the page", async () => {
