@@ -34,13 +34,13 @@ export function createTracker(config: TrackerConfig): VouchCommand {
     })
       .then((response) => {
         if (response.status > 499 || response.status === 429) throw 0;
-        return response.ok && response.json();
+        if (response.ok) return response.json();
       })
       .then(
-        (answer: VisitResponse | false) => {
+        (answer?: VisitResponse) => {
           if (isLead) enqueue(delivery, true);
           // Only a visit's answer has a click id.
-          if (answer && answer.click_id) {
+          if (answer?.click_id) {
             const next = referralAfterVisit(loadReferral(), answer, Date.now());
             if (next) saveReferral(next, config.domain);
             if (__LEAD__) markForms();
