@@ -104,7 +104,7 @@ function pureFigures(): void {
   const statuses = ["converted", "renewed", "lost", "refunded", "lead"] as const;
   const referrals = Array.from({ length: HEAVY_REFERRALS }, (_, i) => {
     const status = statuses[i % statuses.length] ?? "lead";
-    const events = [
+    const events: { to_status: (typeof statuses)[number] }[] = [
       { to_status: "lead" as const },
       ...(status === "lead" ? [] : [{ to_status: "converted" as const }]),
     ];

@@ -91,7 +91,7 @@ window.bootMs = performance.now() - window.t0;</script></head>
       samples.sort((a, b) => a - b);
       const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(1);
       console.log(
-        `main-thread time, ${label.padEnd(24)} median ${at(0.5)} ms, p90 ${at(0.9)} ms (${PAGE_LOADS} loads)`,
+        `main-thread time, ${String(label).padEnd(24)} median ${at(0.5)} ms, p90 ${at(0.9)} ms (${PAGE_LOADS} loads)`,
       );
     }
   } finally {
