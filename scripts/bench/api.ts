@@ -61,7 +61,12 @@ export default async function apiBench(): Promise<void> {
             return {
               ...req,
               headers: { ...req.headers, "idempotency-key": `bench-${process.pid}-${n}` },
-              body: JSON.stringify({ email: `friend${n}@bench-${process.pid}.test`, code, value_cents: 9900, currency: "USD" }),
+              body: JSON.stringify({
+                email: `friend${n}@bench-${process.pid}.test`,
+                code,
+                value_cents: 9900,
+                currency: "USD",
+              }),
             };
           },
         },
@@ -84,7 +89,8 @@ export default async function apiBench(): Promise<void> {
       `visit ${visitRatio.toFixed(2)}× bare (target ≥ 0.60) ${visitRatio >= 0.6 ? "✓" : "✗"}   ` +
         `conversion ${conversionRatio.toFixed(2)}× bare (target ≥ 0.40) ${conversionRatio >= 0.4 ? "✓" : "✗"}`,
     );
-    if (visit.non2xx || conversion.non2xx) console.log("warning: some requests did not answer 2xx; figures are suspect");
+    if (visit.non2xx || conversion.non2xx)
+      console.log("warning: some requests did not answer 2xx; figures are suspect");
   } finally {
     await api.stop();
   }
