@@ -10,8 +10,8 @@ export interface ResolvedKey {
   program: Program;
 }
 
-const PUBLISHABLE_CACHE_MS = 30_000;
-const publishableCache = new Map<string, { at: number; value: ResolvedKey }>();
+const CACHE_MS = 30_000;
+const cache = new Map<string, { at: number; value: ResolvedKey }>();
 
 export function keyTypeOf(key: string): KeyType | null {
   if (key.startsWith("vch_pk_")) return "publishable";
@@ -20,18 +20,16 @@ export function keyTypeOf(key: string): KeyType | null {
 }
 
 /**
- * Resolves an API key to its program. Publishable keys sit on the hot path of every visit, so each
- * isolate keeps them for 30 s (a revoked publishable key stops working within that time); secret keys
- * are looked up every time so revocation is immediate.
+ * Resolves an API key to its program. Every request needs this, and on Workers a D1 round trip costs
+ * as much as the rest of a small request, so each isolate keeps resolved keys for 30 s: a revocation or
+ * settings change is immediate in the isolate that made it and reaches every other within 30 s.
  */
 export async function resolveKey(db: D1Database, key: string, now = Date.now()): Promise<ResolvedKey> {
   const type = keyTypeOf(key);
   if (!type || key.length > 128)
     throw new ApiError("invalid_key", "The API key is malformed. Keys start with vch_pk_ or vch_sk_.");
-  if (type === "publishable") {
-    const hit = publishableCache.get(key);
-    if (hit && now - hit.at < PUBLISHABLE_CACHE_MS) return hit.value;
-  }
+  const hit = cache.get(key);
+  if (hit && now - hit.at < CACHE_MS) return hit.value;
   const hash = await sha256Hex(key);
   const row = await db
     .prepare(
@@ -43,16 +41,14 @@ export async function resolveKey(db: D1Database, key: string, now = Date.now()):
     .first<ProgramRow & { key_id: string; key_type: KeyType }>();
   if (!row) throw new ApiError("invalid_key", "The API key is not valid or has been revoked.");
   const value: ResolvedKey = { keyId: row.key_id, type: row.key_type, program: toProgram(row) };
-  if (type === "publishable") {
-    if (publishableCache.size > 1000) publishableCache.clear();
-    publishableCache.set(key, { at: now, value });
-  }
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, { at: now, value });
   return value;
 }
 
-/** Drops cached publishable keys of a program (after a settings change or revocation in this isolate). */
+/** Drops a program's cached keys (after a settings change or revocation in this isolate). */
 export function forgetProgram(programId: string): void {
-  for (const [k, v] of publishableCache) if (v.value.program.id === programId) publishableCache.delete(k);
+  for (const [k, v] of cache) if (v.value.program.id === programId) cache.delete(k);
 }
 
 export function keyPrefix(key: string): string {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/app";
 import { ApiError } from "../lib/errors";
+import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { isOriginAllowed } from "../programs/service";
 import { resolveKey } from "./keys";
 
@@ -10,13 +11,29 @@ function clientAddress(c: Context): string {
   return c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
 }
 
-async function enforceLimit(limiter: RateLimit | undefined, key: string): Promise<void> {
-  if (!limiter) return;
-  const { success } = await limiter.limit({ key });
-  if (!success) {
-    throw new ApiError("rate_limited", "Too many requests. Slow down and retry after the indicated time.", undefined, {
-      "Retry-After": "60",
-    });
+const limiters = new Map<string, SlidingWindowLimiter>();
+
+/** Per-minute limits come from vars (`BROWSER_RATE_LIMIT`, `SERVER_RATE_LIMIT`), so a deployment can tune them. */
+function limiterFor(kind: "browser" | "server", perMinute: string | undefined, fallback: number): SlidingWindowLimiter {
+  const limit = Number(perMinute) > 0 ? Number(perMinute) : fallback;
+  const id = `${kind}:${limit}`;
+  let limiter = limiters.get(id);
+  if (!limiter) {
+    limiter = new SlidingWindowLimiter(limit, 60_000);
+    limiters.set(id, limiter);
+  }
+  return limiter;
+}
+
+function enforceLimit(limiter: SlidingWindowLimiter, key: string): void {
+  const verdict = limiter.check(key);
+  if (!verdict.ok) {
+    throw new ApiError(
+      "rate_limited",
+      `Too many requests. Retry after ${verdict.retryAfter} s.`,
+      { limit_per_minute: limiter.limit },
+      { "Retry-After": String(verdict.retryAfter) },
+    );
   }
 }
 
@@ -61,7 +78,7 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
         origin,
       });
     }
-    await enforceLimit(c.env.BROWSER_LIMITER, `${resolved.keyId}:${clientAddress(c)}`);
+    enforceLimit(limiterFor("browser", c.env.BROWSER_RATE_LIMIT, 600), `${resolved.keyId}:${clientAddress(c)}`);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
     c.set("origin", origin);
@@ -79,7 +96,7 @@ export function secretAuth(): MiddlewareHandler<AppEnv> {
     if (resolved.type !== "secret") {
       throw new ApiError("key_type_not_allowed", "This endpoint needs a secret key (vch_sk_…), not a publishable key.");
     }
-    await enforceLimit(c.env.SERVER_LIMITER, resolved.keyId);
+    enforceLimit(limiterFor("server", c.env.SERVER_RATE_LIMIT, 3000), resolved.keyId);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
     await next();

@@ -54,14 +54,16 @@ describe("rate limiting", () => {
       "content-type": "application/json",
     };
     let limited: Response | undefined;
-    // The limiter counts in fixed 60 s windows; allow two windows' worth in case one rolls over mid-loop.
-    for (let i = 0; i < 1300 && !limited; i++) {
+    // The limit is 600 a minute per key and address (sliding window).
+    for (let i = 0; i < 700 && !limited; i++) {
       const res = await SELF.fetch(`${API}/v1/track/visit`, { method: "POST", headers, body: '{"code":"NOPE"}' });
       if (res.status === 429) limited = res;
       else await res.arrayBuffer();
     }
     expect(limited?.status).toBe(429);
-    expect(limited?.headers.get("retry-after")).toBe("60");
+    const retryAfter = Number(limited?.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
     expect(((await limited?.json()) as any)?.error.code).toBe("rate_limited");
     // Another address with the same key is not affected.
     const other = await SELF.fetch(`${API}/v1/track/visit`, {
