@@ -63,54 +63,75 @@ export interface AttributionInput {
   code?: string | undefined;
 }
 
+type AttributionRow = MemberRow & { visit_at: number | null; visit_campaign: string | null };
+
 /**
  * Who referred this person, strongest evidence first: the member themselves (peer form), the click id
- * the tracker kept, then a code typed into a form. A click older than the program's window no longer
- * attributes.
+ * the tracker kept, then a code typed into a form. As a statement, so a caller can put it into the same
+ * D1 batch as its other reads; `attributionFrom` interprets the row.
  */
+export function attributionStatement(db: D1Database, program: Program, input: AttributionInput): D1PreparedStatement {
+  if (input.memberId) {
+    return db
+      .prepare(
+        "SELECT NULL AS visit_at, NULL AS visit_campaign, m.* FROM members m WHERE m.id = ? AND m.program_id = ?",
+      )
+      .bind(input.memberId, program.id);
+  }
+  if (input.clickId) {
+    return db
+      .prepare(
+        `SELECT v.created_at AS visit_at, v.campaign AS visit_campaign, m.* FROM visits v
+         JOIN members m ON m.id = v.member_id WHERE v.id = ? AND v.program_id = ?`,
+      )
+      .bind(input.clickId, program.id);
+  }
+  if (input.code) {
+    return db
+      .prepare(
+        "SELECT NULL AS visit_at, NULL AS visit_campaign, m.* FROM members m WHERE m.code = ? AND m.program_id = ?",
+      )
+      .bind(normalizeCode(input.code), program.id);
+  }
+  throw new ApiError("no_attribution", "Send a click_id, a code or a member_token to say who referred this person.");
+}
+
+/** A click older than the program's window no longer attributes. */
+export function attributionFrom(
+  program: Program,
+  input: AttributionInput,
+  result: D1Result | undefined,
+  now = Date.now(),
+): Attribution {
+  const row = result?.results[0] as AttributionRow | undefined;
+  if (!row) {
+    if (input.memberId) throw new ApiError("member_not_found", "The member behind this token no longer exists.");
+    if (input.clickId) throw new ApiError("unknown_click", `No visit has the click id ${input.clickId}.`);
+    const code = normalizeCode(input.code ?? "");
+    throw new ApiError("unknown_code", `No member has the referral code ${input.code}.`, { code });
+  }
+  const { visit_at, visit_campaign, ...member } = row;
+  if (input.memberId) return { member, clickId: null, campaign: null };
+  if (input.clickId && visit_at !== null) {
+    if (now - visit_at > program.attributionWindowDays * 86_400_000) {
+      throw new ApiError(
+        "attribution_expired",
+        `The referral visit is older than this program's ${program.attributionWindowDays}-day window.`,
+        { visited_at: new Date(visit_at).toISOString() },
+      );
+    }
+    return { member, clickId: input.clickId, campaign: visit_campaign };
+  }
+  return { member, clickId: null, campaign: null };
+}
+
 export async function resolveAttribution(
   db: D1Database,
   program: Program,
   input: AttributionInput,
   now = Date.now(),
 ): Promise<Attribution> {
-  if (input.memberId) {
-    const member = await db
-      .prepare("SELECT * FROM members WHERE id = ? AND program_id = ?")
-      .bind(input.memberId, program.id)
-      .first<MemberRow>();
-    if (!member) throw new ApiError("member_not_found", "The member behind this token no longer exists.");
-    return { member, clickId: null, campaign: null };
-  }
-  if (input.clickId) {
-    const row = await db
-      .prepare(
-        `SELECT v.created_at AS visit_at, v.campaign AS visit_campaign, m.* FROM visits v
-         JOIN members m ON m.id = v.member_id WHERE v.id = ? AND v.program_id = ?`,
-      )
-      .bind(input.clickId, program.id)
-      .first<MemberRow & { visit_at: number; visit_campaign: string | null }>();
-    if (!row) throw new ApiError("unknown_click", `No visit has the click id ${input.clickId}.`);
-    if (now - row.visit_at > program.attributionWindowDays * 86_400_000) {
-      throw new ApiError(
-        "attribution_expired",
-        `The referral visit is older than this program's ${program.attributionWindowDays}-day window.`,
-        { visited_at: new Date(row.visit_at).toISOString() },
-      );
-    }
-    const { visit_at: _at, visit_campaign, ...member } = row;
-    return { member, clickId: input.clickId, campaign: visit_campaign };
-  }
-  if (input.code) {
-    const code = normalizeCode(input.code);
-    const member = await db
-      .prepare("SELECT * FROM members WHERE code = ? AND program_id = ?")
-      .bind(code, program.id)
-      .first<MemberRow>();
-    if (!member) throw new ApiError("unknown_code", `No member has the referral code ${input.code}.`, { code });
-    return { member, clickId: null, campaign: null };
-  }
-  throw new ApiError("no_attribution", "Send a click_id, a code or a member_token to say who referred this person.");
+  return attributionFrom(program, input, await attributionStatement(db, program, input).all(), now);
 }
 
 export interface Friend {

@@ -160,6 +160,21 @@ describe("PATCH /v1/referrals/:id", () => {
     expect(json.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("answers a replayed status change from the stored response, not from today's state", async () => {
+    const p = await makeProgram();
+    const { referral } = await leadFor(p);
+    const key = { "idempotency-key": "crm-deal-7-won" };
+    const first = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "converted" }, key);
+    expect(first.res.status).toBe(200);
+    // converted → converted would be an illegal transition; the replay must not even look.
+    const replay = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "converted" }, key);
+    expect(replay.res.status).toBe(200);
+    expect(replay.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.json).toEqual(first.json);
+    const { json } = await server(p, "GET", `/v1/referrals/${referral.id}`);
+    expect(json.events.map((e: any) => e.to)).toEqual(["lead", "converted"]);
+  });
+
   it("refuses illegal transitions with the allowed ones in details", async () => {
     const p = await makeProgram();
     const { referral } = await leadFor(p);

@@ -3,9 +3,10 @@ import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
 import { readBody, readQuery } from "../lib/validate";
 import { decodeCursor, encodeCursor } from "../members/routes";
+import { rewardReadStatements, valueRef } from "../rewards/hook";
 import { planConversion } from "./conversions";
 import { conversionSchema, listReferralsQuery, updateReferralSchema } from "./schema";
-import { eventView, getReferral, type ReferralRow, referralEvents, referralView } from "./service";
+import { type EventRow, eventView, getReferral, type ReferralRow, referralEvents, referralView } from "./service";
 import { canTransition, TRANSITIONS } from "./status";
 import { planTransitions } from "./transition";
 
@@ -13,7 +14,9 @@ export const conversionRoutes = router();
 
 conversionRoutes.post("/", async (c) => {
   const input = await readBody(c, conversionSchema);
-  return runIdempotent(c, () => planConversion(c.env.DB, c.get("program"), input, c.req.header("idempotency-key")));
+  return runIdempotent(c, (reader) =>
+    planConversion(c.env.DB, c.get("program"), input, reader, c.req.header("idempotency-key")),
+  );
 });
 
 export const referralRoutes = router();
@@ -56,8 +59,19 @@ referralRoutes.patch("/:id", async (c) => {
   const program = c.get("program");
   const input = await readBody(c, updateReferralSchema);
   const id = c.req.param("id");
-  return runIdempotent(c, async () => {
-    const current = await getReferral(c.env.DB, program.id, id);
+  return runIdempotent(c, async (reader) => {
+    const db = c.env.DB;
+    const member = {
+      sql: "(SELECT member_id FROM referrals WHERE id = ? AND program_id = ?)",
+      params: [id, program.id],
+    };
+    const [referralRes, eventsRes, ...rewardReads] = await reader.batch([
+      db.prepare("SELECT * FROM referrals WHERE id = ? AND program_id = ?").bind(id, program.id),
+      db.prepare("SELECT * FROM events WHERE referral_id = ? ORDER BY seq").bind(id),
+      ...rewardReadStatements(db, program.id, member, valueRef(id)),
+    ]);
+    const current = referralRes?.results[0] as ReferralRow | undefined;
+    if (!current) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
     if (!canTransition(current.status, input.status)) {
       throw new ApiError("invalid_transition", `A ${current.status} referral cannot become ${input.status}.`, {
         from: current.status,
@@ -65,10 +79,11 @@ referralRoutes.patch("/:id", async (c) => {
         allowed: TRANSITIONS[current.status],
       });
     }
-    const history = await referralEvents(c.env.DB, current.id);
+    const history = (eventsRes?.results ?? []) as EventRow[];
     const plan = await planTransitions(c.env.DB, program, current, current, [{ ...input, to: input.status }], {
       history,
       idempotencyKey: c.req.header("idempotency-key"),
+      rewardReads,
     });
     return {
       status: 200,

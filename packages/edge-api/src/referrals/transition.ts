@@ -31,7 +31,13 @@ export async function planTransitions(
   before: ReferralRow | null,
   base: ReferralRow,
   steps: TransitionStep[],
-  opts: { idempotencyKey?: string | undefined; now?: number; history?: EventRow[] } = {},
+  opts: {
+    idempotencyKey?: string | undefined;
+    now?: number;
+    history?: EventRow[];
+    /** The rewards engine's reads, fetched by the caller in its own batch (see rewardReadStatements). */
+    rewardReads?: D1Result[];
+  } = {},
 ): Promise<PlannedWrite> {
   const now = opts.now ?? Date.now();
   const history = [...(opts.history ?? [])];
@@ -68,7 +74,9 @@ export async function planTransitions(
     };
     events.push(event);
     history.push(event);
-    rewardWork.push(rewardStatements(db, program, { referral, event, history: [...history] }));
+    rewardWork.push(
+      rewardStatements(db, program, { referral, event, history: [...history], prefetched: opts.rewardReads }),
+    );
     from = step.to;
   }
 

@@ -12,6 +12,52 @@ export interface TransitionContext {
   event: EventRow;
   /** Every event of this referral up to and including this one, oldest first. */
   history: EventRow[];
+  /** `rewardReadStatements` results the caller already fetched in its own read batch. */
+  prefetched?: D1Result[] | undefined;
+}
+
+/** A scalar SQL expression with its parameters, e.g. `{ sql: "?", params: [id] }` or a subquery. */
+export interface SqlRef {
+  sql: string;
+  params: (string | number | null)[];
+}
+
+export const valueRef = (value: string): SqlRef => ({ sql: "?", params: [value] });
+
+/**
+ * The reads `rewardStatements` needs, as statements a caller can put into its own read batch before it
+ * knows the member's id (e.g. `(SELECT id FROM members WHERE code = ? AND program_id = ?)`).
+ */
+export function rewardReadStatements(
+  db: D1Database,
+  programId: string,
+  member: SqlRef,
+  referral: SqlRef,
+): D1PreparedStatement[] {
+  const counts = `WITH target(member_id, referral_id) AS (SELECT ${member.sql}, ${referral.sql}) ${MEMBER_COUNTS_SQL.replace(
+    "?1",
+    "(SELECT member_id FROM target)",
+  ).replace("?2", "(SELECT referral_id FROM target)")}`;
+  return [
+    db.prepare(CURRENT_RULES_SQL).bind(programId),
+    db.prepare(`SELECT version FROM referrals WHERE id = (${referral.sql})`).bind(...referral.params),
+    db.prepare(counts).bind(...member.params, ...referral.params),
+    db
+      .prepare(
+        `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
+         WHERE member_id = (${member.sql}) AND state != 'voided' GROUP BY rule_id`,
+      )
+      .bind(...member.params),
+    db
+      .prepare(`SELECT COALESCE(MAX(tick), 0) AS tick FROM member_reward_ticks WHERE member_id = (${member.sql})`)
+      .bind(...member.params),
+    db
+      .prepare(
+        `SELECT id, rule_id, state, available_at, while_active FROM rewards
+         WHERE referral_id = (${referral.sql}) AND state IN ('pending', 'approved')`,
+      )
+      .bind(...referral.params),
+  ];
 }
 
 /**
@@ -42,30 +88,12 @@ export interface MemberCounts {
 const readsByBatch = new WeakMap<object, Promise<D1Result[]>>();
 
 function stateBefore(db: D1Database, program: Program, ctx: TransitionContext): Promise<D1Result[]> {
+  if (ctx.prefetched) return Promise.resolve(ctx.prefetched);
   const key = ctx.history[0] ?? ctx.event;
   const cached = readsByBatch.get(key);
   if (cached) return cached;
   const { referral } = ctx;
-  const reads = db.batch([
-    db.prepare(CURRENT_RULES_SQL).bind(program.id),
-    db.prepare("SELECT version FROM referrals WHERE id = ?").bind(referral.id),
-    db.prepare(MEMBER_COUNTS_SQL).bind(referral.member_id, referral.id),
-    db
-      .prepare(
-        `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
-         WHERE member_id = ? AND state != 'voided' GROUP BY rule_id`,
-      )
-      .bind(referral.member_id),
-    db
-      .prepare("SELECT COALESCE(MAX(tick), 0) AS tick FROM member_reward_ticks WHERE member_id = ?")
-      .bind(referral.member_id),
-    db
-      .prepare(
-        `SELECT id, rule_id, state, available_at, while_active FROM rewards
-         WHERE referral_id = ? AND state IN ('pending', 'approved')`,
-      )
-      .bind(referral.id),
-  ]);
+  const reads = db.batch(rewardReadStatements(db, program.id, valueRef(referral.member_id), valueRef(referral.id)));
   readsByBatch.set(key, reads);
   return reads;
 }

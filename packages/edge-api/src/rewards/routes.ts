@@ -182,16 +182,19 @@ rewardRoutes.post("/pay", async (c) => {
   const input = await readBody(c, paySchema);
   const db = c.env.DB;
   try {
-    return await runIdempotent(c, async () => {
+    return await runIdempotent(c, async (reader) => {
       const now = Date.now();
       await promoteDue(db, now, program.id);
       const unique = [...new Set(input.ids)];
-      const { results: payable } = await db
-        .prepare(
-          "SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'",
-        )
-        .bind(program.id, JSON.stringify(unique))
-        .all<RewardRow>();
+      // Through the reader, so a replay is answered from the stored response, not from today's state.
+      const [payableRes] = await reader.batch([
+        db
+          .prepare(
+            "SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'",
+          )
+          .bind(program.id, JSON.stringify(unique)),
+      ]);
+      const payable = (payableRes?.results ?? []) as RewardRow[];
       const payableIds = new Set(payable.map((r) => r.id));
       const skipped = await explainPaySkipped(
         db,
