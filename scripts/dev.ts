@@ -9,6 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { jwtSecretFor } from "../packages/edge-api/src/members/jwt-secret";
 import { DEMO, startApi, waitForHttp } from "./lib/stack";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -138,6 +139,7 @@ Demo program "Ledgerly" (test mode; local only):
   publishable key  ${DEMO.publishableKey}
   secret key       ${DEMO.secretKey}
   identity secret  ${DEMO.identitySecret}
+  JWT secret       ${await jwtSecretFor(DEMO.identitySecret)}
 
 See what landed:
   curl -s -H "Authorization: Bearer ${DEMO.secretKey}" ${apiUrl}/v1/referrals

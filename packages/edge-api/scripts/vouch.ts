@@ -10,7 +10,8 @@
 import { parseArgs } from "node:util";
 import { sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
-import { buildProgram, generateApiKey } from "../src/programs/create";
+import { jwtSecretFor } from "../src/members/jwt-secret";
+import { buildProgram, generateApiKey, keyPrefix } from "../src/programs/create";
 import { type D1Target, executeSql, querySql } from "./d1";
 import { toSqlScript } from "./sql";
 
@@ -95,7 +96,8 @@ async function main(): Promise<void> {
   slug              ${built.slug}
   publishable key   ${built.publishableKey}     (browser: widget and tracker)
   secret key        ${built.secretKey}     (server only)
-  identity secret   ${built.identitySecret}     (server only: signs member ids)
+  identity secret   ${built.identitySecret}     (server only: HMAC-signs member ids)
+  JWT secret        ${await jwtSecretFor(built.identitySecret)}     (server only: signs HS256 member JWTs, if you use them)
 
 The secret key and identity secret are shown once. Store them in your secrets manager now.`);
       return;
@@ -108,7 +110,7 @@ The secret key and identity secret are shown once. Store them in your secrets ma
       await executeSql(
         target,
         `INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at)
-         SELECT ${quote(id)}, id, ${quote(values.type)}, ${quote(await sha256Hex(key))}, ${quote(`${key.slice(0, 12)}…`)}, ${Date.now()}
+         SELECT ${quote(id)}, id, ${quote(values.type)}, ${quote(await sha256Hex(key))}, ${quote(keyPrefix(key))}, ${Date.now()}
          FROM programs WHERE id = ${quote(values.program)};`,
       );
       console.log(

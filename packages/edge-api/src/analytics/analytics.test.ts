@@ -61,6 +61,11 @@ describe("GET /v1/analytics/summary", () => {
     expect(bad.json.error.details[0].path).toBe("from");
     const inverted = await server(p, "GET", "/v1/analytics/summary?from=2026-02-01&to=2026-01-01");
     expect(inverted.res.status).toBe(422);
+    for (const day of ["2024-13-01", "2024-02-31"]) {
+      const impossible = await server(p, "GET", `/v1/analytics/summary?from=${day}`);
+      expect(impossible.res.status, day).toBe(422);
+      expect(impossible.json.error.details[0]).toMatchObject({ path: "from", message: "Not a calendar date" });
+    }
   });
 
   it("reads visits through the (program_id, created_at) index", async () => {

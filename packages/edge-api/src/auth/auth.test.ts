@@ -105,6 +105,30 @@ describe("secret keys", () => {
     expect(withNew.status).toBe(200);
   });
 
+  it("tells keys apart by prefix and refuses to revoke the last secret key", async () => {
+    const p = await makeProgram();
+    const list = await server(p, "GET", "/v1/api-keys");
+    const prefixes = list.json.data.map((k: any) => k.prefix);
+    expect(prefixes[0]).toMatch(/^vch_pk_live_.{4}…$/);
+    const secret = list.json.data.find((k: any) => k.type === "secret");
+    const refused = await server(p, "DELETE", `/v1/api-keys/${secret.id}`);
+    expect(refused.res.status).toBe(409);
+    expect(refused.json.error.code).toBe("conflict");
+    expect((await server(p, "GET", "/v1/program")).res.status).toBe(200);
+  });
+
+  it("rate-limits an address that keeps guessing keys", async () => {
+    const headers = { authorization: "", "cf-connecting-ip": "198.51.100.7" };
+    const codes: string[] = [];
+    for (let i = 0; i < 62; i++) {
+      headers.authorization = `Bearer vch_sk_live_guess${i}`;
+      const res = await SELF.fetch(`${API}/v1/program`, { headers });
+      codes.push(((await res.json()) as any).error.code);
+    }
+    expect(codes.slice(0, 60).every((c) => c === "invalid_key")).toBe(true);
+    expect(codes.at(-1)).toBe("rate_limited");
+  });
+
   it("cannot see or revoke another program's keys", async () => {
     const a = await makeProgram();
     const b = await makeProgram();

@@ -50,7 +50,3 @@ export async function resolveKey(db: D1Database, key: string, now = Date.now()):
 export function forgetProgram(programId: string): void {
   for (const [k, v] of cache) if (v.value.program.id === programId) cache.delete(k);
 }
-
-export function keyPrefix(key: string): string {
-  return `${key.slice(0, 12)}…`;
-}

@@ -25,8 +25,7 @@ function limiterFor(kind: "browser" | "server", perMinute: string | undefined, f
   return limiter;
 }
 
-function enforceLimit(limiter: SlidingWindowLimiter, key: string): void {
-  const verdict = limiter.check(key);
+function enforceLimit(limiter: SlidingWindowLimiter, key: string, verdict = limiter.check(key)): void {
   if (!verdict.ok) {
     throw new ApiError(
       "rate_limited",
@@ -34,6 +33,20 @@ function enforceLimit(limiter: SlidingWindowLimiter, key: string): void {
       { limit_per_minute: limiter.limit },
       { "Retry-After": String(verdict.retryAfter) },
     );
+  }
+}
+
+/** Unknown keys cost a hash and a D1 read each, so each client address gets 60 wrong guesses a minute. */
+const badKeys = new SlidingWindowLimiter(60, 60_000);
+
+async function resolveKeyGuarded(c: Context<AppEnv>, key: string) {
+  const address = `bad:${clientAddress(c)}`;
+  enforceLimit(badKeys, address, badKeys.peek(address));
+  try {
+    return await resolveKey(c.env.DB, key);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "invalid_key") badKeys.check(address);
+    throw err;
   }
 }
 
@@ -60,7 +73,7 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
     }
     const key = c.req.header("x-vouch-key") ?? c.req.query("key");
     if (!key) throw new ApiError("unauthorized", "Send your publishable key in the X-Vouch-Key header.");
-    const resolved = await resolveKey(c.env.DB, key);
+    const resolved = await resolveKeyGuarded(c, key);
     if (resolved.type !== "publishable") {
       throw new ApiError(
         "key_type_not_allowed",
@@ -92,7 +105,7 @@ export function secretAuth(): MiddlewareHandler<AppEnv> {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new ApiError("unauthorized", "Send your secret key as `Authorization: Bearer vch_sk_…`.");
-    const resolved = await resolveKey(c.env.DB, match[1]);
+    const resolved = await resolveKeyGuarded(c, match[1]);
     if (resolved.type !== "secret") {
       throw new ApiError("key_type_not_allowed", "This endpoint needs a secret key (vch_sk_…), not a publishable key.");
     }

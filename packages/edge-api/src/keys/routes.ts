@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { forgetProgram, keyPrefix } from "../auth/keys";
+import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { readBody } from "../lib/validate";
-import { generateApiKey } from "../programs/create";
+import { generateApiKey, keyPrefix } from "../programs/create";
 
 export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
 
@@ -53,6 +53,17 @@ keyRoutes.post("/", async (c) => {
 keyRoutes.delete("/:id", async (c) => {
   const program = c.get("program");
   const id = c.req.param("id");
+  // Revoking the last live secret key would leave no way back into this API.
+  const live = await c.env.DB.prepare(
+    "SELECT id FROM api_keys WHERE program_id = ? AND type = 'secret' AND revoked_at IS NULL",
+  )
+    .bind(program.id)
+    .all<{ id: string }>();
+  if (live.results.length === 1 && live.results[0]?.id === id) {
+    throw new ApiError("conflict", "This is the program's last secret key. Create a new one before revoking it.", {
+      key_id: id,
+    });
+  }
   const row = await c.env.DB.prepare(
     "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND program_id = ? RETURNING id, type, key_prefix, created_at, revoked_at",
   )

@@ -32,6 +32,15 @@ export class SlidingWindowLimiter {
   ) {}
 
   check(key: string, now = Date.now()): RateLimitVerdict {
+    return this.#count(key, now, true);
+  }
+
+  /** The verdict a request would get now, without counting one. */
+  peek(key: string, now = Date.now()): RateLimitVerdict {
+    return this.#count(key, now, false);
+  }
+
+  #count(key: string, now: number, record: boolean): RateLimitVerdict {
     const window = Math.floor(now / this.periodMs);
     let c = this.#counters.get(key);
     if (!c) {
@@ -48,7 +57,7 @@ export class SlidingWindowLimiter {
     if (estimate >= this.limit) {
       return { ok: false, retryAfter: Math.max(1, Math.ceil(((1 - elapsed) * this.periodMs) / 1000)) };
     }
-    c.current += 1;
+    if (record) c.current += 1;
     return { ok: true, retryAfter: 0 };
   }
 

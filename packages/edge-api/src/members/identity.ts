@@ -1,12 +1,18 @@
 import { base64UrlDecode, base64UrlEncode, hmacSha256, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { Program } from "../programs/service";
+import { jwtSecretFor } from "./jwt-secret";
 
 export interface IdentityClaims {
   id: string;
   email?: string | undefined;
   name?: string | undefined;
   company?: string | undefined;
+  /**
+   * Whether the profile fields are signed too (a JWT's claims, or the host's server via the secret key).
+   * An HMAC signature covers only the id, so its profile fields may fill empty fields, never overwrite.
+   */
+  profileVerified?: boolean;
 }
 
 /** The host's server computes this: hex HMAC-SHA256 of the member's external id with the identity secret. */
@@ -35,7 +41,7 @@ export async function verifyJwt(program: Program, token: string, nowMs = Date.no
   const [h, p, s] = parts as [string, string, string];
   const header = decodeJson(h);
   if (header?.alg !== "HS256") throw invalid("only alg HS256 is accepted");
-  const expected = base64UrlEncode(await hmacSha256(program.identitySecret, `${h}.${p}`));
+  const expected = base64UrlEncode(await hmacSha256(await jwtSecretFor(program.identitySecret), `${h}.${p}`));
   if (!timingSafeEqual(expected, s)) throw invalid("signature mismatch");
   const claims = decodeJson(p);
   if (!claims) throw invalid("payload is not JSON");
@@ -47,7 +53,7 @@ export async function verifyJwt(program: Program, token: string, nowMs = Date.no
   const id = typeof claims.sub === "string" ? claims.sub : typeof claims.id === "string" ? claims.id : null;
   if (!id) throw invalid("sub claim (the member id) is required");
   const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
-  return { id, email: str(claims.email), name: str(claims.name), company: str(claims.company) };
+  return { id, email: str(claims.email), name: str(claims.name), company: str(claims.company), profileVerified: true };
 }
 
 function decodeJson(part: string): Record<string, unknown> | null {

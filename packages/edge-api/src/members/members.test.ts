@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { browser, enrol, makeProgram, server, sign } from "../../test/fixtures";
 import { base64UrlEncode, hmacSha256 } from "../lib/crypto";
 import { CODE_ALPHABET } from "../lib/ids";
+import { jwtSecretFor } from "./jwt-secret";
 
-async function jwt(secret: string, claims: Record<string, unknown>, alg = "HS256"): Promise<string> {
+async function jwt(identitySecret: string, claims: Record<string, unknown>, alg = "HS256"): Promise<string> {
+  const secret = await jwtSecretFor(identitySecret);
   const encode = (v: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(v)));
   const head = encode({ alg, typ: "JWT" });
   const body = encode(claims);
@@ -91,6 +93,28 @@ describe("POST /v1/members/me", () => {
       expect(res.status, token).toBe(401);
       expect(json.error.code).toBe("invalid_signature");
     }
+  });
+
+  it("does not accept a host-signed id shaped like a JWT as a JWT for someone else", async () => {
+    const p = await makeProgram();
+    const encode = (v: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(v)));
+    // An attacker picks this as their user id; the host's server dutifully signs it.
+    const chosenId = `${encode({ alg: "HS256", typ: "JWT" })}.${encode({ sub: "victim", exp: now() + 600 })}`;
+    const hostSignature = await hmacSha256(p.identitySecret, chosenId);
+    const forged = `${chosenId}.${base64UrlEncode(hostSignature)}`;
+    const { res, json } = await browser(p, "/v1/members/me", { token: forged });
+    expect(res.status).toBe(401);
+    expect(json.error.code).toBe("invalid_signature");
+  });
+
+  it("lets an id signature fill the profile but not overwrite it; a JWT may", async () => {
+    const p = await makeProgram();
+    await enrol(p, { id: "u9", email: "dana@northwind.test", name: "Dana" });
+    const hijack = await enrol(p, { id: "u9", email: "attacker@evil.test", company: "Evil" });
+    expect(hijack.member).toMatchObject({ email: "dana@northwind.test", name: "Dana", company: "Evil" });
+    const token = await jwt(p.identitySecret, { sub: "u9", email: "dana@new-job.test", exp: now() + 600 });
+    const { json } = await browser(p, "/v1/members/me", { token });
+    expect(json.member.email).toBe("dana@new-job.test");
   });
 
   it("keeps HTML in names as data", async () => {

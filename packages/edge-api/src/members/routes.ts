@@ -93,13 +93,18 @@ memberServerRoutes.get("/", async (c) => {
 memberServerRoutes.post("/", async (c) => {
   const program = c.get("program");
   const { code, ...identity } = await readBody(c, serverEnrolSchema);
-  const { row, created } = await enrolMember(c.env.DB, program, identity, code);
-  if (!created && code && normalizeCode(code) !== row.code) {
-    throw new ApiError("conflict", "This member already exists with another code; PATCH the member to change it.", {
-      member_id: row.id,
-      code: row.code,
-    });
+  if (code) {
+    const existing = await c.env.DB.prepare("SELECT id, code FROM members WHERE program_id = ? AND external_id = ?")
+      .bind(program.id, identity.id)
+      .first<{ id: string; code: string }>();
+    if (existing && existing.code !== normalizeCode(code)) {
+      throw new ApiError("conflict", "This member already exists with another code; PATCH the member to change it.", {
+        member_id: existing.id,
+        code: existing.code,
+      });
+    }
   }
+  const { row, created } = await enrolMember(c.env.DB, program, { ...identity, profileVerified: true }, code);
   return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
 });
 

@@ -60,9 +60,9 @@ export async function enrolMember(
           `INSERT INTO members (id, program_id, external_id, email, name, company, code, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (program_id, external_id) DO UPDATE SET
-             email = COALESCE(excluded.email, members.email),
-             name = COALESCE(excluded.name, members.name),
-             company = COALESCE(excluded.company, members.company)
+             email = CASE WHEN ?9 THEN COALESCE(excluded.email, members.email) ELSE COALESCE(members.email, excluded.email) END,
+             name = CASE WHEN ?9 THEN COALESCE(excluded.name, members.name) ELSE COALESCE(members.name, excluded.name) END,
+             company = CASE WHEN ?9 THEN COALESCE(excluded.company, members.company) ELSE COALESCE(members.company, excluded.company) END
            RETURNING *`,
         )
         .bind(
@@ -74,6 +74,7 @@ export async function enrolMember(
           identity.company ?? null,
           code,
           now,
+          identity.profileVerified ? 1 : 0,
         )
         .first<MemberRow>();
       if (!row) throw new Error("enrol returned no row");

@@ -16,6 +16,11 @@ export interface NewProgram {
   statements: Statement[];
 }
 
+/** What lists show of a key. `vch_sk_live_` alone is the same for every key; four random characters tell them apart. */
+export function keyPrefix(key: string): string {
+  return `${key.slice(0, 16)}…`;
+}
+
 /** `vch_pk_live_…` / `vch_sk_test_…`: the type and mode are readable; the rest is random. */
 export function generateApiKey(type: "publishable" | "secret", testMode: boolean): string {
   const mode = testMode ? "test_" : "live_";
@@ -86,7 +91,7 @@ export async function buildProgram(
   ] as const) {
     statements.push({
       sql: "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      params: [newId("key"), programId, type, await sha256Hex(key), `${key.slice(0, 12)}…`, now],
+      params: [newId("key"), programId, type, await sha256Hex(key), keyPrefix(key), now],
     });
   }
   return { programId, slug, publishableKey, secretKey, identitySecret, statements };

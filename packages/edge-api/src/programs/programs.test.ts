@@ -41,6 +41,23 @@ describe("/v1/program", () => {
     );
     const empty = await server(p, "PATCH", "/v1/program", {});
     expect(empty.res.status).toBe(422);
+    const emptyNested = await server(p, "PATCH", "/v1/program", { attribution: {} });
+    expect(emptyNested.res.status).toBe(422);
+    expect(emptyNested.json.error.code).toBe("validation_failed");
+  });
+
+  it("stores origins as browsers send them and never an empty message", async () => {
+    const p = await makeProgram();
+    const { json } = await server(p, "PATCH", "/v1/program", {
+      allowed_origins: ["https://App.Acme.test:443", "https://*.Acme.test", "http://localhost:4000"],
+      message_template: "",
+    });
+    expect(json.program.allowed_origins).toEqual([
+      "https://app.acme.test",
+      "https://*.acme.test",
+      "http://localhost:4000",
+    ]);
+    expect(json.program.message_template).toContain("{link}");
   });
 });
 

@@ -1,6 +1,8 @@
 import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
+import { ApiError } from "../lib/errors";
 import { readBody } from "../lib/validate";
+import { DEFAULT_MESSAGE } from "./create";
 import { updateProgramSchema } from "./schema";
 import { getProgram, publicProgram } from "./service";
 
@@ -25,10 +27,15 @@ programRoutes.patch("/", async (c) => {
   if (input.block_same_domain !== undefined) set("block_same_domain", input.block_same_domain ? 1 : 0);
   if (input.offer_text !== undefined) set("offer_text", input.offer_text);
   if (input.brand_color !== undefined) set("brand_color", input.brand_color);
-  if (input.message_template !== undefined) set("message_template", input.message_template);
+  if (input.message_template !== undefined) set("message_template", input.message_template || DEFAULT_MESSAGE);
   if (input.attribution?.model !== undefined) set("attribution_model", input.attribution.model);
   if (input.attribution?.window_days !== undefined) set("attribution_window_days", input.attribution.window_days);
   if (input.attribution?.param_names !== undefined) set("param_names", JSON.stringify(input.attribution.param_names));
+  if (sets.length === 0) {
+    throw new ApiError("validation_failed", "Send at least one setting to change.", [
+      { path: "", message: "No known setting in the body" },
+    ]);
+  }
   await c.env.DB.prepare(`UPDATE programs SET ${sets.join(", ")} WHERE id = ?`)
     .bind(...params, id)
     .run();

@@ -1,12 +1,22 @@
 import { z } from "zod";
 
+/**
+ * Stored the way browsers send them: lower-case host, no default port (`https://App.acme.com:443` would
+ * otherwise never match the `https://app.acme.com` a browser sends).
+ */
 const origin = z
   .string()
   .trim()
   .regex(
     /^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/,
     "Use an origin like https://app.example.com or https://*.example.com",
-  );
+  )
+  .transform((v) => {
+    if (v === "*") return v;
+    const wildcard = v.includes("://*.");
+    const url = new URL(wildcard ? v.replace("://*.", "://wildcard.") : v);
+    return wildcard ? url.origin.replace("://wildcard.", "://*.") : url.origin;
+  });
 
 const paramName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/);
 const httpUrl = z.url({ protocol: /^https?$/ });

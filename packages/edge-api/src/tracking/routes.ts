@@ -68,7 +68,12 @@ trackingRoutes.post("/lead", async (c) => {
   const input = await readBody(c, leadSchema);
   const memberId = input.member_token ? await verifyMemberToken(program, input.member_token) : undefined;
   const result = await createLead(c.env.DB, program, input, memberId);
-  return c.json({ referral: result.referral, duplicate: !result.created }, result.created ? 201 : 200);
+  // The browser learns only that the lead counted. A duplicate says nothing about the earlier referral
+  // (who referred them, whether they became a customer, what they pay): the key is public.
+  const referral = result.created
+    ? { id: result.referral.id, status: result.referral.status, created_at: result.referral.created_at }
+    : { id: result.referral.id, status: "lead" };
+  return c.json({ referral, duplicate: !result.created }, result.created ? 201 : 200);
 });
 
 export const shortLinkRoutes = router();

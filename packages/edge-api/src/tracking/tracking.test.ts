@@ -90,33 +90,44 @@ describe("POST /v1/track/lead", () => {
     const lead = { email: "Pat@Globex.test", name: "Pat", company: "Globex", role: "CFO", size: "51-200" };
     const first = await browser(p, "/v1/track/lead", { ...lead, click_id: visit.json.click_id });
     expect(first.res.status).toBe(201);
-    expect(first.json.referral).toMatchObject({
+    expect(Object.keys(first.json.referral).sort()).toEqual(["created_at", "id", "status"]);
+    const stored = await server(p, "GET", `/v1/referrals/${first.json.referral.id}`);
+    expect(stored.json.referral).toMatchObject({
       member_id: me.member.id,
       status: "lead",
       source: "form",
       campaign: "q4",
       friend: { email: "pat@globex.test", name: "Pat", company: "Globex", role: "CFO", company_size: "51-200" },
     });
+    // A public key must not reveal anything about an earlier referral of the same person.
+    await server(p, "POST", "/v1/conversions", {
+      email: lead.email,
+      plan: "growth",
+      value_cents: 99_00,
+      currency: "USD",
+    });
     const repeat = await browser(p, "/v1/track/lead", { ...lead, code: me.member.code });
     expect(repeat.res.status).toBe(200);
-    expect(repeat.json.duplicate).toBe(true);
-    expect(repeat.json.referral.id).toBe(first.json.referral.id);
+    expect(repeat.json).toEqual({ referral: { id: first.json.referral.id, status: "lead" }, duplicate: true });
+    // The repeat added no event: lead (form) and converted (server) only.
     const events = await server(p, "GET", `/v1/referrals/${first.json.referral.id}`);
-    expect(events.json.events).toHaveLength(1);
+    expect(events.json.events.map((e: any) => e.to)).toEqual(["lead", "converted"]);
   });
 
   it("attributes a typed code and a peer referral from the member's own panel", async () => {
     const p = await makeProgram();
     const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
     const typed = await browser(p, "/v1/track/lead", { email: "a@initech.test", code: me.member.code.toLowerCase() });
-    expect(typed.json.referral.member_id).toBe(me.member.id);
     const peer = await browser(p, "/v1/track/lead", {
       email: "b@initech.test",
       name: "Bo",
       member_token: me.member_token,
     });
     expect(peer.res.status).toBe(201);
-    expect(peer.json.referral.source).toBe("peer");
+    const stored = await server(p, "GET", `/v1/referrals?member_id=${me.member.id}`);
+    const byId = Object.fromEntries(stored.json.data.map((r: any) => [r.id, r]));
+    expect(byId[typed.json.referral.id]).toMatchObject({ member_id: me.member.id, source: "form" });
+    expect(byId[peer.json.referral.id]).toMatchObject({ member_id: me.member.id, source: "peer" });
   });
 
   it("refuses self-referral by email and by company domain, but not by a shared free-mail domain", async () => {
