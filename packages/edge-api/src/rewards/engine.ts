@@ -1,4 +1,4 @@
-import type { ReferralStatus } from "../referrals/status";
+import { RANK, type ReferralStatus } from "../referrals/status";
 import {
   MONEY_KINDS,
   type Recipient,
@@ -100,14 +100,6 @@ export interface Evaluation {
   memberDependent: boolean;
 }
 
-const STAGE_RANK: Record<ReferralStatus, number> = {
-  lead: 0,
-  qualified: 1,
-  converted: 2,
-  renewed: 3,
-  lost: 9,
-  refunded: 9,
-};
 const FUNNEL: readonly RewardTrigger[] = ["lead", "qualified", "converted"];
 const PAYING: ReadonlySet<ReferralStatus> = new Set(["converted", "renewed"]);
 
@@ -117,11 +109,11 @@ const PAYING: ReadonlySet<ReferralStatus> = new Set(["converted", "renewed"]);
  */
 export function reachedStages(prior: readonly HistoryEvent[], event: HistoryEvent): RewardTrigger[] {
   if (event.to_status === "renewed") return ["renewed"];
-  const rank = STAGE_RANK[event.to_status];
+  const rank = RANK[event.to_status];
   if (rank > 2) return [];
   let before = -1;
   for (const e of prior) {
-    const r = STAGE_RANK[e.to_status];
+    const r = RANK[e.to_status];
     if (r <= 2 && r > before) before = r;
   }
   return FUNNEL.filter((_, i) => i > before && i <= rank);
@@ -192,7 +184,7 @@ function ruleEntry(
     // Pays once, on the payment that crosses the threshold, once the referral has reached the trigger.
     if (!PAYING.has(event.to_status) || !rule.currency) return none;
     const reachedTrigger = [...prior, event].some(
-      (e) => STAGE_RANK[e.to_status] <= 3 && STAGE_RANK[e.to_status] >= STAGE_RANK[rule.trigger],
+      (e) => RANK[e.to_status] <= 3 && RANK[e.to_status] >= RANK[rule.trigger],
     );
     if (!reachedTrigger) return none;
     const before = spendIn(prior, rule.currency);
@@ -347,7 +339,7 @@ export function summarizeMemberHistory(
   for (const r of referrals) {
     let best = -1;
     for (const e of r.events) {
-      const rank = STAGE_RANK[e.to_status];
+      const rank = RANK[e.to_status];
       if (rank <= 3 && rank > best) best = rank;
     }
     summary.leads += 1;
