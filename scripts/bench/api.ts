@@ -3,31 +3,13 @@
  * same run, so the ratio says what our code costs independent of the machine.
  * Targets: visit ≥ 0.6× bare, conversion ≥ 0.4× bare.
  */
-import autocannon from "autocannon";
+import { CONNECTIONS, DURATION_S, type Figures, measure, measureBare, tableRow, warmUp } from "../lib/load";
 import { DEMO, startApi } from "../lib/stack";
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
-const CONNECTIONS = 16;
 const ORIGIN = "http://localhost:4000";
 
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-async function measure(name: string, opts: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ duration: DURATION_S, connections: CONNECTIONS, ...opts });
-  return {
-    name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
-}
+/** Everything that did not answer 2xx, socket errors included. */
+const failed = (f: Figures) => f.non2xx + f.errors;
 
 export default async function apiBench(): Promise<void> {
   const api = await startApi({ env: "bench" });
@@ -40,9 +22,9 @@ export default async function apiBench(): Promise<void> {
     const code = member.member.code;
 
     // Warm up workerd and the key cache.
-    await autocannon({ url: `${api.url}/health`, duration: 2, connections: 4 });
+    await warmUp(api.url);
 
-    const bare = await measure("GET /health (bare)", { url: `${api.url}/health` });
+    const bare = await measureBare(api.url);
     const visit = await measure("POST /v1/track/visit", {
       url: `${api.url}/v1/track/visit`,
       method: "POST",
@@ -73,14 +55,7 @@ export default async function apiBench(): Promise<void> {
       ],
     });
 
-    const rows = [bare, visit, conversion].map((f) => ({
-      route: f.name,
-      "req/s": Math.round(f.rps),
-      "p50 ms": f.p50,
-      "p99 ms": f.p99,
-      "× bare": (f.rps / bare.rps).toFixed(2),
-      "non-2xx": f.non2xx,
-    }));
+    const rows = [bare, visit, conversion].map((f) => ({ ...tableRow(f, bare), "non-2xx": failed(f) }));
     console.log(`API on local workerd, ${CONNECTIONS} connections, ${DURATION_S}s each (2-core machine)`);
     console.table(rows);
     const visitRatio = visit.rps / bare.rps;
@@ -89,7 +64,7 @@ export default async function apiBench(): Promise<void> {
       `visit ${visitRatio.toFixed(2)}× bare (target ≥ 0.60) ${visitRatio >= 0.6 ? "✓" : "✗"}   ` +
         `conversion ${conversionRatio.toFixed(2)}× bare (target ≥ 0.40) ${conversionRatio >= 0.4 ? "✓" : "✗"}`,
     );
-    if (visit.non2xx || conversion.non2xx)
+    if (failed(visit) || failed(conversion))
       console.log("warning: some requests did not answer 2xx; figures are suspect");
   } finally {
     await api.stop();

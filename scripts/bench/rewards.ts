@@ -6,14 +6,12 @@
  * 2. A member with 1,000 referrals: the pure engine (summary + evaluation, and a full replay), and the
  *    API's latency for that member's next conversion and for the widget's member view.
  */
-import autocannon from "autocannon";
 import { evaluateRewards, type HistoryEvent, summarizeMemberHistory } from "../../packages/edge-api/src/rewards/engine";
 import { type RulesetInput, rulesetSchema } from "../../packages/edge-api/src/rewards/schema";
 import { type ScriptStep, simulateLedger } from "../../packages/edge-api/src/rewards/simulate";
+import { CONNECTIONS, DURATION_S, measure, measureBare, tableRow, warmUp } from "../lib/load";
 import { DEMO, startApi } from "../lib/stack";
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
-const CONNECTIONS = 16;
 const MEMBERS = 200;
 const HEAVY_REFERRALS = 1000;
 
@@ -65,27 +63,6 @@ const RULES: RulesetInput = {
     },
   ],
 };
-
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function measure(name: string, opts: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ duration: DURATION_S, connections: CONNECTIONS, ...opts });
-  return {
-    name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
-}
 
 function timeIt(iterations: number, fn: () => void): number {
   fn();
@@ -183,7 +160,7 @@ export default async function rewardsBench(): Promise<void> {
     for (let i = 0; i < MEMBERS; i++) {
       codes.push((await call("POST", "/v1/members", { id: `rw-bench-${i}`, name: "Bench" })).member.code);
     }
-    await autocannon({ url: `${api.url}/health`, duration: 2, connections: 4 });
+    await warmUp(api.url);
 
     let n = 0;
     const conversions = (label: string) =>
@@ -208,7 +185,7 @@ export default async function rewardsBench(): Promise<void> {
           },
         ],
       });
-    const bare = await measure("GET /health (bare)", { url: `${api.url}/health` });
+    const bare = await measureBare(api.url);
     const plain = await conversions("POST /v1/conversions, no rules");
     const rules = await call("PUT", "/v1/reward-rules", RULES);
     const evaluated = await conversions(`POST /v1/conversions, ${RULES.rules?.length} rules (v${rules.rules.version})`);
@@ -218,13 +195,9 @@ export default async function rewardsBench(): Promise<void> {
     );
     console.table(
       [bare, plain, evaluated].map((f) => ({
-        route: f.name,
-        "req/s": Math.round(f.rps),
-        "p50 ms": f.p50,
-        "p99 ms": f.p99,
-        "× bare": (f.rps / bare.rps).toFixed(2),
+        ...tableRow(f, bare),
         "non-2xx": f.non2xx,
-        "errors/timeouts": f.errors,
+        "errors/timeouts": f.errors + f.timeouts,
       })),
     );
     // The target compares the route with the engine to the same route without it (the engine's own cost);

@@ -7,12 +7,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { measureSizes } from "../../packages/tracker/sizes.mjs";
+import { CHROMIUM_PATH, launchChromium } from "../lib/chromium";
 import { freePort } from "../lib/stack";
 
 const trackerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../packages/tracker");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PAGE_LOADS = 30;
 
 function printSizes(): void {
@@ -32,8 +31,8 @@ function printSizes(): void {
  * nothing piles up in the retry queue between loads.
  */
 async function measureBoot(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`boot time: skipped (${CHROMIUM} not found)`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    console.log(`boot time: skipped (${CHROMIUM_PATH} not found)`);
     return;
   }
   const code = readFileSync(path.join(trackerDir, "dist/vouch.lead.consent.js"), "utf8");
@@ -64,18 +63,7 @@ window.bootMs = performance.now() - window.t0;</script></head>
     res.end(pages[url.pathname] ?? pages["/"]);
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext();
     const tab = await context.newPage();

@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../lib/chromium";
 import { DEMO, freePort, startApi } from "../lib/stack";
 
 const RUNS = Number(process.env.BENCH_WIDGET_RUNS ?? 9);
@@ -75,18 +75,7 @@ export default async function widgetBench(): Promise<void> {
     res.end(hostPage(api.url, signature));
   });
   await new Promise<void>((resolve) => server.listen(hostPort, "127.0.0.1", resolve));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const fromScript: number[] = [];
     const fromNavigation: number[] = [];

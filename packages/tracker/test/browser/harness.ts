@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium as launchChromiumWith } from "../../../../scripts/lib/chromium";
 import { type ApiHandle, DEMO, freePort, startApi } from "../../../../scripts/lib/stack";
 
 export { DEMO };
@@ -8,19 +9,7 @@ export { DEMO };
 export const SITE_DOMAIN = "ledgerly.test";
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--host-resolver-rules=MAP *.${SITE_DOMAIN} 127.0.0.1`,
-    ],
-  });
+  return launchChromiumWith({ args: [`--host-resolver-rules=MAP *.${SITE_DOMAIN} 127.0.0.1`] });
 }
 
 /** The browser builds, copied into the API's assets exactly as `pnpm build` does. */

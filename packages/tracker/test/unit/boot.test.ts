@@ -1,18 +1,9 @@
 // @vitest-environment happy-dom
-import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { bootFromScriptTag, type QueueStub } from "../../src/boot";
-import { eventually, type FakeApi, resetPage, settle, startFakeApi, storedReferral } from "./fake-api";
+import { eventually, settle, storedReferral, useFakeApi } from "./fake-api";
 
-let api: FakeApi;
-
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  resetPage("http://www.ledgerly.example/");
-  api.deliveries.length = 0;
-});
+const api = useFakeApi();
 
 function scriptTag(attributes: Record<string, string>): HTMLScriptElement {
   const script = document.createElement("script");

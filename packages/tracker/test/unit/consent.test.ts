@@ -1,23 +1,14 @@
 // @vitest-environment happy-dom
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { QUEUE_KEY } from "../../src/storage";
 import { createTracker } from "../../src/tracker";
-import { cookieReferral, eventually, type FakeApi, resetPage, settle, startFakeApi, storedReferral } from "./fake-api";
+import { cookieReferral, eventually, settle, storedReferral, useFakeApi } from "./fake-api";
 
-let api: FakeApi;
+const api = useFakeApi();
 const pageView = (href: string) => {
   (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(href);
   return createTracker({ key: "vch_pk_test_unit", api: api.url, consent: "required" });
 };
-
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  resetPage("http://www.ledgerly.example/");
-  api.deliveries.length = 0;
-});
 
 describe('data-consent="required"', () => {
   test("nothing is written or sent before consent, the code is kept in memory meanwhile", async () => {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export interface Delivery {
   path: string;
@@ -9,8 +10,9 @@ export interface Delivery {
 /**
  * A small HTTP server that speaks the tracker's side of the API contract (`/v1/track/visit`, `/lead`),
  * so unit tests exercise real `fetch` and real JSON. The browser tests use the real API on workerd.
+ * Not listening yet: `listen()` starts it and sets `url`.
  */
-export async function startFakeApi() {
+function createFakeApi() {
   const state = {
     codes: new Set(["ANNA7K2M", "BORIS9QX"]),
     model: "first" as "first" | "last",
@@ -58,16 +60,41 @@ export async function startFakeApi() {
     });
     req.on("end", () => handle(req, res, text));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}`,
+  const api = Object.assign(state, {
+    url: "",
+    async listen(): Promise<void> {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      api.url = `http://127.0.0.1:${port}`;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
+  return api;
 }
 
-export type FakeApi = Awaited<ReturnType<typeof startFakeApi>>;
+export type FakeApi = ReturnType<typeof createFakeApi>;
+
+export async function startFakeApi(): Promise<FakeApi> {
+  const api = createFakeApi();
+  await api.listen();
+  return api;
+}
+
+/**
+ * The fake API for a whole test file (started before its first test, closed after its last), and before
+ * every test a blank page at www.ledgerly.example with no deliveries recorded.
+ */
+export function useFakeApi(): FakeApi {
+  const api = createFakeApi();
+  beforeAll(() => api.listen());
+  afterAll(() => api.close());
+  beforeEach(() => {
+    resetPage("http://www.ledgerly.example/");
+    api.deliveries.length = 0;
+  });
+  return api;
+}
 
 /** Polls until `check` stops throwing (the tracker's posts are fire-and-forget). */
 export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {

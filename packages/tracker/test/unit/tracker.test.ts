@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import { QUEUE_KEY, QUEUE_LIMIT } from "../../src/storage";
 import { createTracker } from "../../src/tracker";
-import { cookieReferral, eventually, type FakeApi, resetPage, settle, startFakeApi, storedReferral } from "./fake-api";
+import { cookieReferral, eventually, settle, storedReferral, useFakeApi } from "./fake-api";
 
-let api: FakeApi;
+const api = useFakeApi();
 const KEY = "vch_pk_test_unit";
 /** One call is one page view: the tracker boots from the current URL and storage. */
 const pageView = (href: string, config: Partial<Parameters<typeof createTracker>[0]> = {}) => {
@@ -14,13 +14,7 @@ const pageView = (href: string, config: Partial<Parameters<typeof createTracker>
 const visits = () => api.deliveries.filter((d) => d.path === "visit");
 const queued = () => JSON.parse(localStorage.getItem(QUEUE_KEY) ?? "[]") as [string, Record<string, unknown>][];
 
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
 beforeEach(() => {
-  resetPage("http://www.ledgerly.example/");
-  api.deliveries.length = 0;
   api.model = "first";
   api.windowDays = 90;
   api.down = false;

@@ -1,27 +1,13 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { DEMO } from "../../../../scripts/lib/stack";
 
+export { launchChromium } from "../../../../scripts/lib/chromium";
 export { DEMO };
 
 export const ARTIFACTS = path.resolve(import.meta.dirname, "../../artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
 
 /** Reads what landed in D1 through the admin API (secret key), as a vendor's server would. */
 export async function adminGet<T>(apiUrl: string, pathname: string): Promise<T> {
