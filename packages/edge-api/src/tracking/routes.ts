@@ -18,11 +18,11 @@ trackingRoutes.post("/visit", async (c) => {
   const ip = c.req.header("cf-connecting-ip") ?? "";
   const hash = await visitorHash(program.identitySecret, ip, c.req.header("user-agent") ?? "", now);
   const country = (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null;
-  const row = await c.env.DB.prepare(
+  const code = normalizeCode(v.code);
+  const result = await c.env.DB.prepare(
     `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
         utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
-     SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m WHERE m.code = ? AND m.program_id = ?
-     RETURNING id, code`,
+     SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m WHERE m.code = ? AND m.program_id = ?`,
   )
     .bind(
       clickId,
@@ -37,14 +37,15 @@ trackingRoutes.post("/visit", async (c) => {
       country,
       hash,
       now,
-      normalizeCode(v.code),
+      code,
       program.id,
     )
-    .first<{ id: string; code: string }>();
-  if (!row) throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
+    .run();
+  if (result.meta.changes !== 1)
+    throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
   const body: VisitResponse = {
-    click_id: row.id,
-    code: row.code,
+    click_id: clickId,
+    code,
     attribution: { model: program.attributionModel, window_days: program.attributionWindowDays },
     expires_at: new Date(now + program.attributionWindowDays * 86_400_000).toISOString(),
   };
