@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
+import type { MemberRewardsView } from "../rewards/schema";
 import { email } from "../lib/validate";
 
 export const memberIdentitySchema = z.object({
@@ -85,6 +86,6 @@ export interface MeResponse {
   };
   stats: MemberStats;
   referrals: ReferralSummary[];
-  /** Filled by the rewards engine: totals by state and progress to the next milestone. */
-  rewards?: unknown;
+  /** The rewards engine's view: totals by state, free months, discount, next milestone, raffle, recent. */
+  rewards?: MemberRewardsView;
 }
