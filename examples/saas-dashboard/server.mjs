@@ -143,8 +143,9 @@ function securityHeaders(nonce) {
     // widget.js by nonce; the widget passes the same nonce to the panel script it loads on first open.
     `script-src 'self' 'nonce-${nonce}'`,
     `connect-src 'self' ${apiOrigin}`,
-    // The widget styles its shadow roots with constructable stylesheets: no 'unsafe-inline' needed.
-    "style-src 'self'",
+    // The widget styles its shadow roots with constructable stylesheets: no 'unsafe-inline' needed. Browsers
+    // without them get a <style> carrying the widget's nonce, so the nonce goes in style-src too.
+    `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "base-uri 'none'",
     "object-src 'none'",

@@ -66,7 +66,10 @@ export function buildCallout(options: CalloutOptions): HTMLElement {
 
   if (options.mode === "launcher") {
     button.className = "launcher";
-    button.setAttribute("aria-label", `${options.strings.launcherLabel}. ${offer}`);
+    button.setAttribute(
+      "aria-label",
+      offer ? `${options.strings.launcherLabel}. ${offer}` : `${options.strings.launcherLabel}`,
+    );
     const line = el("span", "cta-line");
     line.append(giftIcon(), el("span", undefined, options.strings.cta));
     button.append(line);

@@ -11,7 +11,8 @@ export function createHost(tag: string): { host: HTMLElement; root: ShadowRoot }
 
 /**
  * Constructable stylesheets are not inline styles, so a CSP `style-src` without 'unsafe-inline' allows
- * them. Only browsers without them get a `<style>` element, carrying the page's nonce.
+ * them. Only browsers without them get a `<style>` element, carrying the page's nonce: a strict page must
+ * list that nonce in `style-src` as well as `script-src` (see README.md, "Content Security Policy").
  */
 export function adoptStyles(root: ShadowRoot, css: string, nonce?: string): void {
   try {
@@ -36,6 +37,12 @@ export function adoptStyles(root: ShadowRoot, css: string, nonce?: string): void
   if (nonce) style.nonce = nonce;
   style.textContent = css;
   root.appendChild(style);
+}
+
+/** Resolves once `document.body` exists: a script in `<head>` may get its API answer before the parser gets there. */
+export function bodyReady(): Promise<void> {
+  if (document.body) return Promise.resolve();
+  return new Promise((resolve) => document.addEventListener("DOMContentLoaded", () => resolve(), { once: true }));
 }
 
 const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;

@@ -1,6 +1,6 @@
 import { createApiClient } from "./api";
 import { buildCallout } from "./callout";
-import { adoptStyles, applyBrand, createHost, deepActiveElement, warn } from "./dom";
+import { adoptStyles, applyBrand, bodyReady, createHost, deepActiveElement, warn } from "./dom";
 import { CALLOUT_STRINGS, resolveLocale } from "./strings";
 import type { ApiClient, InitOptions, MeResponse, PanelHandle, PanelModule } from "./types";
 
@@ -28,6 +28,8 @@ interface Session {
   strings: Record<string, string>;
   launcher: boolean;
   ready: Promise<MeResponse | undefined>;
+  /** True until `ready` settles. */
+  pending: boolean;
   data?: MeResponse;
 }
 
@@ -55,7 +57,8 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     }
     const fingerprint = JSON.stringify([key, apiOrigin, options]);
     // An SPA may call init on every route change: same person, same options → just re-attach callouts.
-    if (session?.fingerprint === fingerprint) {
+    // After a failed enrolment (retries exhausted, a refused signature) the same call enrols again instead.
+    if (session?.fingerprint === fingerprint && (session.pending || session.data)) {
       if (session.data) syncCallouts();
       return session.ready.then(() => undefined);
     }
@@ -70,18 +73,29 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
       locale,
       strings: { ...CALLOUT_STRINGS.en, ...CALLOUT_STRINGS[locale], ...options.strings },
       launcher: options.launcher ?? env.defaults.launcher ?? true,
+      pending: true,
       ready: api
         .enrol({ member: options.member, signature: options.signature, token: options.token })
-        .then((result) => {
+        .then(async (result) => {
           if (current !== generation) return undefined;
           if (!result.ok) {
             warn(result.error.code, result.error.message);
             return undefined;
           }
+          // init may run from <head> and the API answer before <body> exists: mount once it does.
+          await bodyReady();
+          if (current !== generation) return undefined;
           next.data = result.data;
           startObserving();
           syncCallouts();
           return result.data;
+        })
+        .catch((err: unknown) => {
+          warn("internal_error", String((err as Error)?.message ?? err));
+          return undefined;
+        })
+        .finally(() => {
+          next.pending = false;
         }),
     };
     session = next;
@@ -91,7 +105,7 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
   /** Puts a callout in every `[data-vouch-callout]`; with none on the page, shows the floating launcher. */
   function syncCallouts(): void {
     const data = session?.data;
-    if (!session || !data) return;
+    if (!session || !data || !document.body) return;
     for (const [placeholder, host] of callouts) {
       if (!placeholder.isConnected || host.parentNode !== placeholder) {
         host.remove();

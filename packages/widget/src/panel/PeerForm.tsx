@@ -149,9 +149,16 @@ export function PeerForm({ t, submit, onReferred }: Props) {
             ))}
           </select>
         </div>
-        <div class="outcome" role={outcome?.kind === "error" ? "alert" : "status"}>
-          {outcome && <p class={outcome.kind === "error" ? "notice error" : "notice success"}>{outcome.message}</p>}
+        {/* Two live regions, never one that changes role as it fills: the polite status region is always in
+            the DOM (so its updates are announced); an alert is announced as it is inserted. */}
+        <div class="outcome" role="status">
+          {outcome?.kind === "success" && <p class="notice success">{outcome.message}</p>}
         </div>
+        {outcome?.kind === "error" && (
+          <div class="outcome" role="alert">
+            <p class="notice error">{outcome.message}</p>
+          </div>
+        )}
         <button type="submit" class="primary" aria-disabled={sending ? "true" : undefined}>
           {sending ? t.submitting : t.submit}
         </button>

@@ -50,9 +50,11 @@ export function readRewards(raw: unknown): RewardsView | undefined {
   return { money, freeMonths, discountPercent, milestone, raffleEntries };
 }
 
+/** `minor` is in the currency's minor units: cents for USD, whole yen for JPY (no minor unit). */
 export function formatMoney(minor: number, currency: string, locale: string): string {
   try {
-    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 100);
+    const formatter = new Intl.NumberFormat(locale, { style: "currency", currency });
+    return formatter.format(minor / 10 ** (formatter.resolvedOptions().maximumFractionDigits ?? 2));
   } catch {
     return `${(minor / 100).toFixed(2)} ${currency}`;
   }

@@ -130,5 +130,9 @@ export function panelStrings(locale: string, overrides: Record<string, string> =
 }
 
 export function format(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+  // Own keys only: `{constructor}` in a host's string must not print Object's constructor.
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is missing before Safari 15.4, and esbuild does not polyfill it
+    Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole,
+  );
 }

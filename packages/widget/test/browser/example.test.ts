@@ -45,6 +45,9 @@ describe("examples/saas-dashboard", () => {
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
     expect(csp).toContain("style-src 'self'");
+    // The widget's fallback <style> (no constructable stylesheets) carries the page nonce: style-src allows it.
+    const scriptNonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    expect(csp).toContain(`style-src 'self' 'nonce-${scriptNonce}'`);
     expect(csp).not.toContain("unsafe-inline");
     const html = await res.text();
     const config = JSON.parse(
@@ -53,6 +56,37 @@ describe("examples/saas-dashboard", () => {
     expect(config.member.id).toBe("user_1001");
     expect(config.signature).toMatch(/^[0-9a-f]{64}$/);
     expect(html).not.toContain(DEMO.identitySecret);
+  });
+
+  it("is styled under the page CSP in a browser without constructable stylesheets", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const { errors } = watchPage(page);
+      await page.addInitScript(() => {
+        // An older browser: no adoptedStyleSheets, so the widget falls back to <style nonce>.
+        delete (ShadowRoot.prototype as { adoptedStyleSheets?: unknown }).adoptedStyleSheets;
+        const violations: string[] = [];
+        (window as unknown as { __cspViolations: string[] }).__cspViolations = violations;
+        document.addEventListener("securitypolicyviolation", (e) => violations.push(e.violatedDirective));
+      });
+      await page.goto(`http://localhost:${examplePort}/`);
+      const callout = page.locator(".sidebar-callout vouch-callout");
+      const button = callout.getByRole("button", { name: "Refer & earn" });
+      await button.waitFor();
+      expect(await callout.evaluate((el) => el.shadowRoot?.querySelector("style")?.nonce)).toBeTruthy();
+      expect(await button.evaluate((el) => getComputedStyle(el).display)).toMatch(/flex/); // not inline-block
+      await page.getByRole("button", { name: "Refer a peer" }).click();
+      const dialog = page.getByRole("dialog", { name: "Refer a peer to Ledgerly" });
+      await dialog.waitFor();
+      expect(await dialog.evaluate((el) => getComputedStyle(el).position)).toBe("absolute");
+      expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual(
+        [],
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it("a member opens the panel, copies the link and follows it to the marketing site", async () => {

@@ -2,6 +2,8 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { mountPanel } from "../../src/panel/mount";
 import { Panel } from "../../src/panel/Panel";
+import { formatMoney } from "../../src/panel/rewards";
+import { format } from "../../src/panel/strings";
 import type { ApiClient, MeResponse } from "../../src/types";
 import { apiError, createdLead, meResponse, recordingApi } from "./fixtures";
 
@@ -246,12 +248,43 @@ describe("PeerForm", () => {
     ).toBeTruthy();
   });
 
+  it("keeps success and error in two live regions that never change role", async () => {
+    let reply = apiError(0, "network_error", "TypeError: Failed to fetch");
+    renderPanel({ api: recordingApi(() => reply).api });
+    const form = screen.getByRole("button", { name: "Send referral" }).closest("form") as HTMLFormElement;
+    const status = within(form).getByRole("status");
+    fill({ "Work email": "x@y.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    expect((await within(form).findByRole("alert")).textContent).toMatch(/could not reach the server/);
+    expect(within(form).getByRole("status")).toBe(status);
+    expect(status.textContent).toBe("");
+    reply = createdLead();
+    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
+    await waitFor(() => expect(status.textContent).toBe("Thanks! x@y.example is now on your referrals list."));
+    expect(status.getAttribute("role")).toBe("status");
+    expect(within(form).queryByRole("alert")).toBeNull();
+  });
+
   it("reports a network failure in plain words", async () => {
     const recorder = recordingApi(apiError(0, "network_error", "TypeError: Failed to fetch"));
     renderPanel({ api: recorder.api });
     fill({ "Work email": "x@y.example" });
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
     expect(await screen.findByText(/could not reach the server/)).toBeTruthy();
+  });
+});
+
+describe("format", () => {
+  it("fills own keys only and leaves inherited names like {constructor} alone", () => {
+    expect(format("{who} and {constructor} {toString}", { who: "Ada" })).toBe("Ada and {constructor} {toString}");
+  });
+});
+
+describe("formatMoney", () => {
+  it("divides by the currency's own minor unit", () => {
+    expect(formatMoney(12345, "USD", "en")).toBe("$123.45");
+    expect(formatMoney(5000, "JPY", "en")).toBe("¥5,000");
+    expect(formatMoney(1234, "KWD", "en")).toMatch(/^KWD\s1\.234$/);
   });
 });
 

@@ -142,6 +142,45 @@ describe("widget", () => {
     expect(document.querySelector("vouch-panel")).toBeNull();
   });
 
+  it("after enrolment failed, the same init enrols again and open works", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    reply = () => json(401, { error: { code: "invalid_signature", message: "No." } });
+    await vouch("init", identity);
+    expect(callouts()).toHaveLength(0);
+    reply = () => json(200, meResponse());
+    await vouch("init", identity);
+    expect(requests).toHaveLength(2);
+    expect(callouts()).toHaveLength(1);
+    await vouch("open");
+    expect(panelDialog()).toBeTruthy();
+  });
+
+  it("waits for <body> when the API answers before the parser reaches it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const body = document.body;
+    body.remove();
+    try {
+      const init = vouch("init", identity);
+      const open = vouch("open");
+      await settle();
+      expect(requests).toHaveLength(1);
+      document.documentElement.append(body);
+      document.dispatchEvent(new Event("DOMContentLoaded"));
+      await Promise.all([init, open]);
+    } finally {
+      if (!body.isConnected) document.documentElement.append(body);
+    }
+    expect(warn).not.toHaveBeenCalled();
+    expect(callouts()[0]?.getAttribute("mode")).toBe("launcher");
+    expect(panelDialog()).toBeTruthy();
+  });
+
+  it("labels the launcher without a dangling period when the program has no offer text", async () => {
+    reply = () => json(200, meResponse({ program: { ...meResponse().program, offer_text: "" } }));
+    await vouch("init", identity);
+    expect(calloutButton(callouts()[0]!).getAttribute("aria-label")).toBe("Refer & earn: open the referral panel");
+  });
+
   it("warns instead of throwing on unknown commands and open before init", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     await vouch("explode");
