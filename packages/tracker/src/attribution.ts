@@ -16,10 +16,17 @@ export function readLanding(href: string, params: string[]): [VisitInput, string
   if (!code) return;
   // The code goes as written: the API normalises it (trim, upper case) and answers with the canonical form.
   const visit: VisitInput = { code, sub_source: query.get(SUB_SOURCE_PARAM)?.slice(0, 99) };
-  for (const field of ["source", "medium", "campaign"]) {
-    (visit as Record<string, unknown>)[`utm_${field}`] = query.get(`utm_${field}`)?.slice(0, 199);
+  for (const field of ["utm_source", "utm_medium", "utm_campaign"] as const) {
+    visit[field] = query.get(field)?.slice(0, 199);
   }
-  for (const name of [...params, SUB_SOURCE_PARAM]) query.delete(name);
+  // Removed from the raw query, not through URLSearchParams: re-serialising would re-encode the other
+  // parameters (`~`, `+`, `empty=`) and break a signed URL.
+  const ours = [...params, SUB_SOURCE_PARAM];
+  url.search = url.search
+    .slice(1)
+    .split("&")
+    .filter((pair) => !ours.includes(pair.split("=")[0]!))
+    .join("&");
   return [visit, url.href];
 }
 
@@ -33,7 +40,13 @@ export function referralAfterVisit(
   now: number,
 ): StoredReferral | undefined {
   if (!current || visit.attribution.model === "last") {
-    return { code: visit.code, click_id: visit.click_id, ts: now, expires: Date.parse(visit.expires_at) };
+    return {
+      code: visit.code,
+      click_id: visit.click_id,
+      ts: now,
+      expires: Date.parse(visit.expires_at),
+      model: visit.attribution.model,
+    };
   }
 }
 

@@ -26,7 +26,7 @@ export function saveReferral(referral: StoredReferral | undefined, domain: strin
     // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is async and missing in Firefox and older Safari.
     document.cookie = referralCookie(
       value,
-      referral ? Math.round((referral.expires - Date.now()) / 1000) : 0,
+      referral ? ((referral.expires - Date.now()) / 1000) | 0 : 0,
       domain,
       location.protocol === "https:",
     );

@@ -12,6 +12,11 @@ export interface StoredReferral {
   ts: number;
   /** When the program's attribution window ends (ms since epoch). */
   expires: number;
+  /**
+   * The program's attribution model when this referral was stored. Under last click a new link on the
+   * current page takes over from it at once, before the visit's answer replaces it.
+   */
+  model?: "first" | "last";
 }
 
 export interface TrackerConfig {

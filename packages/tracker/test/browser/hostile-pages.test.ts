@@ -149,7 +149,7 @@ describe('consent (data-consent="required")', () => {
     const anna = await admin.enrol("Anna");
     const page = await freshPage();
     await page.goto(site.url(`/consent/?via=${anna.code}`));
-    await page.waitForFunction(() => (window as unknown as { vouch?: { loaded?: 1 } }).vouch?.loaded === 1);
+    await page.waitForFunction(() => (window as unknown as { vouch?: { tracker?: 1 } }).vouch?.tracker === 1);
     await pause(QUIET_MS);
     expect(await admin.visitsOf(anna.id)).toBe(0);
     expect(await page.context().cookies()).toEqual([]);
@@ -183,7 +183,7 @@ describe('consent (data-consent="required")', () => {
     const boris = await admin.enrol("Boris");
     const page = await freshPage();
     await page.goto(site.url(`/consent/?via=${boris.code}`));
-    await page.waitForFunction(() => (window as unknown as { vouch?: { loaded?: 1 } }).vouch?.loaded === 1);
+    await page.waitForFunction(() => (window as unknown as { vouch?: { tracker?: 1 } }).vouch?.tracker === 1);
     await page.click("#decline");
     await page.click("#start");
     const email = newEmail("erin");

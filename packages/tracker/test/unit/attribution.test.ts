@@ -26,6 +26,14 @@ describe("readLanding", () => {
     expect(landing?.[1]).toBe("https://x.example/");
   });
 
+  test("strips from the raw query: every other parameter stays byte for byte (a signed URL keeps working)", () => {
+    const landing = readLanding(
+      "https://x.example/cb?sig=a~b%2Fc&next=%2Fapp%3Fx%3D1&flag&q=a+b%20c&via=ANNA7K2M&vsrc=nl#top",
+      DEFAULT_PARAMS,
+    );
+    expect(landing?.[1]).toBe("https://x.example/cb?sig=a~b%2Fc&next=%2Fapp%3Fx%3D1&flag&q=a+b%20c#top");
+  });
+
   test("ignores parameters that are not configured", () => {
     expect(readLanding("https://x.example/?ref=producthunt", ["via"])).toBeUndefined();
     expect(readLanding("https://x.example/?vsrc=newsletter", DEFAULT_PARAMS)).toBeUndefined();
@@ -55,6 +63,7 @@ describe("referralAfterVisit", () => {
         click_id: "clk_0000000000000002",
         ts: 1000,
         expires: Date.parse("2026-02-01T00:00:00.000Z"),
+        model,
       });
     }
   });

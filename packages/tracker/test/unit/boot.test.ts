@@ -37,8 +37,10 @@ test("calls made before the script loaded are replayed in order, then vouch() is
     }),
     host,
   );
-  expect(host.vouch?.loaded).toBe(1);
-  expect(host.vouch?.q).toBeUndefined();
+  expect(host.vouch?.tracker).toBe(1);
+  // The early calls stay queued on the new function, for the widget to replay those it owns if it loads
+  // later; the tracker replayed its own exactly once (three deliveries below, no more).
+  expect(host.vouch?.q?.map(([command]) => command)).toEqual(["consent", "lead", "lead"]);
   await eventually(() => expect(api.deliveries).toHaveLength(3));
   // data-api defaults to the script's own origin; data-params is honoured.
   expect(api.deliveries.map((d) => [d.path, d.key, d.body.email ?? d.body.code])).toEqual([
@@ -68,4 +70,41 @@ test("a second copy of the tag does nothing; a tag without a key does nothing", 
 test("a missing or odd script element never throws", () => {
   expect(() => bootFromScriptTag(null, {})).not.toThrow();
   expect(() => bootFromScriptTag(scriptTag({ "data-key": "k", src: "not a url" }), {})).not.toThrow();
+});
+
+test("`data-params` with stray separators has no empty name in it", async () => {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(
+    "http://www.ledgerly.example/?=NOPE&via=ANNA7K2M",
+  );
+  bootFromScriptTag(scriptTag({ src: `${api.url}/vouch.js`, "data-key": "k", "data-params": " via," }), {});
+  await eventually(() => expect(api.deliveries).toHaveLength(1));
+  expect(api.deliveries[0]?.body.code).toBe("ANNA7K2M");
+});
+
+test("window.vouch is shared: the tracker handles its commands and passes every call on to the previous function", async () => {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL("http://www.ledgerly.example/");
+  localStorage.setItem(
+    "vouch_ref",
+    encodeURIComponent(
+      JSON.stringify({ code: "ANNA7K2M", click_id: "clk_0000000000000001", ts: 1, expires: Date.now() + 9e6 }),
+    ),
+  );
+  const widgetCalls: unknown[][] = [];
+  // Another Vouch script (the widget) that loaded first, with its own flag.
+  const widget: QueueStub = Object.assign((...args: unknown[]) => void widgetCalls.push(args), { loaded: true });
+  const host: { vouch?: QueueStub } = { vouch: widget };
+  bootFromScriptTag(scriptTag({ src: `${api.url}/vouch.js`, "data-key": "k" }), host);
+  expect(host.vouch).not.toBe(widget);
+  expect({ ...host.vouch }).toEqual({ tracker: 1, loaded: true });
+  host.vouch!("open");
+  host.vouch!("lead", { email: "dana@northwind.example" });
+  expect(widgetCalls).toEqual([
+    ["open", undefined],
+    ["lead", { email: "dana@northwind.example" }],
+  ]);
+  await eventually(() => expect(api.deliveries.map((d) => [d.path, d.body.code])).toEqual([["lead", "ANNA7K2M"]]));
+  // A second tracker tag leaves it alone.
+  const wrapped = host.vouch;
+  bootFromScriptTag(scriptTag({ src: `${api.url}/vouch.js`, "data-key": "k" }), host);
+  expect(host.vouch).toBe(wrapped);
 });

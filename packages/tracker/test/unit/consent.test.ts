@@ -55,4 +55,34 @@ describe('data-consent="required"', () => {
     expect(localStorage.getItem(QUEUE_KEY)).toBeNull();
     expect(document.querySelector("input[name=vouch_click_id]")).toBeNull();
   });
+
+  test("withdrawn while the visit is in flight: its answer stores nothing, so the next page has no implied consent", async () => {
+    const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    vouch("consent", true);
+    vouch("consent", false); // before the API has answered
+    await eventually(() => expect(api.deliveries).toHaveLength(1));
+    await settle();
+    expect(cookieReferral()).toBeUndefined();
+    expect(storedReferral()).toBeUndefined();
+    expect(localStorage.length).toBe(0);
+
+    pageView("http://www.ledgerly.example/?via=BORIS9QX")("lead", { email: "dana@northwind.example" });
+    await settle();
+    expect(api.deliveries).toHaveLength(1);
+  });
+
+  test("withdrawn while a post is in flight that then fails: nothing is queued for the next page", async () => {
+    api.down = true;
+    try {
+      const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+      vouch("consent", true);
+      vouch("lead", { email: "dana@northwind.example" });
+      vouch("consent", false);
+      await settle(300); // both posts fail (503) after the withdrawal
+      expect(localStorage.getItem(QUEUE_KEY)).toBeNull();
+      expect(localStorage.length).toBe(0);
+    } finally {
+      api.down = false;
+    }
+  });
 });

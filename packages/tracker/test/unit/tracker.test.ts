@@ -182,6 +182,82 @@ describe("leads", () => {
     );
   });
 
+  test("only the lead fields go, whatever else the page's object carries", async () => {
+    const vouch = pageView("http://www.ledgerly.example/signup");
+    vouch("lead", {
+      email: " dana@northwind.example ",
+      name: "Dana",
+      code: "anna7k2m",
+      password: "hunter2",
+      card: "4242 4242 4242 4242",
+    } as never);
+    await eventually(() => expect(api.deliveries).toHaveLength(1));
+    expect(api.deliveries[0]?.body).toEqual({ email: "dana@northwind.example", name: "Dana", code: "ANNA7K2M" });
+  });
+
+  test("last click: a sign-up right after a new link goes to that link, not to the previous referrer", async () => {
+    api.model = "last";
+    pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    await eventually(() => expect(storedReferral()).toMatchObject({ code: "ANNA7K2M", model: "last" }));
+    document.body.innerHTML = '<form data-vouch-lead><input name="email"></form>';
+    const clickIdInput = () => document.querySelector<HTMLInputElement>("input[name=vouch_click_id]");
+
+    const vouch = pageView("http://www.ledgerly.example/?via=boris9qx");
+    // Before the visit's answer: no stored click id of ANNA's in the form or the lead.
+    expect(clickIdInput()).toBeNull();
+    vouch("lead", { email: "dana@northwind.example" });
+    expect(api.deliveries.filter((d) => d.path === "lead")).toEqual([]);
+    await eventually(() => expect(api.deliveries.filter((d) => d.path === "lead")).toHaveLength(1));
+    expect(api.deliveries.find((d) => d.path === "lead")?.body).toEqual({
+      email: "dana@northwind.example",
+      code: "BORIS9QX",
+    });
+
+    // Once the answer replaced the stored referral, the new click id goes along.
+    await eventually(() => expect(storedReferral()?.code).toBe("BORIS9QX"));
+    expect(clickIdInput()?.value).toBe("clk_0000000000000002");
+    vouch("lead", { email: "eve@northwind.example" });
+    await eventually(() =>
+      expect(api.deliveries.at(-1)?.body).toEqual({
+        email: "eve@northwind.example",
+        code: "BORIS9QX",
+        click_id: "clk_0000000000000002",
+      }),
+    );
+  });
+
+  test("first click: a new link does not take a sign-up from the stored referral", async () => {
+    pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    await eventually(() => expect(storedReferral()).toMatchObject({ code: "ANNA7K2M", model: "first" }));
+    pageView("http://www.ledgerly.example/?via=BORIS9QX")("lead", { email: "dana@northwind.example" });
+    await eventually(() => expect(api.deliveries.filter((d) => d.path === "lead")).toHaveLength(1));
+    expect(api.deliveries.find((d) => d.path === "lead")?.body).toEqual({
+      email: "dana@northwind.example",
+      code: "ANNA7K2M",
+      click_id: "clk_0000000000000001",
+    });
+  });
+
+  test("a code the API refused for good (`?ref=producthunt`): later sign-ups on the page are not sent", async () => {
+    const vouch = pageView("http://www.ledgerly.example/?ref=producthunt");
+    await eventually(() => expect(visits()).toHaveLength(1));
+    await settle();
+    vouch("lead", { email: "dana@northwind.example" });
+    await settle();
+    expect(api.deliveries.filter((d) => d.path === "lead")).toEqual([]);
+    expect(queued()).toEqual([]);
+  });
+
+  test("a visit that is only queued (API down) still lets this page's code attribute a sign-up", async () => {
+    api.down = true;
+    const vouch = pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+    await eventually(() => expect(queued()).toHaveLength(1));
+    vouch("lead", { email: "dana@northwind.example" });
+    await eventually(() => expect(queued()).toHaveLength(2));
+    expect(queued()[1]).toEqual(["lead", { email: "dana@northwind.example", code: "ANNA7K2M" }]);
+    await settle(); // the lead's own failure lands here, not in the next test's storage
+  });
+
   test("no referral or no email: nothing is sent", async () => {
     const vouch = pageView("http://www.ledgerly.example/signup");
     vouch("lead", { email: "dana@northwind.example" });
