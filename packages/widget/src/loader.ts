@@ -5,9 +5,24 @@ import { createWidget, type VouchCommand } from "./widget";
 /**
  * widget.js: `<script async src=".../widget.js" data-key="vch_pk_…">` plus the queue stub
  * `window.vouch = window.vouch || function(){(vouch.q=vouch.q||[]).push(arguments)}`.
- * Replays the queued calls, then answers `vouch(…)` directly.
+ * Replays the queued calls it owns, then answers `vouch(…)` directly.
+ *
+ * `window.vouch` is shared with the tracker (vouch*.js), which a vendor may put on the same page and which
+ * may load before or after the widget. Whichever loads second wraps the first: it handles its own
+ * commands and passes the rest on to the previous function (the other script, or the stub, which queues
+ * them for the other script). The queue and the flags are copied onto the new function and the queue is
+ * left in place, so whichever loads second replays the early calls that are its own.
  */
-type VouchGlobal = ((...args: unknown[]) => unknown) & { q?: ArrayLike<unknown>[]; loaded?: boolean };
+type VouchGlobal = ((...args: unknown[]) => unknown) & {
+  q?: ArrayLike<unknown>[];
+  /** This widget runs on the page. */
+  loaded?: boolean;
+  /** The tracker runs on the page. */
+  tracker?: 1;
+};
+
+/** The tracker's commands: the widget leaves them to it. Everything else is the widget's (or a typo it warns about). */
+const TRACKER_COMMANDS: unknown[] = ["lead", "consent"];
 
 declare global {
   interface Window {
@@ -18,7 +33,8 @@ declare global {
 }
 
 function start(): void {
-  if (window.vouch?.loaded) return; // the script was included twice: the first copy stays in charge
+  const previous = window.vouch;
+  if (previous?.loaded) return; // the script was included twice: the first copy stays in charge
   const script = document.currentScript as HTMLScriptElement | null;
   const scriptUrl = script?.src || "";
   const data = script?.dataset ?? {};
@@ -61,11 +77,17 @@ function start(): void {
     loadPanel,
   });
 
-  const queued = Array.from(window.vouch?.q ?? []);
-  const vouch: VouchGlobal = (command, options) => widget(String(command), options);
-  vouch.loaded = true;
-  window.vouch = vouch;
-  for (const args of queued) vouch(...Array.from(args));
+  const queued = Array.from(previous?.q ?? []);
+  window.vouch = Object.assign(
+    (command: unknown, options?: unknown) =>
+      TRACKER_COMMANDS.includes(command) ? previous?.(command, options) : widget(String(command), options),
+    previous,
+    { loaded: true },
+  );
+  for (const args of queued) {
+    const [command, options] = Array.from(args);
+    if (!TRACKER_COMMANDS.includes(command)) widget(String(command), options);
+  }
 }
 
 try {
