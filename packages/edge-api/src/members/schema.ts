@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
-import type { MemberRewardsView } from "../rewards/schema";
 import { email } from "../lib/validate";
+import type { MemberRewardsView } from "../rewards/schema";
 
 export const memberIdentitySchema = z.object({
   id: z.string().trim().min(1).max(200),
