@@ -73,6 +73,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A write that hit a UNIQUE (or PRIMARY KEY) index, optionally on one column (`"members.code"`). D1 passes
+ * SQLite's message through: "UNIQUE constraint failed: members.code". Races and duplicates are detected this
+ * way, so they become a clear answer or a re-plan instead of a 500.
+ */
+export function isUniqueViolation(err: unknown, column?: string): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  const unique = msg.includes("UNIQUE constraint failed") || msg.includes("PRIMARY KEY");
+  return unique && (column === undefined || msg.includes(column));
+}
+
 /** The one error handler: known errors become their JSON shape; anything else is logged and hidden. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {

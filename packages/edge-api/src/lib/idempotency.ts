@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app";
 import { sha256Hex } from "./crypto";
-import { ApiError } from "./errors";
+import { ApiError, isUniqueViolation } from "./errors";
 
 export interface Outcome {
   status: ContentfulStatusCode;
@@ -12,11 +12,6 @@ export interface Outcome {
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-function isConstraintError(err: unknown): boolean {
-  const msg = String((err as Error)?.message ?? err);
-  return msg.includes("UNIQUE constraint failed") || msg.includes("PRIMARY KEY");
-}
 
 /**
  * What a compute step reads goes through this, so the idempotency lookup rides in the same D1 batch as
@@ -110,7 +105,7 @@ export async function runIdempotent(
       if (statements.length > 0) await db.batch(statements);
       return c.json(outcome.body, outcome.status);
     } catch (err) {
-      if (!isConstraintError(err)) throw err;
+      if (!isUniqueViolation(err)) throw err;
       if (key) {
         const stored = await lookup().first<StoredResponse>();
         if (stored) return respondWith(stored);

@@ -1,6 +1,7 @@
 import { router } from "../lib/app";
-import { ApiError } from "../lib/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import { normalizeCode } from "../lib/ids";
+import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import type { Program } from "../programs/service";
 import { memberRewardsView } from "../rewards/member-view";
@@ -60,7 +61,7 @@ memberBrowserRoutes.post("/", async (c) => {
     },
     stats,
     referrals,
-    ...(rewards === undefined ? {} : { rewards }),
+    rewards,
   };
   return c.json(response);
 });
@@ -74,19 +75,15 @@ function serverView(c: { req: { url: string } }, program: Program, row: MemberRo
 memberServerRoutes.get("/", async (c) => {
   const program = c.get("program");
   const { limit, cursor } = readQuery(c, listMembersQuery);
-  const [cursorAt, cursorId] = cursor ? decodeCursor(cursor) : [Number.MAX_SAFE_INTEGER, ""];
+  const [cursorAt, cursorId] = pageStart(cursor);
   const { results } = await c.env.DB.prepare(
     `SELECT * FROM members WHERE program_id = ? AND (created_at, id) < (?, ?)
      ORDER BY created_at DESC, id DESC LIMIT ?`,
   )
-    .bind(program.id, cursorAt, cursorId || "\uffff", limit + 1)
+    .bind(program.id, cursorAt, cursorId, limit + 1)
     .all<MemberRow>();
-  const page = results.slice(0, limit);
-  const last = page.at(-1);
-  return c.json({
-    data: page.map((r) => serverView(c, program, r)),
-    next_cursor: results.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
-  });
+  const { page, next_cursor } = pageOf(results, limit);
+  return c.json({ data: page.map((r) => serverView(c, program, r)), next_cursor });
 });
 
 /** Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. */
@@ -115,7 +112,7 @@ memberServerRoutes.get("/:id", async (c) => {
     memberStats(c.env.DB, row.id),
     memberRewardsView(c.env.DB, program, row.id),
   ]);
-  return c.json({ member: serverView(c, program, row), stats, ...(rewards === undefined ? {} : { rewards }) });
+  return c.json({ member: serverView(c, program, row), stats, rewards });
 });
 
 memberServerRoutes.patch("/:id", async (c) => {
@@ -136,26 +133,9 @@ memberServerRoutes.patch("/:id", async (c) => {
       .first<MemberRow>();
     return c.json({ member: serverView(c, program, row as MemberRow) });
   } catch (err) {
-    if (String((err as Error).message).includes("UNIQUE constraint failed")) {
+    if (isUniqueViolation(err)) {
       throw new ApiError("code_taken", `The code ${next.code} is already taken.`, { code: next.code });
     }
     throw err;
   }
 });
-
-function encodeCursor(at: number, id: string): string {
-  return btoa(`${at}:${id}`).replace(/=+$/, "");
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const [at, id] = atob(cursor).split(":");
-    const n = Number(at);
-    if (Number.isFinite(n) && id) return [n, id];
-  } catch {
-    // fall through
-  }
-  throw new ApiError("bad_request", "The cursor is not one this API returned.");
-}
-
-export { decodeCursor, encodeCursor };

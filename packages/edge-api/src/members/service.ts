@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import { generateCode, newId, normalizeCode } from "../lib/ids";
 import type { Program } from "../programs/service";
 import type { IdentityClaims } from "./identity";
@@ -33,11 +33,6 @@ export function toMemberView(program: Program, row: MemberRow, apiOrigin: string
     short_link: `${apiOrigin}/r/${encodeURIComponent(row.code)}`,
     created_at: new Date(row.created_at).toISOString(),
   };
-}
-
-function isUniqueViolation(err: unknown, column: string): boolean {
-  const msg = String((err as Error)?.message ?? err);
-  return msg.includes("UNIQUE constraint failed") && msg.includes(column);
 }
 
 /**

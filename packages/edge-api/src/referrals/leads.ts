@@ -1,8 +1,8 @@
-import { ApiError } from "../lib/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import type { Program } from "../programs/service";
 import type { LeadInput } from "../tracking/schema";
 import { assertNotSelfReferral, newReferralRow, resolveAttribution } from "./attribution";
-import { isConstraintError, type ReferralRow, type ReferralView, referralView } from "./service";
+import { type ReferralRow, type ReferralView, referralView } from "./service";
 import { planTransitions } from "./transition";
 
 export async function findReferralByEmail(db: D1Database, programId: string, email: string) {
@@ -41,7 +41,7 @@ export async function createLead(
       await db.batch(plan.statements);
       return { referral: referralView(plan.referral), created: true };
     } catch (err) {
-      if (!isConstraintError(err)) throw err;
+      if (!isUniqueViolation(err)) throw err;
     }
   }
   throw new ApiError("conflict", "This member's referrals changed while the lead was recorded. Retry the request.");

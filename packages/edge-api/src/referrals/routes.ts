@@ -1,8 +1,8 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
+import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
-import { decodeCursor, encodeCursor } from "../members/routes";
 import { rewardReadStatements, valueRef } from "../rewards/hook";
 import { planConversion } from "./conversions";
 import { conversionSchema, listReferralsQuery, updateReferralSchema } from "./schema";
@@ -24,7 +24,7 @@ export const referralRoutes = router();
 referralRoutes.get("/", async (c) => {
   const program = c.get("program");
   const q = readQuery(c, listReferralsQuery);
-  const [cursorAt, cursorId] = q.cursor ? decodeCursor(q.cursor) : [Number.MAX_SAFE_INTEGER, "\uffff"];
+  const [cursorAt, cursorId] = pageStart(q.cursor);
   const filters: string[] = ["program_id = ?", "(created_at, id) < (?, ?)"];
   const params: (string | number)[] = [program.id, cursorAt, cursorId];
   if (q.status) {
@@ -40,12 +40,8 @@ referralRoutes.get("/", async (c) => {
   )
     .bind(...params, q.limit + 1)
     .all<ReferralRow>();
-  const page = results.slice(0, q.limit);
-  const last = page.at(-1);
-  return c.json({
-    data: page.map(referralView),
-    next_cursor: results.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
-  });
+  const { page, next_cursor } = pageOf(results, q.limit);
+  return c.json({ data: page.map(referralView), next_cursor });
 });
 
 referralRoutes.get("/:id", async (c) => {

@@ -96,7 +96,3 @@ export async function referralEvents(db: D1Database, referralId: string): Promis
     .all<EventRow>();
   return results;
 }
-
-export function isConstraintError(err: unknown): boolean {
-  return String((err as Error)?.message ?? err).includes("UNIQUE constraint failed");
-}

@@ -3,8 +3,8 @@ import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
 import { newId } from "../lib/ids";
+import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
-import { decodeCursor, encodeCursor } from "../members/routes";
 import { getMember } from "../members/service";
 import { stackingDiscount } from "./engine";
 import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
@@ -79,7 +79,7 @@ rewardRoutes.get("/", async (c) => {
   const program = c.get("program");
   const q = readQuery(c, listRewardsQuery);
   await promoteDue(c.env.DB, Date.now(), program.id);
-  const [cursorAt, cursorId] = q.cursor ? decodeCursor(q.cursor) : [Number.MAX_SAFE_INTEGER, "\uffff"];
+  const [cursorAt, cursorId] = pageStart(q.cursor);
   const filters = ["program_id = ?", "(created_at, id) < (?, ?)"];
   const params: (string | number)[] = [program.id, cursorAt, cursorId];
   for (const column of ["state", "member_id", "referral_id", "recipient", "kind", "rule_id", "currency"] as const) {
@@ -94,12 +94,8 @@ rewardRoutes.get("/", async (c) => {
   )
     .bind(...params, q.limit + 1)
     .all<RewardRow>();
-  const page = results.slice(0, q.limit);
-  const last = page.at(-1);
-  return c.json({
-    data: page.map(rewardView),
-    next_cursor: results.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
-  });
+  const { page, next_cursor } = pageOf(results, q.limit);
+  return c.json({ data: page.map(rewardView), next_cursor });
 });
 
 const CSV_HEADER = [
