@@ -6,7 +6,7 @@ import { readBody, readQuery } from "../lib/validate";
 import { rewardReadStatements, valueRef } from "../rewards/hook";
 import { planConversion } from "./conversions";
 import { conversionSchema, listReferralsQuery, updateReferralSchema } from "./schema";
-import { type EventRow, eventView, getReferral, type ReferralRow, referralEvents, referralView } from "./service";
+import { eventView, type ReferralRow, referralFrom, referralReads, referralView } from "./service";
 import { canTransition, TRANSITIONS } from "./status";
 import { planTransitions } from "./transition";
 
@@ -45,8 +45,9 @@ referralRoutes.get("/", async (c) => {
 });
 
 referralRoutes.get("/:id", async (c) => {
-  const referral = await getReferral(c.env.DB, c.get("program").id, c.req.param("id"));
-  const events = await referralEvents(c.env.DB, referral.id);
+  const id = c.req.param("id");
+  const [referralRes, eventsRes] = await c.env.DB.batch(referralReads(c.env.DB, c.get("program").id, id));
+  const { referral, events } = referralFrom(id, referralRes, eventsRes);
   return c.json({ referral: referralView(referral), events: events.map(eventView) });
 });
 
@@ -62,12 +63,10 @@ referralRoutes.patch("/:id", async (c) => {
       params: [id, program.id],
     };
     const [referralRes, eventsRes, ...rewardReads] = await reader.batch([
-      db.prepare("SELECT * FROM referrals WHERE id = ? AND program_id = ?").bind(id, program.id),
-      db.prepare("SELECT * FROM events WHERE referral_id = ? ORDER BY seq").bind(id),
+      ...referralReads(db, program.id, id),
       ...rewardReadStatements(db, program.id, member, valueRef(id)),
     ]);
-    const current = referralRes?.results[0] as ReferralRow | undefined;
-    if (!current) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
+    const { referral: current, events: history } = referralFrom(id, referralRes, eventsRes);
     if (!canTransition(current.status, input.status)) {
       throw new ApiError("invalid_transition", `A ${current.status} referral cannot become ${input.status}.`, {
         from: current.status,
@@ -75,7 +74,6 @@ referralRoutes.patch("/:id", async (c) => {
         allowed: TRANSITIONS[current.status],
       });
     }
-    const history = (eventsRes?.results ?? []) as EventRow[];
     const plan = await planTransitions(c.env.DB, program, current, current, [{ ...input, to: input.status }], {
       history,
       idempotencyKey: c.req.header("idempotency-key"),

@@ -80,19 +80,21 @@ export function eventView(e: EventRow) {
   };
 }
 
-export async function getReferral(db: D1Database, programId: string, id: string): Promise<ReferralRow> {
-  const row = await db
-    .prepare("SELECT * FROM referrals WHERE id = ? AND program_id = ?")
-    .bind(id, programId)
-    .first<ReferralRow>();
-  if (!row) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
-  return row;
+/** A referral and its events as two statements, so callers can read them in one batch with their other reads. */
+export function referralReads(db: D1Database, programId: string, id: string): D1PreparedStatement[] {
+  return [
+    db.prepare("SELECT * FROM referrals WHERE id = ? AND program_id = ?").bind(id, programId),
+    db.prepare("SELECT * FROM events WHERE referral_id = ? ORDER BY seq").bind(id),
+  ];
 }
 
-export async function referralEvents(db: D1Database, referralId: string): Promise<EventRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM events WHERE referral_id = ? ORDER BY seq")
-    .bind(referralId)
-    .all<EventRow>();
-  return results;
+/** Interprets `referralReads` results; an unknown id (or another program's) is `referral_not_found`. */
+export function referralFrom(
+  id: string,
+  referralRes: D1Result | undefined,
+  eventsRes: D1Result | undefined,
+): { referral: ReferralRow; events: EventRow[] } {
+  const referral = referralRes?.results[0] as ReferralRow | undefined;
+  if (!referral) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
+  return { referral, events: (eventsRes?.results ?? []) as EventRow[] };
 }
