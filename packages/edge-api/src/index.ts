@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
+import { forgetOldVisitorHashes } from "./fraud/evidence";
+import { reviewRoutes } from "./fraud/routes";
 import { keyRoutes } from "./keys/routes";
 import type { AppEnv } from "./lib/app";
 import { ApiError, handleError } from "./lib/errors";
@@ -43,6 +45,7 @@ app.route("/v1/rewards", rewardRoutes);
 app.route("/v1/members", memberDiscountRoutes);
 app.route("/v1/raffle", raffleRoutes);
 app.route("/v1/leaderboard", leaderboardRoutes);
+app.route("/v1/reviews", reviewRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
@@ -50,8 +53,14 @@ app.onError(handleError);
 export default {
   fetch: app.fetch,
   // Rewards whose hold ended become approved (auto-approving programs); reads also do it lazily per program.
+  // Members' visitor hashes older than two days are useless to the fraud engine (they rotate daily): deleted.
   scheduled(controller, env, ctx) {
-    ctx.waitUntil(promoteDue(env.DB, controller.scheduledTime));
+    ctx.waitUntil(
+      Promise.all([
+        promoteDue(env.DB, controller.scheduledTime),
+        forgetOldVisitorHashes(env.DB, controller.scheduledTime),
+      ]),
+    );
   },
 } satisfies ExportedHandler<Env>;
 

@@ -8,6 +8,7 @@ export const API = "https://api.vouch.test";
 
 export interface TestProgram {
   id: string;
+  slug: string;
   pk: string;
   sk: string;
   identitySecret: string;
@@ -21,13 +22,19 @@ export async function makeProgram(overrides: Partial<CreateProgramInput> = {}): 
   const built = await buildProgram({
     name: `Acme ${counter}`,
     slug: `acme-${counter}-${crypto.randomUUID().slice(0, 8)}`,
-    landing_url: "https://acme.test/",
+    landing_url: "https://www.acme.test/",
     allowed_origins: [ORIGIN, "https://*.acme.test"],
     offer_text: "Give $100, get $100.",
     ...overrides,
   });
   await env.DB.batch(built.statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
-  return { id: built.programId, pk: built.publishableKey, sk: built.secretKey, identitySecret: built.identitySecret };
+  return {
+    id: built.programId,
+    slug: built.slug,
+    pk: built.publishableKey,
+    sk: built.secretKey,
+    identitySecret: built.identitySecret,
+  };
 }
 
 /** What the host's server does: hex HMAC-SHA256 of the member id with the identity secret. */
@@ -41,9 +48,15 @@ export async function browser(
   p: TestProgram,
   path: string,
   body: unknown,
-  init: { origin?: string | null; key?: string } = {},
+  init: { origin?: string | null; key?: string; ip?: string } = {},
 ) {
-  const headers: Record<string, string> = { "content-type": "application/json", "x-vouch-key": init.key ?? p.pk };
+  // Each call looks like its own visitor (a real browser elsewhere), unless a test says otherwise: the
+  // fraud engine compares visitor hashes, and every request of a test would otherwise share one.
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-vouch-key": init.key ?? p.pk,
+    "cf-connecting-ip": init.ip ?? `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`,
+  };
   if (init.origin !== null) headers.origin = init.origin ?? ORIGIN;
   const res = await SELF.fetch(`${API}${path}`, {
     method: "POST",
@@ -75,4 +88,10 @@ export async function enrol(p: TestProgram, member: { id: string; email?: string
   const { res, json } = await browser(p, "/v1/members/me", { member, signature });
   if (res.status !== 200) throw new Error(`enrol failed: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** The browser learns nothing about a lead (`202 { accepted: true }`); the vendor's server finds it by address. */
+export async function referralOf(p: TestProgram, email: string): Promise<Json & any> {
+  const { json } = await server(p, "GET", `/v1/referrals?email=${encodeURIComponent(email)}`);
+  return json.data[0];
 }

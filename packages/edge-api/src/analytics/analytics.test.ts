@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { browser, enrol, makeProgram, server } from "../../test/fixtures";
+import { browser, enrol, makeProgram, referralOf, server } from "../../test/fixtures";
 
 describe("GET /v1/analytics/summary", () => {
   it("counts visits, uniques, shares, leads, qualified, conversions and rates, by campaign", async () => {
@@ -23,13 +23,15 @@ describe("GET /v1/analytics/summary", () => {
     await browser(p, "/v1/track/share", { member_token: dana.member_token, channel: "linkedin" });
     await browser(p, "/v1/track/share", { member_token: sam.member_token, channel: "linkedin" });
 
-    const l1 = await browser(p, "/v1/track/lead", { email: "a@globex.test", click_id: c1 });
-    const l2 = await browser(p, "/v1/track/lead", { email: "b@globex.test", click_id: c2 });
+    await browser(p, "/v1/track/lead", { email: "a@globex.test", click_id: c1 });
+    await browser(p, "/v1/track/lead", { email: "b@globex.test", click_id: c2 });
     await browser(p, "/v1/track/lead", { email: "c@globex.test", click_id: c3 });
     await browser(p, "/v1/track/lead", { email: "d@hooli.test", member_token: sam.member_token });
-    await server(p, "PATCH", `/v1/referrals/${l1.json.referral.id}`, { status: "qualified" });
-    await server(p, "PATCH", `/v1/referrals/${l2.json.referral.id}`, { status: "converted" });
-    await server(p, "PATCH", `/v1/referrals/${l2.json.referral.id}`, { status: "lost" }); // churned, still converted once
+    const l1 = await referralOf(p, "a@globex.test");
+    const l2 = await referralOf(p, "b@globex.test");
+    await server(p, "PATCH", `/v1/referrals/${l1.id}`, { status: "qualified" });
+    await server(p, "PATCH", `/v1/referrals/${l2.id}`, { status: "converted" });
+    await server(p, "PATCH", `/v1/referrals/${l2.id}`, { status: "lost" }); // churned, still converted once
 
     const { res, json } = await server(p, "GET", "/v1/analytics/summary");
     expect(res.status).toBe(200);

@@ -7,7 +7,7 @@ import { resolveKey } from "./keys";
 
 const BROWSER_ALLOW_HEADERS = "Content-Type, X-Vouch-Key";
 
-function clientAddress(c: Context): string {
+export function clientAddress(c: Context): string {
   return c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
 }
 

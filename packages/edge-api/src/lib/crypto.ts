@@ -70,3 +70,21 @@ export function timingSafeEqual(a: string, b: string): boolean {
 export function randomToken(bytes = 24): string {
   return base64UrlEncode(crypto.getRandomValues(new Uint8Array(bytes)));
 }
+
+/**
+ * A key for one purpose, derived from a program secret: `hex(HMAC-SHA256(secret, "vouch:<purpose>:v1"))`.
+ * Tokens and signatures of different purposes never share a key, so a value minted for one purpose is
+ * never valid for another (DESIGN.md, "Keys are never reused across purposes").
+ */
+export function deriveKey(secret: string, purpose: string): Promise<string> {
+  const id = `${purpose}\n${secret}`;
+  let key = derivedCache.get(id);
+  if (!key) {
+    key = hmacSha256Hex(secret, `vouch:${purpose}:v1`);
+    if (derivedCache.size > 512) derivedCache.clear();
+    derivedCache.set(id, key);
+  }
+  return key;
+}
+
+const derivedCache = new Map<string, Promise<string>>();

@@ -41,6 +41,11 @@ export const ERROR_STATUS = {
   raffle_already_drawn: 409,
   raffle_no_entries: 422,
   draw_not_found: 404,
+  review_not_found: 404,
+  review_closed: 409,
+  referral_blocked: 422,
+  idempotency_key_required: 422,
+  member_suspended: 403,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

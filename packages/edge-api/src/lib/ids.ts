@@ -3,7 +3,20 @@ import { customAlphabet } from "nanoid";
 /** Ids: a readable prefix and 16 url-safe characters (~95 bits). */
 const idPart = customAlphabet("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 16);
 
-export type IdPrefix = "prg" | "key" | "mem" | "clk" | "shr" | "ref" | "evt" | "cmp" | "rwd" | "pay" | "raf";
+export type IdPrefix =
+  | "prg"
+  | "key"
+  | "mem"
+  | "clk"
+  | "shr"
+  | "ref"
+  | "evt"
+  | "cmp"
+  | "rwd"
+  | "pay"
+  | "raf"
+  | "rev"
+  | "aud";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

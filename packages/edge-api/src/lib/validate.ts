@@ -12,10 +12,19 @@ export function issuesToDetails(error: z.ZodError): { path: string; message: str
   }));
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = "Request body"): z.infer<S> {
+/** Parses or answers 422 with per-field details; `at` prefixes the paths of a nested value (`fraud_rules`). */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = "Request body",
+  at?: string,
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new ApiError("validation_failed", `${what} is invalid.`, issuesToDetails(result.error));
+    const details = issuesToDetails(result.error).map((d) =>
+      at ? { ...d, path: d.path ? `${at}.${d.path}` : at } : d,
+    );
+    throw new ApiError("validation_failed", `${what} is invalid.`, details);
   }
   return result.data;
 }

@@ -1,4 +1,5 @@
-import { base64UrlDecode, base64UrlEncode, hmacSha256, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
+import { errors as joseErrors, jwtVerify } from "jose";
+import { base64UrlEncode, deriveKey, hmacSha256, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { Program } from "../programs/service";
 import { jwtSecretFor } from "./jwt-secret";
@@ -20,76 +21,141 @@ export function signIdentity(identitySecret: string, externalId: string): Promis
   return hmacSha256Hex(identitySecret, externalId);
 }
 
-export async function verifySignature(program: Program, externalId: string, signature: string): Promise<void> {
-  const expected = await signIdentity(program.identitySecret, externalId);
-  if (!timingSafeEqual(expected, signature.toLowerCase())) {
-    throw new ApiError("invalid_signature", "The identity signature does not match this member id.");
-  }
+/**
+ * A signature with a signed timestamp (unix seconds), so a leaked signature stops working after a day.
+ * Its own derived key: `hex(HMAC(identity secret, "vouch:signed-identity:v1"))` signs `<timestamp>.<id>`,
+ * so a host that signs user-chosen ids can never be made to produce one.
+ */
+export async function signIdentityAt(identitySecret: string, externalId: string, timestamp: number): Promise<string> {
+  return hmacSha256Hex(await deriveKey(identitySecret, "signed-identity"), `${timestamp}.${externalId}`);
 }
 
-const MAX_JWT_LIFETIME_S = 24 * 3600;
+const MAX_IDENTITY_AGE_S = 24 * 3600;
 const CLOCK_SKEW_S = 60;
 
-/**
- * Verifies a short-lived HS256 JWT signed with the program's identity secret. `sub` (or `id`) is the
- * member's external id; `email`, `name`, `company` are optional claims. `exp` is required.
- */
-export async function verifyJwt(program: Program, token: string, nowMs = Date.now()): Promise<IdentityClaims> {
-  const parts = token.split(".");
-  const invalid = (why: string) => new ApiError("invalid_signature", `The identity token is invalid: ${why}.`);
-  if (parts.length !== 3) throw invalid("expected three dot-separated parts");
-  const [h, p, s] = parts as [string, string, string];
-  const header = decodeJson(h);
-  if (header?.alg !== "HS256") throw invalid("only alg HS256 is accepted");
-  const expected = base64UrlEncode(await hmacSha256(await jwtSecretFor(program.identitySecret), `${h}.${p}`));
-  if (!timingSafeEqual(expected, s)) throw invalid("signature mismatch");
-  const claims = decodeJson(p);
-  if (!claims) throw invalid("payload is not JSON");
-  const now = Math.floor(nowMs / 1000);
-  if (typeof claims.exp !== "number") throw invalid("exp claim is required");
-  if (claims.exp + CLOCK_SKEW_S < now) throw invalid("token has expired");
-  if (claims.exp - now > MAX_JWT_LIFETIME_S + CLOCK_SKEW_S) throw invalid("exp is more than 24 hours ahead");
-  if (typeof claims.nbf === "number" && claims.nbf - CLOCK_SKEW_S > now) throw invalid("token is not valid yet");
-  const id = typeof claims.sub === "string" ? claims.sub : typeof claims.id === "string" ? claims.id : null;
-  if (!id) throw invalid("sub claim (the member id) is required");
-  const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
-  return { id, email: str(claims.email), name: str(claims.name), company: str(claims.company), profileVerified: true };
+/** Identity secrets that verify now: the current one, and the previous one during a rotation's grace period. */
+export function liveIdentitySecrets(program: Program, nowMs = Date.now()): string[] {
+  const secrets = [program.identitySecret];
+  if (program.previousIdentitySecret && (program.previousIdentitySecretUntil ?? 0) > nowMs) {
+    secrets.push(program.previousIdentitySecret);
+  }
+  return secrets;
 }
 
-function decodeJson(part: string): Record<string, unknown> | null {
-  const bytes = base64UrlDecode(part);
-  if (!bytes) return null;
-  try {
-    const value = JSON.parse(new TextDecoder().decode(bytes));
-    return value && typeof value === "object" && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
+export async function verifySignature(
+  program: Program,
+  externalId: string,
+  signature: string,
+  timestamp?: number,
+  nowMs = Date.now(),
+): Promise<void> {
+  if (timestamp === undefined && program.requireSignatureTimestamp) {
+    throw new ApiError(
+      "signature_required",
+      "This program requires a signed timestamp: send `timestamp` (unix seconds) with a signature made by signIdentityAt.",
+    );
   }
+  if (timestamp !== undefined) {
+    const now = Math.floor(nowMs / 1000);
+    if (now - timestamp > MAX_IDENTITY_AGE_S + CLOCK_SKEW_S || timestamp - now > CLOCK_SKEW_S) {
+      throw new ApiError(
+        "invalid_signature",
+        "The identity signature's timestamp is more than 24 hours old or in the future.",
+      );
+    }
+  }
+  const given = signature.toLowerCase();
+  for (const secret of liveIdentitySecrets(program, nowMs)) {
+    const expected =
+      timestamp === undefined
+        ? await signIdentity(secret, externalId)
+        : await signIdentityAt(secret, externalId, timestamp);
+    if (timingSafeEqual(expected, given)) return;
+  }
+  throw new ApiError("invalid_signature", "The identity signature does not match this member id.");
+}
+
+/**
+ * Verifies a short-lived HS256 JWT (with `jose`) signed with the program's JWT secret, which is derived
+ * from the identity secret (see jwt-secret.ts). `sub` (or `id`) is the member's external id; `email`,
+ * `name`, `company` are optional claims. `exp` is required and at most 24 hours ahead.
+ */
+export async function verifyJwt(program: Program, token: string, nowMs = Date.now()): Promise<IdentityClaims> {
+  const invalid = (why: string) => new ApiError("invalid_signature", `The identity token is invalid: ${why}.`);
+  let lastError: unknown;
+  for (const secret of liveIdentitySecrets(program, nowMs)) {
+    try {
+      const key = new TextEncoder().encode(await jwtSecretFor(secret));
+      const { payload: claims } = await jwtVerify(token, key, {
+        algorithms: ["HS256"],
+        requiredClaims: ["exp"],
+        clockTolerance: CLOCK_SKEW_S,
+        currentDate: new Date(nowMs),
+      });
+      const now = Math.floor(nowMs / 1000);
+      if ((claims.exp ?? 0) - now > MAX_IDENTITY_AGE_S + CLOCK_SKEW_S) throw invalid("exp is more than 24 hours ahead");
+      const id = typeof claims.sub === "string" ? claims.sub : typeof claims.id === "string" ? claims.id : null;
+      if (!id) throw invalid("sub claim (the member id) is required");
+      const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+      return {
+        id,
+        email: str(claims.email),
+        name: str(claims.name),
+        company: str(claims.company),
+        profileVerified: true,
+      };
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      lastError = err;
+      // Only a signature mismatch may be the other live secret's token; anything else is final.
+      if (!(err instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+    }
+  }
+  throw invalid(jwtProblem(lastError));
+}
+
+function jwtProblem(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return "token has expired";
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "signature mismatch";
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "only alg HS256 is accepted";
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return `${err.claim} claim ${err.reason === "missing" ? "is required" : "is not valid"}`;
+  return "malformed token";
 }
 
 /**
  * After enrolment the widget holds a member token for its later calls (shares, peer referrals), so the
- * host's signature is checked once per page, not per click. Format: `mt_<member>.<exp>.<sig>`.
+ * host's signature is checked once per page, not per click. Format: `mt_<member>.<exp>.<sig>`. Its key
+ * is derived from the program's token secret, which never leaves the server: nothing the host signs can
+ * be a token, and a token is no identity signature.
  */
-const MEMBER_TOKEN_TTL_MS = 12 * 3600 * 1000;
+export const MEMBER_TOKEN_TTL_MS = 12 * 3600 * 1000;
 
-export async function issueMemberToken(program: Program, memberId: string, nowMs = Date.now()): Promise<string> {
-  const exp = Math.floor((nowMs + MEMBER_TOKEN_TTL_MS) / 1000);
-  const sig = base64UrlEncode(
-    await hmacSha256(program.identitySecret, `member-token:${program.id}:${memberId}:${exp}`),
-  );
+export async function memberTokenFor(
+  tokenSecret: string,
+  programId: string,
+  memberId: string,
+  expiresAtMs: number,
+): Promise<string> {
+  const exp = Math.floor(expiresAtMs / 1000);
+  const key = await deriveKey(tokenSecret, "member-token");
+  const sig = base64UrlEncode(await hmacSha256(key, `${programId}:${memberId}:${exp}`));
   return `mt_${memberId}.${exp}.${sig}`;
+}
+
+export function issueMemberToken(program: Program, memberId: string, nowMs = Date.now()): Promise<string> {
+  return memberTokenFor(program.tokenSecret, program.id, memberId, nowMs + MEMBER_TOKEN_TTL_MS);
 }
 
 export async function verifyMemberToken(program: Program, token: string, nowMs = Date.now()): Promise<string> {
   const invalid = new ApiError("invalid_member_token", "The member token is invalid or expired. Call init again.");
-  const m = /^mt_([A-Za-z0-9_]+)\.(\d+)\.([A-Za-z0-9_-]+)$/.exec(token);
+  const m = /^mt_([A-Za-z0-9_]+)\.(\d{1,12})\.([A-Za-z0-9_-]+)$/.exec(token);
   if (!m) throw invalid;
-  const [, memberId, expText, sig] = m as unknown as [string, string, string, string];
-  const expected = base64UrlEncode(
-    await hmacSha256(program.identitySecret, `member-token:${program.id}:${memberId}:${expText}`),
-  );
-  if (!timingSafeEqual(expected, sig)) throw invalid;
-  if (Number(expText) * 1000 < nowMs) throw invalid;
+  const [, memberId, expText] = m as unknown as [string, string, string];
+  const expMs = Number(expText) * 1000;
+  // A token never lives longer than we issue them for, whoever signed it.
+  if (expMs < nowMs || expMs > nowMs + MEMBER_TOKEN_TTL_MS + CLOCK_SKEW_S * 1000) throw invalid;
+  const expected = await memberTokenFor(program.tokenSecret, program.id, memberId, expMs);
+  if (!timingSafeEqual(expected, token)) throw invalid;
   return memberId;
 }

@@ -25,8 +25,8 @@ describe("POST /v1/members/me", () => {
     });
     expect(me.member.code).toMatch(new RegExp(`^DANA[${CODE_ALPHABET}]{4}$`));
     expect(me.member.email).toBe("dana@northwind.test");
-    expect(me.member.link).toBe(`https://acme.test/?via=${me.member.code}`);
-    expect(me.member.short_link).toBe(`https://api.vouch.test/r/${me.member.code}`);
+    expect(me.member.link).toBe(`https://www.acme.test/?via=${me.member.code}`);
+    expect(me.member.short_link).toBe(`https://api.vouch.test/r/${p.slug}/${me.member.code}`);
     expect(me.message).toContain(me.member.link);
     expect(me.message).toContain("Give $100, get $100.");
     expect(me.stats).toEqual({ visits: 0, shares: 0, leads: 0, qualified: 0, converted: 0 });

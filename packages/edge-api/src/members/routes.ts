@@ -1,12 +1,21 @@
 import { router } from "../lib/app";
-import { ApiError, isUniqueViolation } from "../lib/errors";
+import { ApiError } from "../lib/errors";
 import { normalizeCode } from "../lib/ids";
 import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import type { Program } from "../programs/service";
 import { memberRewardsView } from "../rewards/member-view";
+import { requestVisitorHash } from "../tracking/visitor";
 import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
-import { enrolSchema, listMembersQuery, type MeResponse, serverEnrolSchema, updateMemberSchema } from "./schema";
+import {
+  enrolSchema,
+  listMembersQuery,
+  type MeResponse,
+  serverEnrolSchema,
+  suspendSchema,
+  unsuspendSchema,
+  updateMemberSchema,
+} from "./schema";
 import {
   enrolMember,
   getMember,
@@ -14,14 +23,17 @@ import {
   memberStats,
   recentReferrals,
   renderMessage,
+  setSuspended,
   toMemberView,
+  toServerMemberView,
+  updateMember,
 } from "./service";
 
 async function verifiedIdentity(program: Program, body: import("./schema").EnrolInput): Promise<IdentityClaims> {
   if (body.token) return verifyJwt(program, body.token);
   const member = body.member as IdentityClaims; // the schema guarantees member when there is no token
   if (body.signature) {
-    await verifySignature(program, member.id, body.signature);
+    await verifySignature(program, member.id, body.signature, body.timestamp);
     return member;
   }
   if (!program.testMode) {
@@ -40,12 +52,14 @@ memberBrowserRoutes.post("/", async (c) => {
   const program = c.get("program");
   const body = await readBody(c, enrolSchema);
   const identity = await verifiedIdentity(program, body);
-  const { row } = await enrolMember(c.env.DB, program, identity);
+  const visitorHash = await requestVisitorHash(program, c.req);
+  const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
   const member = toMemberView(program, row, new URL(c.req.url).origin);
   const [stats, referrals, memberToken, rewards] = await Promise.all([
     memberStats(c.env.DB, row.id),
     recentReferrals(c.env.DB, row.id),
-    issueMemberToken(program, row.id),
+    // A suspended member gets no token, so their widget cannot record shares or referrals.
+    member.status === "active" ? issueMemberToken(program, row.id) : "",
     memberRewardsView(c.env.DB, program, row.id),
   ]);
   const response: MeResponse = {
@@ -69,7 +83,7 @@ memberBrowserRoutes.post("/", async (c) => {
 export const memberServerRoutes = router();
 
 function serverView(c: { req: { url: string } }, program: Program, row: MemberRow) {
-  return toMemberView(program, row, new URL(c.req.url).origin);
+  return toServerMemberView(program, row, new URL(c.req.url).origin);
 }
 
 memberServerRoutes.get("/", async (c) => {
@@ -101,7 +115,12 @@ memberServerRoutes.post("/", async (c) => {
       });
     }
   }
-  const { row, created } = await enrolMember(c.env.DB, program, { ...identity, profileVerified: true }, code);
+  const { row, created } = await enrolMember(
+    c.env.DB,
+    program,
+    { ...identity, profileVerified: true },
+    { customCode: code },
+  );
   return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
 });
 
@@ -118,24 +137,25 @@ memberServerRoutes.get("/:id", async (c) => {
 memberServerRoutes.patch("/:id", async (c) => {
   const program = c.get("program");
   const input = await readBody(c, updateMemberSchema);
-  const current = await getMember(c.env.DB, program.id, c.req.param("id"));
-  const next = {
-    code: input.code !== undefined ? normalizeCode(input.code) : current.code,
-    email: input.email !== undefined ? input.email : current.email,
-    name: input.name !== undefined ? input.name : current.name,
-    company: input.company !== undefined ? input.company : current.company,
-  };
-  try {
-    const row = await c.env.DB.prepare(
-      "UPDATE members SET code = ?, email = ?, name = ?, company = ? WHERE id = ? RETURNING *",
-    )
-      .bind(next.code, next.email, next.name, next.company, current.id)
-      .first<MemberRow>();
-    return c.json({ member: serverView(c, program, row as MemberRow) });
-  } catch (err) {
-    if (isUniqueViolation(err)) {
-      throw new ApiError("code_taken", `The code ${next.code} is already taken.`, { code: next.code });
-    }
-    throw err;
-  }
+  const row = await updateMember(c.env.DB, program.id, c.req.param("id"), input);
+  return c.json({ member: serverView(c, program, row) });
+});
+
+/** Suspends a member: their link records nothing new, they earn nothing, unpaid rewards wait. Audited. */
+memberServerRoutes.post("/:id/suspend", async (c) => {
+  const program = c.get("program");
+  const { reason } = await readBody(c, suspendSchema);
+  const row = await setSuspended(c.env.DB, program.id, c.req.param("id"), { reason, actor: c.get("keyId") });
+  return c.json({ member: serverView(c, program, row) });
+});
+
+memberServerRoutes.post("/:id/unsuspend", async (c) => {
+  const program = c.get("program");
+  const { reason } = await readBody(c, unsuspendSchema);
+  const row = await setSuspended(c.env.DB, program.id, c.req.param("id"), {
+    reason,
+    actor: c.get("keyId"),
+    lift: true,
+  });
+  return c.json({ member: serverView(c, program, row) });
 });

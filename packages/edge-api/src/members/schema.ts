@@ -19,6 +19,8 @@ export const enrolSchema = z
       .regex(/^[0-9a-fA-F]{64}$/, "Expected a hex HMAC-SHA256")
       .optional(),
     token: z.string().max(4096).optional(),
+    /** Unix seconds, signed with the id (signIdentityAt): the signature then expires after 24 hours. */
+    timestamp: z.number().int().min(0).max(99_999_999_999).optional(),
   })
   .refine((v) => v.member || v.token, { message: "Send `member` (with `signature`) or `token`", path: ["member"] });
 export type EnrolInput = z.infer<typeof enrolSchema>;
@@ -39,6 +41,9 @@ export const updateMemberSchema = z
   })
   .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");
 
+export const suspendSchema = z.object({ reason: z.string().trim().min(1).max(500) });
+export const unsuspendSchema = z.object({ reason: z.string().trim().max(500).optional() });
+
 export const listMembersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
@@ -49,11 +54,15 @@ export interface MemberView {
   id: string;
   external_id: string;
   email: string | null;
+  /** False when the address came from the browser alongside an id-only signature: check it before paying. */
+  email_verified: boolean;
   name: string | null;
   company: string | null;
   code: string;
   link: string;
   short_link: string;
+  /** A suspended member's link records nothing new and earns nothing; the widget says so. */
+  status: "active" | "suspended";
   created_at: string;
 }
 

@@ -1,3 +1,5 @@
+import { auditStatement } from "../lib/audit";
+import { emailKey } from "../lib/email";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { generateCode, newId, normalizeCode } from "../lib/ids";
 import type { Program } from "../programs/service";
@@ -9,9 +11,13 @@ export interface MemberRow {
   program_id: string;
   external_id: string;
   email: string | null;
+  email_verified: number;
   name: string | null;
   company: string | null;
+  profile_verified: number;
   code: string;
+  suspended_at: number | null;
+  suspended_reason: string | null;
   created_at: number;
 }
 
@@ -21,62 +27,107 @@ export function referralLink(program: Program, code: string): string {
   return url.toString();
 }
 
+/** The member as the widget sees them. Why a member was suspended is the vendor's business, not shown here. */
 export function toMemberView(program: Program, row: MemberRow, apiOrigin: string): MemberView {
   return {
     id: row.id,
     external_id: row.external_id,
     email: row.email,
+    email_verified: row.email_verified === 1,
     name: row.name,
     company: row.company,
     code: row.code,
     link: referralLink(program, row.code),
-    short_link: `${apiOrigin}/r/${encodeURIComponent(row.code)}`,
+    short_link: `${apiOrigin}/r/${encodeURIComponent(program.slug)}/${encodeURIComponent(row.code)}`,
+    status: row.suspended_at === null ? "active" : "suspended",
     created_at: new Date(row.created_at).toISOString(),
   };
 }
 
+/** The member as the vendor sees them through the secret-key API: suspension details too. */
+export function toServerMemberView(program: Program, row: MemberRow, apiOrigin: string) {
+  return {
+    ...toMemberView(program, row, apiOrigin),
+    suspended_at: row.suspended_at === null ? null : new Date(row.suspended_at).toISOString(),
+    suspended_reason: row.suspended_reason,
+  };
+}
+
 /**
- * Enrols a member, or returns the existing one with any newly supplied profile fields saved. Codes are
- * generated until one is free (collisions are rare: 31^4 suffixes per first name).
+ * Enrols a member, or returns the existing one with any newly supplied profile fields saved. Unsigned
+ * values (an HMAC covers only the id) fill empty fields; signed ones (a JWT, the secret-key API) replace.
+ * Every address the member is seen with is kept in `member_emails` for the self-referral check, and the
+ * widget's visitor hash in `member_visitors` for the fraud engine, in the same batch as the upsert.
+ * Codes are generated until one is free in the program (31^4 suffixes per first name).
  */
 export async function enrolMember(
   db: D1Database,
   program: Program,
   identity: IdentityClaims,
-  customCode?: string,
+  opts: { customCode?: string | undefined; visitorHash?: string | undefined } = {},
 ): Promise<{ row: MemberRow; created: boolean }> {
   const now = Date.now();
+  const verified = identity.profileVerified ? 1 : 0;
+  const side: D1PreparedStatement[] = [];
+  if (identity.email) {
+    side.push(
+      db
+        .prepare(
+          `INSERT INTO member_emails (member_id, email_key, verified, created_at)
+           SELECT id, ?, ?, ? FROM members WHERE program_id = ? AND external_id = ?
+           ON CONFLICT (member_id, email_key) DO UPDATE SET verified = MAX(verified, excluded.verified)`,
+        )
+        .bind(emailKey(identity.email), verified, now, program.id, identity.id),
+    );
+  }
+  if (opts.visitorHash) {
+    side.push(
+      db
+        .prepare(
+          `INSERT INTO member_visitors (member_id, visitor_hash, created_at)
+           SELECT id, ?, ? FROM members WHERE program_id = ? AND external_id = ? ON CONFLICT DO NOTHING`,
+        )
+        .bind(opts.visitorHash, now, program.id, identity.id),
+    );
+  }
   for (let attempt = 0; attempt < 6; attempt++) {
-    const code = customCode ? normalizeCode(customCode) : generateCode(identity.name);
+    const code = opts.customCode ? normalizeCode(opts.customCode) : generateCode(identity.name);
     const id = newId("mem");
     try {
-      const row = await db
-        .prepare(
-          `INSERT INTO members (id, program_id, external_id, email, name, company, code, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (program_id, external_id) DO UPDATE SET
-             email = CASE WHEN ?9 THEN COALESCE(excluded.email, members.email) ELSE COALESCE(members.email, excluded.email) END,
-             name = CASE WHEN ?9 THEN COALESCE(excluded.name, members.name) ELSE COALESCE(members.name, excluded.name) END,
-             company = CASE WHEN ?9 THEN COALESCE(excluded.company, members.company) ELSE COALESCE(members.company, excluded.company) END
-           RETURNING *`,
-        )
-        .bind(
-          id,
-          program.id,
-          identity.id,
-          identity.email ?? null,
-          identity.name ?? null,
-          identity.company ?? null,
-          code,
-          now,
-          identity.profileVerified ? 1 : 0,
-        )
-        .first<MemberRow>();
+      const [upsert] = await db.batch([
+        db
+          .prepare(
+            `INSERT INTO members (id, program_id, external_id, email, email_verified, name, company, profile_verified, code,
+               created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (program_id, external_id) DO UPDATE SET
+               email = CASE WHEN ?8 THEN COALESCE(excluded.email, members.email) ELSE COALESCE(members.email, excluded.email) END,
+               email_verified = CASE WHEN ?8 AND excluded.email IS NOT NULL THEN 1 ELSE members.email_verified END,
+               name = CASE WHEN ?8 THEN COALESCE(excluded.name, members.name) ELSE COALESCE(members.name, excluded.name) END,
+               company = CASE WHEN ?8 THEN COALESCE(excluded.company, members.company) ELSE COALESCE(members.company, excluded.company) END,
+               profile_verified = MAX(members.profile_verified, ?8)
+             RETURNING *`,
+          )
+          .bind(
+            id,
+            program.id,
+            identity.id,
+            identity.email ?? null,
+            verified && identity.email ? 1 : 0,
+            identity.name ?? null,
+            identity.company ?? null,
+            verified,
+            code,
+            now,
+          ),
+        ...side,
+      ]);
+      const row = upsert?.results[0] as MemberRow | undefined;
       if (!row) throw new Error("enrol returned no row");
       return { row, created: row.id === id };
     } catch (err) {
       if (!isUniqueViolation(err, "members.code")) throw err;
-      if (customCode) throw new ApiError("code_taken", `The code ${code} is already taken.`, { code });
+      if (opts.customCode) throw new ApiError("code_taken", `The code ${code} is already taken.`, { code });
     }
   }
   throw new ApiError("conflict", "Could not find a free referral code; try again.");
@@ -87,6 +138,95 @@ export async function getMember(db: D1Database, programId: string, memberId: str
     .prepare("SELECT * FROM members WHERE id = ? AND program_id = ?")
     .bind(memberId, programId)
     .first<MemberRow>();
+  if (!row) throw new ApiError("member_not_found", `No member ${memberId} in this program.`);
+  return row;
+}
+
+/** The secret-key API's changes to a member. An email set here is verified (it comes from the vendor). */
+export async function updateMember(
+  db: D1Database,
+  programId: string,
+  memberId: string,
+  input: { code?: string; email?: string | null; name?: string | null; company?: string | null },
+): Promise<MemberRow> {
+  const current = await getMember(db, programId, memberId);
+  const next = {
+    code: input.code !== undefined ? normalizeCode(input.code) : current.code,
+    email: input.email !== undefined ? input.email : current.email,
+    name: input.name !== undefined ? input.name : current.name,
+    company: input.company !== undefined ? input.company : current.company,
+  };
+  const statements = [
+    db
+      .prepare(
+        `UPDATE members SET code = ?, email = ?, email_verified = ?, name = ?, company = ?, profile_verified = ?
+         WHERE id = ? RETURNING *`,
+      )
+      .bind(
+        next.code,
+        next.email,
+        input.email !== undefined ? (next.email ? 1 : 0) : current.email_verified,
+        next.name,
+        next.company,
+        input.name !== undefined || input.company !== undefined ? 1 : current.profile_verified,
+        current.id,
+      ),
+  ];
+  if (input.email) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO member_emails (member_id, email_key, verified, created_at) VALUES (?, ?, 1, ?)
+           ON CONFLICT (member_id, email_key) DO UPDATE SET verified = 1`,
+        )
+        .bind(current.id, emailKey(input.email), Date.now()),
+    );
+  }
+  try {
+    const [updated] = await db.batch(statements);
+    return updated?.results[0] as MemberRow;
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new ApiError("code_taken", `The code ${next.code} is already taken.`, { code: next.code });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Suspends (or, with `lift`, reinstates) a member, with an audit row in the same batch. While suspended,
+ * their link records no visits or leads, their referrals earn nothing, and approval skips their rewards.
+ */
+export async function setSuspended(
+  db: D1Database,
+  programId: string,
+  memberId: string,
+  opts: { reason?: string | undefined; actor: string; lift?: boolean },
+): Promise<MemberRow> {
+  const now = Date.now();
+  await getMember(db, programId, memberId); // 404 before anything is written or audited
+  const [updated] = await db.batch([
+    db
+      .prepare(
+        opts.lift
+          ? "UPDATE members SET suspended_at = NULL, suspended_reason = NULL WHERE id = ? AND program_id = ? RETURNING *"
+          : `UPDATE members SET suspended_at = COALESCE(suspended_at, ?3), suspended_reason = ?4
+             WHERE id = ?1 AND program_id = ?2 RETURNING *`,
+      )
+      .bind(memberId, programId, ...(opts.lift ? [] : [now, opts.reason ?? null])),
+    auditStatement(
+      db,
+      {
+        programId,
+        memberId,
+        action: opts.lift ? "member.unsuspended" : "member.suspended",
+        actor: opts.actor,
+        reason: opts.reason ?? null,
+      },
+      now,
+    ),
+  ]);
+  const row = updated?.results[0] as MemberRow | undefined;
   if (!row) throw new ApiError("member_not_found", `No member ${memberId} in this program.`);
   return row;
 }

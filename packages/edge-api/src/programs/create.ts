@@ -1,6 +1,7 @@
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { type CreateProgramInput, createProgramSchema } from "./schema";
+import { isOriginAllowed, originOf } from "./service";
 
 export interface Statement {
   sql: string;
@@ -49,7 +50,13 @@ export async function buildProgram(
   input: CreateProgramInput,
   opts: {
     now?: number;
-    fixed?: { programId: string; publishableKey: string; secretKey: string; identitySecret: string };
+    fixed?: {
+      programId: string;
+      publishableKey: string;
+      secretKey: string;
+      identitySecret: string;
+      tokenSecret?: string;
+    };
   } = {},
 ): Promise<NewProgram> {
   const p = createProgramSchema.parse(input);
@@ -59,19 +66,25 @@ export async function buildProgram(
   const secretKey = opts.fixed?.secretKey ?? generateApiKey("secret", p.test_mode);
   const identitySecret = opts.fixed?.identitySecret ?? `vch_is_${randomToken(24)}`;
   const slug = p.slug ?? `${slugify(p.name)}-${programId.slice(-4).toLowerCase()}`;
+  // The tracker runs on the landing page, and /r/ redirects there: its origin must be an allowed one.
+  const landingOrigin = originOf(p.landing_url);
+  const allowedOrigins =
+    landingOrigin && !isOriginAllowed(landingOrigin, p.allowed_origins)
+      ? [...p.allowed_origins, landingOrigin]
+      : p.allowed_origins;
   const statements: Statement[] = [
     {
       sql: `INSERT INTO programs (id, name, slug, landing_url, program_page_url, allowed_origins, identity_secret, test_mode,
               attribution_model, attribution_window_days, param_names, block_same_domain, offer_text, brand_color,
-              message_template, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              message_template, created_at, token_secret, require_signature_timestamp, fraud_rules)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       params: [
         programId,
         p.name,
         slug,
         p.landing_url,
         p.program_page_url ?? null,
-        JSON.stringify(p.allowed_origins),
+        JSON.stringify(allowedOrigins),
         identitySecret,
         p.test_mode ? 1 : 0,
         p.attribution.model,
@@ -82,6 +95,9 @@ export async function buildProgram(
         p.brand_color,
         p.message_template || DEFAULT_MESSAGE,
         now,
+        opts.fixed?.tokenSecret ?? randomToken(32),
+        p.require_signature_timestamp ? 1 : 0,
+        JSON.stringify(p.fraud_rules),
       ],
     },
   ];

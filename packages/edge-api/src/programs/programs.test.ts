@@ -7,6 +7,7 @@ describe("/v1/program", () => {
     const p = await makeProgram();
     const { json } = await server(p, "GET", "/v1/program");
     expect(json.program).toMatchObject({ id: p.id, allowed_origins: [ORIGIN, "https://*.acme.test"] });
+    expect(JSON.stringify(json)).not.toContain("token_secret");
     expect(JSON.stringify(json)).not.toContain(p.identitySecret);
   });
 
@@ -15,7 +16,8 @@ describe("/v1/program", () => {
     const me = await enrol(p, { id: "u1" });
     await browser(p, "/v1/track/visit", { code: me.member.code }); // warms the key cache
     const patched = await server(p, "PATCH", "/v1/program", {
-      allowed_origins: ["https://new.acme.test"],
+      // The landing page (www.acme.test) must stay on an allowed origin.
+      allowed_origins: ["https://new.acme.test", "https://www.acme.test"],
       attribution: { window_days: 30 },
       message_template: "Try {program}: {link}",
     });

@@ -1,10 +1,11 @@
 import { forgetProgram } from "../auth/keys";
+import { fraudRulesSchema, mergeFraudRules } from "../fraud/schema";
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { readBody } from "../lib/validate";
+import { parseWith, readBody } from "../lib/validate";
 import { DEFAULT_MESSAGE } from "./create";
-import { updateProgramSchema } from "./schema";
-import { getProgram, publicProgram } from "./service";
+import { rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
+import { getProgram, isOriginAllowed, originOf, publicProgram, rotateIdentitySecret } from "./service";
 
 export const programRoutes = router();
 
@@ -31,6 +32,31 @@ programRoutes.patch("/", async (c) => {
   if (input.attribution?.model !== undefined) set("attribution_model", input.attribution.model);
   if (input.attribution?.window_days !== undefined) set("attribution_window_days", input.attribution.window_days);
   if (input.attribution?.param_names !== undefined) set("param_names", JSON.stringify(input.attribution.param_names));
+  if (input.require_signature_timestamp !== undefined) {
+    set("require_signature_timestamp", input.require_signature_timestamp ? 1 : 0);
+  }
+  const current = c.get("program");
+  if (input.fraud_rules !== undefined) {
+    const merged = parseWith(
+      fraudRulesSchema,
+      mergeFraudRules(current.fraudRules, input.fraud_rules),
+      "Request body",
+      "fraud_rules",
+    );
+    set("fraud_rules", JSON.stringify(merged));
+  }
+  // /r/ redirects to the landing page and the tracker runs there: it must be on an allowed origin.
+  const landing = input.landing_url ?? current.landingUrl;
+  const origins = input.allowed_origins ?? current.allowedOrigins;
+  const landingOrigin = originOf(landing);
+  if (!landingOrigin || !isOriginAllowed(landingOrigin, origins)) {
+    throw new ApiError("validation_failed", "The landing page must be on one of the program's allowed origins.", [
+      {
+        path: "landing_url",
+        message: `Add ${landingOrigin ?? landing} to allowed_origins, or use a page on one of them`,
+      },
+    ]);
+  }
   if (sets.length === 0) {
     throw new ApiError("validation_failed", "Send at least one setting to change.", [
       { path: "", message: "No known setting in the body" },
@@ -41,4 +67,15 @@ programRoutes.patch("/", async (c) => {
     .run();
   forgetProgram(id);
   return c.json({ program: publicProgram(await getProgram(c.env.DB, id)) });
+});
+
+/**
+ * Rotates the identity secret: the new one is shown once; the old one keeps verifying signatures and JWTs
+ * for `grace_hours` (default 72; 0 ends it now) while the host deploys the new one. Audited.
+ */
+programRoutes.post("/identity-secret/rotate", async (c) => {
+  const { grace_hours } = await readBody(c, rotateIdentitySecretSchema);
+  const rotated = await rotateIdentitySecret(c.env.DB, c.get("program"), grace_hours, c.get("keyId"));
+  forgetProgram(c.get("program").id);
+  return c.json(rotated, 201);
 });

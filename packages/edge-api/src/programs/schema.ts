@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fraudRulesPatchSchema, fraudRulesSchema } from "../fraud/schema";
 
 /**
  * Stored the way browsers send them: lower-case host, no default port (`https://App.acme.com:443` would
@@ -43,10 +44,18 @@ export const createProgramSchema = z.object({
   offer_text: z.string().max(140).default(""),
   brand_color: hexColor.default("#4f46e5"),
   message_template: z.string().max(2000).default(""),
+  /** HMAC identity signatures must carry a signed timestamp (README, "Security"). */
+  require_signature_timestamp: z.boolean().default(false),
+  fraud_rules: fraudRulesSchema,
 });
 export type CreateProgramInput = z.input<typeof createProgramSchema>;
 
 /** A PATCH changes only what it names: no defaults here, or an absent field would reset a setting. */
+/** `POST /v1/program/identity-secret/rotate`: the old secret keeps verifying for `grace_hours` (0 ends it now). */
+export const rotateIdentitySecretSchema = z.object({
+  grace_hours: z.number().int().min(0).max(720).default(72),
+});
+
 export const updateProgramSchema = z
   .object({
     name: z.string().trim().min(1).max(120),
@@ -65,6 +74,9 @@ export const updateProgramSchema = z
     offer_text: z.string().max(140),
     brand_color: hexColor,
     message_template: z.string().max(2000),
+    require_signature_timestamp: z.boolean(),
+    /** Merged into the stored rules: `{ "disposable_email": { "action": "block" } }` changes that one field. */
+    fraud_rules: fraudRulesPatchSchema,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");

@@ -1,4 +1,8 @@
+import { type FraudRules, parseFraudRules } from "../fraud/schema";
+import { auditStatement } from "../lib/audit";
+import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { jwtSecretFor } from "../members/jwt-secret";
 
 export interface ProgramRow {
   id: string;
@@ -17,6 +21,11 @@ export interface ProgramRow {
   brand_color: string;
   message_template: string;
   created_at: number;
+  token_secret: string;
+  previous_identity_secret: string | null;
+  previous_identity_secret_until: number | null;
+  require_signature_timestamp: number;
+  fraud_rules: string;
 }
 
 export interface Program {
@@ -36,6 +45,13 @@ export interface Program {
   brandColor: string;
   messageTemplate: string;
   createdAt: number;
+  /** Never leaves the server: member tokens, click ids and visitor hashes use keys derived from it. */
+  tokenSecret: string;
+  /** The identity secret before the last rotation, valid until `previousIdentitySecretUntil`. */
+  previousIdentitySecret: string | null;
+  previousIdentitySecretUntil: number | null;
+  requireSignatureTimestamp: boolean;
+  fraudRules: FraudRules;
 }
 
 function parseList(json: string): string[] {
@@ -65,6 +81,11 @@ export function toProgram(row: ProgramRow): Program {
     brandColor: row.brand_color,
     messageTemplate: row.message_template,
     createdAt: row.created_at,
+    tokenSecret: row.token_secret,
+    previousIdentitySecret: row.previous_identity_secret,
+    previousIdentitySecretUntil: row.previous_identity_secret_until,
+    requireSignatureTimestamp: row.require_signature_timestamp === 1,
+    fraudRules: parseFraudRules(row.fraud_rules),
   };
 }
 
@@ -83,6 +104,12 @@ export function publicProgram(p: Program) {
     offer_text: p.offerText,
     brand_color: p.brandColor,
     message_template: p.messageTemplate,
+    require_signature_timestamp: p.requireSignatureTimestamp,
+    identity_secret_rotation:
+      p.previousIdentitySecretUntil !== null && p.previousIdentitySecretUntil > Date.now()
+        ? { previous_valid_until: new Date(p.previousIdentitySecretUntil).toISOString() }
+        : null,
+    fraud_rules: p.fraudRules,
     created_at: new Date(p.createdAt).toISOString(),
   };
 }
@@ -121,4 +148,31 @@ export function isOriginAllowed(origin: string, allowed: readonly string[]): boo
     }
   }
   return false;
+}
+
+/**
+ * A new identity secret; the current one becomes the previous one, valid for `graceHours` more. A second
+ * rotation inside the grace period ends the oldest secret at once (two live secrets at most).
+ */
+export async function rotateIdentitySecret(db: D1Database, program: Program, graceHours: number, actor: string) {
+  const now = Date.now();
+  const secret = `vch_is_${randomToken(24)}`;
+  const until = now + graceHours * 3_600_000;
+  await db.batch([
+    db
+      .prepare(
+        "UPDATE programs SET identity_secret = ?, previous_identity_secret = ?, previous_identity_secret_until = ? WHERE id = ?",
+      )
+      .bind(secret, graceHours > 0 ? program.identitySecret : null, graceHours > 0 ? until : null, program.id),
+    auditStatement(
+      db,
+      { programId: program.id, action: "identity_secret.rotated", actor, data: { grace_hours: graceHours } },
+      now,
+    ),
+  ]);
+  return {
+    identity_secret: secret,
+    jwt_secret: await jwtSecretFor(secret),
+    previous_valid_until: graceHours > 0 ? new Date(until).toISOString() : null,
+  };
 }

@@ -1,60 +1,17 @@
+import { emailKey } from "../lib/email";
 import { ApiError } from "../lib/errors";
 import { newId, normalizeCode } from "../lib/ids";
+import type { SqlRef } from "../lib/sql";
 import type { MemberRow } from "../members/service";
 import type { Program } from "../programs/service";
 import type { ReferralRow } from "./service";
-
-/** Personal-mail domains: two people on gmail.com are not the same company. */
-const FREE_MAIL = new Set([
-  "gmail.com",
-  "googlemail.com",
-  "outlook.com",
-  "hotmail.com",
-  "live.com",
-  "msn.com",
-  "yahoo.com",
-  "icloud.com",
-  "me.com",
-  "aol.com",
-  "proton.me",
-  "protonmail.com",
-  "gmx.com",
-  "gmx.de",
-  "web.de",
-  "yandex.com",
-  "zoho.com",
-  "mail.com",
-  "fastmail.com",
-  "hey.com",
-]);
-
-export function emailDomain(email: string): string {
-  return email.slice(email.lastIndexOf("@") + 1).toLowerCase();
-}
-
-/** Refuses a referral of oneself: the same person, or (when the program says so) the same company. */
-export function assertNotSelfReferral(program: Program, member: MemberRow, friendEmail: string): void {
-  const friend = friendEmail.toLowerCase();
-  const own = member.email?.toLowerCase();
-  if (own && own === friend) {
-    throw new ApiError("self_referral", "Members cannot refer themselves.", { reason: "same_email" });
-  }
-  if (program.blockSameDomain && own) {
-    const domain = emailDomain(friend);
-    if (!FREE_MAIL.has(domain) && domain === emailDomain(own)) {
-      throw new ApiError(
-        "self_referral",
-        `Referrals within the member's own company (${domain}) do not count in this program.`,
-        { reason: "same_domain", domain },
-      );
-    }
-  }
-}
 
 export interface Attribution {
   member: MemberRow;
   clickId: string | null;
   campaign: string | null;
+  /** The visitor hash of the click's visit, for the fraud engine. */
+  visitHash: string | null;
 }
 
 export interface AttributionInput {
@@ -63,7 +20,25 @@ export interface AttributionInput {
   code?: string | undefined;
 }
 
-type AttributionRow = MemberRow & { visit_at: number | null; visit_campaign: string | null };
+type AttributionRow = MemberRow & { visit_at: number | null; visit_campaign: string | null; visit_hash: string | null };
+
+/** The attributed member's id as a scalar (a parenthesised subquery), for reads batched before the member is known. */
+export function attributedMemberRef(program: Program, input: AttributionInput): SqlRef {
+  if (input.memberId) return { sql: "?", params: [input.memberId] };
+  if (input.clickId) {
+    return {
+      sql: "(SELECT member_id FROM visits WHERE id = ? AND program_id = ?)",
+      params: [input.clickId, program.id],
+    };
+  }
+  if (input.code) {
+    return {
+      sql: "(SELECT id FROM members WHERE code = ? AND program_id = ?)",
+      params: [normalizeCode(input.code), program.id],
+    };
+  }
+  return { sql: "NULL", params: [] };
+}
 
 /**
  * Who referred this person, strongest evidence first: the member themselves (peer form), the click id
@@ -74,14 +49,14 @@ export function attributionStatement(db: D1Database, program: Program, input: At
   if (input.memberId) {
     return db
       .prepare(
-        "SELECT NULL AS visit_at, NULL AS visit_campaign, m.* FROM members m WHERE m.id = ? AND m.program_id = ?",
+        "SELECT NULL AS visit_at, NULL AS visit_campaign, NULL AS visit_hash, m.* FROM members m WHERE m.id = ? AND m.program_id = ?",
       )
       .bind(input.memberId, program.id);
   }
   if (input.clickId) {
     return db
       .prepare(
-        `SELECT v.created_at AS visit_at, v.campaign AS visit_campaign, m.* FROM visits v
+        `SELECT v.created_at AS visit_at, v.campaign AS visit_campaign, v.visitor_hash AS visit_hash, m.* FROM visits v
          JOIN members m ON m.id = v.member_id WHERE v.id = ? AND v.program_id = ?`,
       )
       .bind(input.clickId, program.id);
@@ -89,7 +64,7 @@ export function attributionStatement(db: D1Database, program: Program, input: At
   if (input.code) {
     return db
       .prepare(
-        "SELECT NULL AS visit_at, NULL AS visit_campaign, m.* FROM members m WHERE m.code = ? AND m.program_id = ?",
+        "SELECT NULL AS visit_at, NULL AS visit_campaign, NULL AS visit_hash, m.* FROM members m WHERE m.code = ? AND m.program_id = ?",
       )
       .bind(normalizeCode(input.code), program.id);
   }
@@ -110,8 +85,8 @@ export function attributionFrom(
     const code = normalizeCode(input.code ?? "");
     throw new ApiError("unknown_code", `No member has the referral code ${input.code}.`, { code });
   }
-  const { visit_at, visit_campaign, ...member } = row;
-  if (input.memberId) return { member, clickId: null, campaign: null };
+  const { visit_at, visit_campaign, visit_hash, ...member } = row;
+  if (input.memberId) return { member, clickId: null, campaign: null, visitHash: null };
   if (input.clickId && visit_at !== null) {
     if (now - visit_at > program.attributionWindowDays * 86_400_000) {
       throw new ApiError(
@@ -120,9 +95,9 @@ export function attributionFrom(
         { visited_at: new Date(visit_at).toISOString() },
       );
     }
-    return { member, clickId: input.clickId, campaign: visit_campaign };
+    return { member, clickId: input.clickId, campaign: visit_campaign, visitHash: visit_hash };
   }
-  return { member, clickId: null, campaign: null };
+  return { member, clickId: null, campaign: null, visitHash: null };
 }
 
 export async function resolveAttribution(
@@ -150,6 +125,7 @@ export function newReferralRow(
   source: "form" | "peer" | "conversion",
   friend: Friend,
   now: number,
+  visitorHash: string | null = null,
 ): ReferralRow {
   return {
     id: newId("ref"),
@@ -159,6 +135,7 @@ export function newReferralRow(
     campaign: attribution.campaign,
     source,
     friend_email: friend.email,
+    friend_email_key: emailKey(friend.email),
     friend_name: friend.name ?? null,
     friend_company: friend.company ?? null,
     friend_role: friend.role ?? null,
@@ -169,6 +146,8 @@ export function newReferralRow(
     plan: null,
     value_cents: null,
     currency: null,
+    visitor_hash: visitorHash,
+    rejected_at: null,
     created_at: now,
     updated_at: now,
   };

@@ -23,7 +23,10 @@ async function leadFor(p: TestProgram, email = "pat@globex.test") {
   const me = await enrol(p, { id: `u-${crypto.randomUUID()}`, email: "dana@northwind.test" });
   const visit = await browser(p, "/v1/track/visit", { code: me.member.code });
   const lead = await browser(p, "/v1/track/lead", { email, click_id: visit.json.click_id });
-  return { me, clickId: visit.json.click_id as string, referral: lead.json.referral };
+  expect(lead.res.status).toBe(202);
+  // The browser is told nothing about the referral; the vendor's server finds it by the friend's address.
+  const found = await server(p, "GET", `/v1/referrals?email=${encodeURIComponent(email)}`);
+  return { me, clickId: visit.json.click_id as string, referral: found.json.data[0] };
 }
 
 describe("POST /v1/conversions", () => {
@@ -162,8 +165,10 @@ describe("PATCH /v1/referrals/:id", () => {
   it("walks lead → qualified → converted → renewed → renewed → lost, each an event", async () => {
     const p = await makeProgram();
     const { referral } = await leadFor(p);
-    for (const status of ["qualified", "converted", "renewed", "renewed", "lost"]) {
-      const { res, json } = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status });
+    for (const [i, status] of ["qualified", "converted", "renewed", "renewed", "lost"].entries()) {
+      // Each renewal names its invoice, so a retried one is never a second renewal.
+      const invoice = status === "renewed" ? { invoice_id: `in_${i}` } : {};
+      const { res, json } = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status, ...invoice });
       expect(res.status, status).toBe(200);
       expect(json.referral.status).toBe(status);
     }
@@ -197,7 +202,7 @@ describe("PATCH /v1/referrals/:id", () => {
   it("refuses illegal transitions with the allowed ones in details", async () => {
     const p = await makeProgram();
     const { referral } = await leadFor(p);
-    const skip = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "renewed" });
+    const skip = await server(p, "PATCH", `/v1/referrals/${referral.id}`, { status: "renewed", invoice_id: "in_1" });
     expect(skip.res.status).toBe(409);
     expect(skip.json.error).toMatchObject({
       code: "invalid_transition",

@@ -34,6 +34,8 @@ export const updateReferralSchema = z
     value_cents: money.optional(),
     currency: currency.optional(),
     reason: z.string().trim().max(500).optional(),
+    /** The billing system's invoice id: a retried renewal with the same invoice is the same renewal. */
+    invoice_id: z.string().trim().min(1).max(200).optional(),
   })
   .refine((v) => v.value_cents === undefined || v.currency !== undefined, {
     message: "value_cents needs a currency",
@@ -43,6 +45,8 @@ export const updateReferralSchema = z
 export const listReferralsQuery = z.object({
   status: z.enum(REFERRAL_STATUSES).optional(),
   member_id: z.string().max(40).optional(),
+  /** The friend's address, any spelling of it (case, +tag, Gmail dots). */
+  email: z.string().trim().max(254).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });

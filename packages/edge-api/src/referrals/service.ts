@@ -9,6 +9,8 @@ export interface ReferralRow {
   campaign: string | null;
   source: string;
   friend_email: string;
+  /** The address normalised (src/lib/email.ts): one referral per person, whatever the spelling. */
+  friend_email_key: string;
   friend_name: string | null;
   friend_company: string | null;
   friend_role: string | null;
@@ -19,6 +21,10 @@ export interface ReferralRow {
   plan: string | null;
   value_cents: number | null;
   currency: string | null;
+  /** The lead request's daily visitor hash (browser leads only). */
+  visitor_hash: string | null;
+  /** When an admin rejected its fraud review: it then counts for nothing. */
+  rejected_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -1,3 +1,5 @@
+import { flagStatements } from "../fraud/reviews";
+import type { FraudSignal } from "../fraud/schema";
 import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import { rewardStatements } from "../rewards/hook";
@@ -37,6 +39,8 @@ export async function planTransitions(
     history?: EventRow[];
     /** The rewards engine's reads, fetched by the caller in its own batch (see rewardReadStatements). */
     rewardReads?: D1Result[];
+    /** Fraud signals to flag: the referral's review opens in this batch and its rewards wait in review. */
+    flags?: readonly FraudSignal[];
   } = {},
 ): Promise<PlannedWrite> {
   const now = opts.now ?? Date.now();
@@ -75,7 +79,13 @@ export async function planTransitions(
     events.push(event);
     history.push(event);
     rewardWork.push(
-      rewardStatements(db, program, { referral, event, history: [...history], prefetched: opts.rewardReads }),
+      rewardStatements(db, program, {
+        referral,
+        event,
+        history: [...history],
+        prefetched: opts.rewardReads,
+        flagged: (opts.flags?.length ?? 0) > 0,
+      }),
     );
     from = step.to;
   }
@@ -86,7 +96,7 @@ export async function planTransitions(
       db
         .prepare(
           `UPDATE referrals SET status = ?, version = ?, plan = ?, value_cents = ?, currency = ?,
-             external_customer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,
+             external_customer_id = ?, member_id = ?, click_id = ?, campaign = ?, updated_at = ? WHERE id = ? AND version = ?`,
         )
         .bind(
           r.status,
@@ -95,6 +105,9 @@ export async function planTransitions(
           r.value_cents,
           r.currency,
           r.external_customer_id,
+          r.member_id,
+          r.click_id,
+          r.campaign,
           now,
           r.id,
           before.version,
@@ -104,10 +117,10 @@ export async function planTransitions(
     statements.push(
       db
         .prepare(
-          `INSERT INTO referrals (id, program_id, member_id, click_id, campaign, source, friend_email, friend_name,
-             friend_company, friend_role, friend_company_size, external_customer_id, status, version, plan, value_cents,
-             currency, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO referrals (id, program_id, member_id, click_id, campaign, source, friend_email, friend_email_key,
+             friend_name, friend_company, friend_role, friend_company_size, external_customer_id, status, version, plan,
+             value_cents, currency, visitor_hash, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .bind(
           r.id,
@@ -117,6 +130,7 @@ export async function planTransitions(
           r.campaign,
           r.source,
           r.friend_email,
+          r.friend_email_key,
           r.friend_name,
           r.friend_company,
           r.friend_role,
@@ -127,11 +141,24 @@ export async function planTransitions(
           r.plan,
           r.value_cents,
           r.currency,
+          r.visitor_hash,
           r.created_at,
           now,
         ),
     );
   }
+  if (opts.flags && opts.flags.length > 0) {
+    statements.push(
+      ...flagStatements(db, {
+        programId: program.id,
+        referralId: r.id,
+        memberId: r.member_id,
+        signals: opts.flags,
+        now,
+      }),
+    );
+  }
+
   for (const e of events) {
     statements.push(
       db

@@ -335,18 +335,45 @@ describe("holds, approval and voids", () => {
     available_at: availableAt,
     while_active: whileActive,
   });
-  it("voids rewards still inside their hold on a refund or churn, and keeps the rest", () => {
+  it("a refund takes back every reward: unpaid ones voided, paid ones clawed back", () => {
     const existing = [
       reward("inside", "pending", T + DAY_MS),
       reward("past", "pending", T - 1),
       reward("approved", "approved", T - 1),
-      reward("paid", "paid", T + DAY_MS),
+      reward("review", "in_review", T - 1),
+      {
+        ...reward("paid", "paid", T - DAY_MS),
+        recipient: "member" as const,
+        kind: "cash" as const,
+        amount: 5000,
+        currency: "USD",
+      },
     ];
     const refund = evaluate({ rules: [rule()] }, [["lead"], ["converted"], ["refunded"]], {}, existing);
-    expect(refund.voids).toEqual([{ id: "inside", reason: "refunded" }]);
-    expect(refund.entries).toEqual([]);
+    expect(refund.voids.map((v) => v.id)).toEqual(["inside", "past", "approved", "review"]);
+    expect(refund.voids.every((v) => v.reason === "refunded")).toBe(true);
+    expect(refund.entries).toEqual([
+      expect.objectContaining({ clawback_of: "paid", amount: -5000, currency: "USD", state: "approved" }),
+    ]);
+  });
+  it("a churn voids what is still pending or in review, whatever the hold; an approved reward stays", () => {
+    const existing = [
+      reward("inside", "pending", T + DAY_MS),
+      reward("past", "pending", T - 1),
+      reward("approved", "approved", T - 1),
+      reward("review", "in_review", T - 1),
+      reward("paid", "paid", T - 1),
+    ];
     const churn = evaluate({ rules: [rule()] }, [["lead"], ["converted"], ["lost"]], {}, existing);
-    expect(churn.voids).toEqual([{ id: "inside", reason: "churned" }]);
+    expect(churn.voids).toEqual([
+      { id: "inside", reason: "churned" },
+      { id: "past", reason: "churned" },
+      { id: "review", reason: "churned" },
+    ]);
+    expect(churn.entries).toEqual([]);
+    // A deal lost before it converted leaves nothing unpaid.
+    const lostLead = evaluate({ rules: [rule()] }, [["lead"], ["qualified"], ["lost"]], {}, existing);
+    expect(lostLead.voids.map((v) => v.id)).toEqual(["inside", "past", "approved", "review"]);
   });
   it("voids `while_active` rewards on churn even after the hold, but never a paid one", () => {
     const existing = [reward("discount", "approved", T - DAY_MS, true), reward("paid", "paid", T - DAY_MS, true)];
@@ -377,11 +404,12 @@ describe("stacking discount, milestones, raffle entries", () => {
       current: 19,
     });
   });
-  it("gives raffle entries for every stage an event reaches", () => {
+  it("gives raffle entries for every stage an event reaches, a lead's only once it is qualified", () => {
     const r: Ruleset = { version: 1, config };
     const run = (events: Ev[]) => evaluateRewards(r, history(events), EMPTY_MEMBER_HISTORY).raffleEntries;
-    expect(run([["lead"]])).toBe(1);
-    expect(run([["lead"], ["converted"]])).toBe(7);
+    expect(run([["lead"]])).toBe(0);
+    expect(run([["lead"], ["qualified"]])).toBe(3);
+    expect(run([["lead"], ["converted"]])).toBe(8);
     expect(run([["lead"], ["converted"], ["renewed"]])).toBe(0);
   });
 });

@@ -37,13 +37,21 @@ export interface ReferralSnapshot {
   currency: string | null;
 }
 
-/** A reward already in the ledger for this referral (only pending and approved ones matter here). */
+/** A reward already in the ledger for this referral (voided ones and clawbacks are left out). */
 export interface ExistingReward {
   id: string;
   rule_id: string;
   state: RewardState;
   available_at: number;
   while_active: boolean;
+  /** Needed to claw back a paid reward; optional for callers that never refund. */
+  member_id?: string;
+  recipient?: Recipient;
+  kind?: RewardKind;
+  amount?: number;
+  currency?: string | null;
+  description?: string | null;
+  rule_version?: number;
 }
 
 export interface ReferralHistory {
@@ -81,7 +89,12 @@ export interface LedgerEntry {
   state: "pending" | "approved";
   auto_approve: boolean;
   while_active: boolean;
+  /** A lead-stage reward with no hold: it may not be approved until the referral is qualified. */
+  awaiting_qualification: boolean;
   available_at: number;
+  /** For a clawback: the paid reward this negative entry takes back, and whose member it nets. */
+  clawback_of?: string;
+  member_id?: string;
 }
 
 export interface RewardVoid {
@@ -92,6 +105,8 @@ export interface RewardVoid {
 export interface Evaluation {
   entries: LedgerEntry[];
   voids: RewardVoid[];
+  /** This event qualified the referral: its rewards awaiting qualification may now be approved. */
+  releaseQualification: boolean;
   raffleEntries: number;
   /**
    * True when the outcome depended on the member's other referrals (a milestone, tier or cap was
@@ -161,7 +176,10 @@ function rawAmount(
     if (rule.currency && rule.currency !== deal.currency) return null;
     return { amount: percentOf(deal.value, a.percent), currency: deal.currency };
   }
-  const amount = a.type === "flat" ? a.value : ((deal.plan !== null ? a.plans[deal.plan] : undefined) ?? a.default);
+  // Own properties only: a plan called "constructor" is a plan nobody priced, not Object.prototype's.
+  const planAmount =
+    deal.plan !== null && a.type === "by_plan" && Object.hasOwn(a.plans, deal.plan) ? a.plans[deal.plan] : undefined;
+  const amount = a.type === "flat" ? a.value : (planAmount ?? a.default);
   if (amount === undefined) return null;
   return { amount, currency: money ? (rule.currency ?? null) : null };
 }
@@ -244,6 +262,9 @@ function ruleEntry(
 
   const autoApprove = ruleset.config.approval === "auto";
   const holdDays = rule.hold_days ?? 0;
+  // A lead is unverified (anyone with the public key can send one): a lead-stage reward with no hold
+  // waits until the referral is qualified. With a hold, the hold and the fraud checks protect it.
+  const awaiting = stage === "lead" && holdDays === 0 && !stages.includes("qualified");
   return {
     considered,
     entry: {
@@ -255,30 +276,87 @@ function ruleEntry(
       amount,
       currency: raw.currency,
       description: rule.description ?? null,
-      state: holdDays === 0 && autoApprove ? "approved" : "pending",
+      state: holdDays === 0 && autoApprove && !awaiting ? "approved" : "pending",
       auto_approve: autoApprove,
       while_active: rule.while_active ?? false,
+      awaiting_qualification: awaiting,
       available_at: event.created_at + holdDays * DAY_MS,
     },
   };
 }
 
+const UNPAID: ReadonlySet<RewardState> = new Set(["pending", "approved", "in_review"]);
+
 /**
- * What the last event of `history.events` earns: new ledger entries, voids of rewards it cancels (a
- * refund or churn inside the hold, or any `while_active` reward), and raffle entries.
+ * Takes back a referral's rewards: every unpaid one is voided, every paid one gets a clawback (a negative
+ * entry of the same kind and currency that nets the recipient's next payout). A paid row is never edited.
+ */
+export function takeBack(
+  rewards: readonly ExistingReward[],
+  reason: string,
+  at: number,
+): { voids: RewardVoid[]; clawbacks: LedgerEntry[] } {
+  const voids: RewardVoid[] = [];
+  const clawbacks: LedgerEntry[] = [];
+  for (const r of rewards) {
+    if (UNPAID.has(r.state)) voids.push({ id: r.id, reason });
+    else if (r.state === "paid" && r.amount !== undefined && r.amount > 0 && r.kind && r.recipient) {
+      clawbacks.push({
+        rule_id: r.rule_id,
+        rule_version: r.rule_version ?? 0,
+        dedupe_key: `clawback:${r.id}`,
+        recipient: r.recipient,
+        kind: r.kind,
+        amount: -r.amount,
+        currency: r.currency ?? null,
+        description: `Clawback (${reason})${r.description ? `: ${r.description}` : ""}`,
+        state: "approved",
+        auto_approve: true,
+        while_active: false,
+        awaiting_qualification: false,
+        available_at: at,
+        clawback_of: r.id,
+        ...(r.member_id ? { member_id: r.member_id } : {}),
+      });
+    }
+  }
+  return { voids, clawbacks };
+}
+
+/**
+ * What the last event of `history.events` earns: new ledger entries, voids and clawbacks of rewards it
+ * takes back, and raffle entries.
+ * - A refund takes back every reward of the referral: unpaid ones are voided, paid ones clawed back.
+ * - A loss before the referral converted (a lost deal) voids every unpaid reward.
+ * - A churn (lost after converting) voids what is still pending or in review, whatever the hold, and
+ *   `while_active` rewards; an approved reward whose hold has ended stays: the hold was the protection.
+ * Lead-stage raffle entries, like lead-stage rewards without a hold, are only granted once the referral is
+ * qualified: a lead alone is unverified.
  */
 export function evaluateRewards(ruleset: Ruleset, history: ReferralHistory, member: MemberHistory): Evaluation {
   const event = history.events.at(-1);
-  const result: Evaluation = { entries: [], voids: [], raffleEntries: 0, memberDependent: false };
+  const result: Evaluation = {
+    entries: [],
+    voids: [],
+    releaseQualification: false,
+    raffleEntries: 0,
+    memberDependent: false,
+  };
   if (!event) return result;
   const prior = history.events.slice(0, -1);
 
   if (event.to_status === "lost" || event.to_status === "refunded") {
-    const reason = event.to_status === "refunded" ? "refunded" : "churned";
-    for (const r of history.rewards) {
-      const insideHold = r.state === "pending" && r.available_at > event.created_at;
-      const whileActive = r.while_active && (r.state === "pending" || r.state === "approved");
-      if (insideHold || whileActive) result.voids.push({ id: r.id, reason });
+    if (event.to_status === "refunded") {
+      const taken = takeBack(history.rewards, "refunded", event.created_at);
+      result.voids = taken.voids;
+      result.entries = taken.clawbacks;
+    } else {
+      const churn = prior.some((e) => e.to_status === "converted");
+      for (const r of history.rewards) {
+        const unpaid = UNPAID.has(r.state);
+        const stays = churn && r.state === "approved" && !r.while_active;
+        if (unpaid && !stays) result.voids.push({ id: r.id, reason: churn ? "churned" : "lost" });
+      }
     }
     // The member's counts drop: a concurrent milestone must see this.
     result.memberDependent = ruleset.config.rules.some((r) => r.milestone || r.tier || r.member_cap);
@@ -286,8 +364,12 @@ export function evaluateRewards(ruleset: Ruleset, history: ReferralHistory, memb
   }
 
   const stages = reachedStages(prior, event);
+  result.releaseQualification = stages.includes("qualified");
   const raffle = ruleset.config.raffle?.entries;
-  if (raffle) for (const stage of stages) result.raffleEntries += raffle[stage] ?? 0;
+  if (raffle) {
+    for (const stage of stages) if (stage !== "lead") result.raffleEntries += raffle[stage] ?? 0;
+    if (result.releaseQualification) result.raffleEntries += raffle.lead ?? 0;
+  }
 
   for (const rule of ruleset.config.rules) {
     const { entry, considered } = ruleEntry(rule, ruleset, history, member, prior, event, stages);
@@ -325,6 +407,8 @@ export function nextMilestone(
 export interface ReferralRecord {
   status: ReferralStatus;
   events: readonly Pick<HistoryEvent, "to_status">[];
+  /** Its fraud review was rejected: it counts for nothing. */
+  rejected?: boolean;
 }
 
 /**
@@ -337,6 +421,7 @@ export function summarizeMemberHistory(
 ): MemberHistory {
   const summary: MemberHistory = { leads: 0, qualified: 0, converted: 0, active: 0, ruleTotals: {} };
   for (const r of referrals) {
+    if (r.rejected) continue;
     let best = -1;
     for (const e of r.events) {
       const rank = RANK[e.to_status];

@@ -1,13 +1,18 @@
 import { newId } from "../lib/ids";
+import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import { type ExistingReward, evaluateRewards, type MemberHistory } from "./engine";
+import { rewardInsert, voidStatement } from "./ledger";
 import { monthOf } from "./raffle";
+import { recomputeStatements } from "./recompute";
 import { CURRENT_RULES_SQL, type RulesRow, toRuleset } from "./rules";
 
 export interface TransitionContext {
   /** The referral as it is after this event. */
   referral: ReferralRow;
+  /** This batch opens (or adds to) a fraud review of the referral: its rewards wait in review. */
+  flagged?: boolean;
   /** The event being written. */
   event: EventRow;
   /** Every event of this referral up to and including this one, oldest first. */
@@ -16,18 +21,13 @@ export interface TransitionContext {
   prefetched?: D1Result[] | undefined;
 }
 
-/** A scalar SQL expression with its parameters, e.g. `{ sql: "?", params: [id] }` or a subquery. */
-export interface SqlRef {
-  sql: string;
-  params: (string | number | null)[];
-}
-
-export const valueRef = (value: string): SqlRef => ({ sql: "?", params: [value] });
-
 /**
  * The reads `rewardStatements` needs, as statements a caller can put into its own read batch before it
  * knows the member's id (e.g. `(SELECT id FROM members WHERE code = ? AND program_id = ?)`).
  */
+/** How many statements `rewardReadStatements` returns, for callers slicing their batch's results. */
+export const REWARD_READS = 7;
+
 export function rewardReadStatements(
   db: D1Database,
   programId: string,
@@ -53,10 +53,17 @@ export function rewardReadStatements(
       .bind(...member.params),
     db
       .prepare(
-        `SELECT id, rule_id, state, available_at, while_active FROM rewards
-         WHERE referral_id = (${referral.sql}) AND state IN ('pending', 'approved')`,
+        `SELECT id, member_id, rule_id, rule_version, state, available_at, while_active, recipient, kind, amount, currency,
+           description FROM rewards WHERE referral_id = (${referral.sql}) AND state != 'voided' AND clawback_of IS NULL`,
       )
       .bind(...referral.params),
+    db
+      .prepare(
+        `SELECT (SELECT suspended_at FROM members WHERE id = (${member.sql})) AS suspended_at,
+           (SELECT status FROM reviews WHERE referral_id = (${referral.sql}) AND status = 'open') AS review_status,
+           (SELECT rejected_at FROM referrals WHERE id = (${referral.sql})) AS rejected_at`,
+      )
+      .bind(...member.params, ...referral.params, ...referral.params),
   ];
 }
 
@@ -70,7 +77,7 @@ export const MEMBER_COUNTS_SQL = `SELECT COUNT(*) AS leads,
   COALESCE(SUM(status IN ('converted', 'renewed') OR (status = 'lost' AND EXISTS (
     SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status = 'converted'))), 0) AS converted,
   COALESCE(SUM(status IN ('converted', 'renewed')), 0) AS active
-FROM referrals r WHERE member_id = ?1 AND id != ?2`;
+FROM referrals r WHERE member_id = ?1 AND id != ?2 AND rejected_at IS NULL`;
 
 export interface MemberCounts {
   leads: number;
@@ -118,9 +125,21 @@ export async function rewardStatements(
   ctx: TransitionContext,
 ): Promise<D1PreparedStatement[]> {
   const { referral, event } = ctx;
-  const [rulesRes, versionRes, countsRes, totalsRes, tickRes, existingRes] = await stateBefore(db, program, ctx);
+  const [rulesRes, versionRes, countsRes, totalsRes, tickRes, existingRes, standingRes] = await stateBefore(
+    db,
+    program,
+    ctx,
+  );
   const ruleset = toRuleset(rulesRes?.results[0] as RulesRow | undefined);
   if (!ruleset) return [];
+  const standing = (standingRes?.results[0] ?? {}) as {
+    suspended_at?: number | null;
+    review_status?: string | null;
+    rejected_at?: number | null;
+  };
+  const underReview = ctx.flagged === true || standing.review_status === "open";
+  // A suspended member, or a referral whose review was rejected, earns nothing new.
+  const earnsNothing = standing.suspended_at != null || standing.rejected_at != null;
 
   const counts = (countsRes?.results[0] ?? {}) as Partial<MemberCounts>;
   const member: MemberHistory = {
@@ -134,16 +153,16 @@ export async function rewardStatements(
     member.ruleTotals[t.rule_id] = { count: t.count, amount: t.amount };
   }
   const existing: ExistingReward[] = (
-    (existingRes?.results ?? []) as {
-      id: string;
-      rule_id: string;
-      state: "pending";
-      available_at: number;
+    (existingRes?.results ?? []) as (Omit<ExistingReward, "while_active"> & {
       while_active: number;
-    }[]
+    })[]
   ).map((r) => ({ ...r, while_active: r.while_active === 1 }));
 
   const result = evaluateRewards(ruleset, { referral, events: ctx.history, rewards: existing }, member);
+  if (earnsNothing) {
+    result.entries = result.entries.filter((e) => e.clawback_of !== undefined);
+    result.raffleEntries = 0;
+  }
 
   const statements: D1PreparedStatement[] = [];
   if (result.memberDependent) {
@@ -157,48 +176,31 @@ export async function rewardStatements(
     );
   }
   for (const e of result.entries) {
+    // A clawback nets the next payout whatever the review says; anything else waits while under review.
+    const state = underReview && e.clawback_of === undefined ? "in_review" : e.state;
+    statements.push(rewardInsert(db, program.id, referral, event, { ...e, state }));
+  }
+  if (event.to_status === "refunded") {
+    // This customer no longer counts: milestones, tiers and caps that counted them are recomputed.
+    statements.push(
+      ...(await recomputeStatements(db, program.id, ruleset, referral.member_id, new Set([referral.id]), {
+        id: event.id,
+        created_at: event.created_at,
+        reason: "refunded",
+      })),
+    );
+  }
+  if (result.releaseQualification) {
     statements.push(
       db
-        .prepare(
-          `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
-             dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, available_at, created_at,
-             approved_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        )
-        .bind(
-          newId("rwd"),
-          program.id,
-          referral.member_id,
-          referral.id,
-          event.id,
-          e.recipient,
-          e.rule_id,
-          e.rule_version,
-          e.dedupe_key,
-          e.kind,
-          e.amount,
-          e.currency,
-          e.description,
-          e.state,
-          e.auto_approve ? 1 : 0,
-          e.while_active ? 1 : 0,
-          e.available_at,
-          event.created_at,
-          e.state === "approved" ? event.created_at : null,
-        ),
+        .prepare("UPDATE rewards SET awaiting_qualification = 0 WHERE referral_id = ? AND awaiting_qualification = 1")
+        .bind(referral.id),
     );
   }
   const byReason = new Map<string, string[]>();
   for (const v of result.voids) byReason.set(v.reason, [...(byReason.get(v.reason) ?? []), v.id]);
   for (const [reason, ids] of byReason) {
-    statements.push(
-      db
-        .prepare(
-          `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
-           WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending', 'approved')`,
-        )
-        .bind(event.created_at, event.reason ? `${reason}: ${event.reason}` : reason, JSON.stringify(ids)),
-    );
+    statements.push(voidStatement(db, ids, event.reason ? `${reason}: ${event.reason}` : reason, event.created_at));
   }
   if (result.raffleEntries > 0) {
     statements.push(

@@ -1,5 +1,16 @@
 import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { EventRow, ReferralRow } from "../referrals/service";
+import type { LedgerEntry } from "./engine";
 import type { Recipient, RewardKind, RewardState } from "./schema";
+
+/**
+ * What approval asks of a reward besides its state and hold: not waiting for its lead to qualify, its
+ * member not suspended, its referral not refunded or lost. (Clawbacks are written approved.)
+ */
+const APPROVABLE = `awaiting_qualification = 0
+  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.id = rewards.member_id AND m.suspended_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = rewards.referral_id AND f.status IN ('lost', 'refunded'))`;
 
 export interface RewardRow {
   id: string;
@@ -18,6 +29,8 @@ export interface RewardRow {
   state: RewardState;
   auto_approve: number;
   while_active: number;
+  awaiting_qualification: number;
+  clawback_of: string | null;
   available_at: number;
   created_at: number;
   approved_at: number | null;
@@ -44,6 +57,8 @@ export function rewardView(r: RewardRow) {
     rule: { id: r.rule_id, version: r.rule_version },
     auto_approve: r.auto_approve === 1,
     while_active: r.while_active === 1,
+    awaiting_qualification: r.awaiting_qualification === 1,
+    clawback_of: r.clawback_of,
     available_at: iso(r.available_at),
     created_at: iso(r.created_at),
     approved_at: iso(r.approved_at),
@@ -65,10 +80,14 @@ export function promoteDueStatement(db: D1Database, now: number, programId?: str
   // Two shapes so each uses its index: per program (rewards_program_state) or everyone's (rewards_due).
   if (programId) {
     return db
-      .prepare(`${set} WHERE program_id = ?2 AND state = 'pending' AND available_at <= ?1 AND auto_approve = 1`)
+      .prepare(
+        `${set} WHERE program_id = ?2 AND state = 'pending' AND available_at <= ?1 AND auto_approve = 1 AND ${APPROVABLE}`,
+      )
       .bind(now, programId);
   }
-  return db.prepare(`${set} WHERE state = 'pending' AND available_at <= ?1 AND auto_approve = 1`).bind(now);
+  return db
+    .prepare(`${set} WHERE state = 'pending' AND available_at <= ?1 AND auto_approve = 1 AND ${APPROVABLE}`)
+    .bind(now);
 }
 
 export async function promoteDue(db: D1Database, now: number, programId?: string): Promise<number> {
@@ -87,16 +106,33 @@ export async function getReward(db: D1Database, programId: string, id: string): 
 
 export interface Skipped {
   id: string;
-  reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved";
+  reason:
+    | "not_found"
+    | "on_hold"
+    | "already_approved"
+    | "already_paid"
+    | "voided"
+    | "not_approved"
+    | "in_review"
+    | "awaiting_qualification"
+    | "member_suspended"
+    | "referral_closed";
 }
 
-function skipReason(row: RewardRow | undefined, wanted: "approve" | "pay", now: number): Skipped["reason"] {
+type SkipRow = RewardRow & { member_suspended: number; referral_closed: number };
+
+function skipReason(row: SkipRow | undefined, wanted: "approve" | "pay", now: number): Skipped["reason"] {
   if (!row) return "not_found";
   if (row.state === "voided") return "voided";
   if (row.state === "paid") return "already_paid";
-  if (wanted === "approve")
-    return row.state === "approved" ? "already_approved" : row.available_at > now ? "on_hold" : "not_found";
-  return "not_approved";
+  if (row.state === "in_review") return "in_review";
+  if (wanted === "pay") return "not_approved";
+  if (row.state === "approved") return "already_approved";
+  if (row.available_at > now) return "on_hold";
+  if (row.awaiting_qualification === 1) return "awaiting_qualification";
+  if (row.member_suspended === 1) return "member_suspended";
+  if (row.referral_closed === 1) return "referral_closed";
+  return "not_found";
 }
 
 /** Approves pending rewards whose hold has ended. Rewards still on hold, paid or voided are reported, not changed. */
@@ -111,6 +147,7 @@ export async function approveRewards(
     .prepare(
       `UPDATE rewards SET state = 'approved', approved_at = ?
        WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND available_at <= ?
+         AND ${APPROVABLE}
        RETURNING *`,
     )
     .bind(now, programId, JSON.stringify(unique), now)
@@ -129,9 +166,14 @@ async function explainSkipped(
 ): Promise<Skipped[]> {
   if (ids.length === 0) return [];
   const { results } = await db
-    .prepare("SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?))")
+    .prepare(
+      `SELECT rewards.*,
+         EXISTS (SELECT 1 FROM members m WHERE m.id = rewards.member_id AND m.suspended_at IS NOT NULL) AS member_suspended,
+         EXISTS (SELECT 1 FROM referrals f WHERE f.id = rewards.referral_id AND f.status IN ('lost', 'refunded')) AS referral_closed
+       FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?))`,
+    )
     .bind(programId, JSON.stringify(ids))
-    .all<RewardRow>();
+    .all<SkipRow>();
   const byId = new Map(results.map((r) => [r.id, r]));
   return ids.map((id) => ({ id, reason: skipReason(byId.get(id), wanted, now) }));
 }
@@ -161,3 +203,53 @@ export function formatMinor(amount: number, currency: string | null): string {
 }
 
 const ZERO_DECIMAL = new Set(["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"]);
+
+/** Voids unpaid rewards (a paid one is never edited; see `takeBack` for clawbacks). */
+export function voidStatement(db: D1Database, ids: readonly string[], reason: string, at: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending', 'approved', 'in_review')`,
+    )
+    .bind(at, reason, JSON.stringify(ids));
+}
+
+/** One ledger row, `ON CONFLICT DO NOTHING` on the dedupe key: the same thing is never paid twice. */
+export function rewardInsert(
+  db: D1Database,
+  programId: string,
+  referral: Pick<ReferralRow, "id" | "member_id">,
+  event: Pick<EventRow, "id" | "created_at">,
+  e: Omit<LedgerEntry, "state"> & { state: RewardState },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
+         dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, awaiting_qualification,
+         clawback_of, available_at, created_at, approved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    )
+    .bind(
+      newId("rwd"),
+      programId,
+      e.member_id ?? referral.member_id,
+      referral.id,
+      event.id,
+      e.recipient,
+      e.rule_id,
+      e.rule_version,
+      e.dedupe_key,
+      e.kind,
+      e.amount,
+      e.currency,
+      e.description,
+      e.state,
+      e.auto_approve ? 1 : 0,
+      e.while_active ? 1 : 0,
+      e.awaiting_qualification ? 1 : 0,
+      e.clawback_of ?? null,
+      e.available_at,
+      event.created_at,
+      e.state === "approved" ? event.created_at : null,
+    );
+}

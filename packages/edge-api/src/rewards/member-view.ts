@@ -7,9 +7,13 @@ import type { MemberRewardsView, RewardKind, RewardState } from "./schema";
 
 /**
  * A pending reward of an auto-approving program is shown as approved as soon as its hold ends, even if
- * the cron has not run yet: the widget never shows a stale "on hold".
+ * the cron has not run yet: the widget never shows a stale "on hold". A reward in fraud review is shown
+ * as pending: the member never learns that, or why, it is being reviewed.
  */
-const EFFECTIVE_STATE = `CASE WHEN state = 'pending' AND auto_approve = 1 AND available_at <= ?2 THEN 'approved' ELSE state END`;
+const EFFECTIVE_STATE = `CASE
+  WHEN state = 'in_review' THEN 'pending'
+  WHEN state = 'pending' AND auto_approve = 1 AND awaiting_qualification = 0 AND available_at <= ?2 THEN 'approved'
+  ELSE state END`;
 
 /** The member's rewards as the widget shows them: totals by state, stacking discount, next milestone, raffle. */
 export async function memberRewardsView(

@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { browser, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { browser, enrol, makeProgram, referralOf, server, type TestProgram } from "../../test/fixtures";
 import worker from "../index";
 import { drawRaffle, monthOf } from "./raffle";
 import type { RulesetInput } from "./schema";
@@ -77,14 +77,20 @@ describe("the seed's programs through the API and D1", () => {
         const deal = { plan: step.plan, value_cents: step.value_cents, currency: step.currency };
         const id = refIds.get(step.ref);
         if (!id && step.to === "lead") {
-          const { res, json } = await browser(p, "/v1/track/lead", { email, code: m.code });
-          expect(res.status).toBe(201);
-          refIds.set(step.ref, json.referral.id);
+          const { res } = await browser(p, "/v1/track/lead", { email, code: m.code });
+          expect(res.status).toBe(202);
+          refIds.set(step.ref, (await referralOf(p, email)).id);
         } else if (!id) {
           const json = await convert(p, m.code, step.ref, { status: step.to, ...deal });
           refIds.set(step.ref, json.referral.id);
         } else {
-          const { res, json } = await server(p, "PATCH", `/v1/referrals/${id}`, { status: step.to, ...deal });
+          // A renewal names its invoice (here, the step), so a retry could never pay twice.
+          const invoice = step.to === "renewed" ? { invoice_id: `in_${step.ref}_${step.at}` } : {};
+          const { res, json } = await server(p, "PATCH", `/v1/referrals/${id}`, {
+            status: step.to,
+            ...deal,
+            ...invoice,
+          });
           expect(res.status, JSON.stringify(json)).toBe(200);
         }
       }
@@ -389,14 +395,15 @@ describe("raffle and leaderboard", () => {
     await convert(p, bob.code, "b1");
     await convert(p, bob.code, "b2");
     const { res: leadRes } = await browser(p, "/v1/track/lead", { email: "b3@friend-b3.test", code: bob.code });
-    expect(leadRes.status).toBe(201);
+    expect(leadRes.status).toBe(202);
     const month = monthOf(Date.now());
     const entries = await server(p, "GET", `/v1/raffle/entries?month=${month}`);
+    // Each conversion is 1 (its lead, now qualified) + 5; bob's bare lead b3 earns nothing until it qualifies.
     const expectedEntrants = [
       { member_id: ann.id, entries: 6 },
-      { member_id: bob.id, entries: 13 },
+      { member_id: bob.id, entries: 12 },
     ].sort((a, b) => (a.member_id < b.member_id ? -1 : 1));
-    expect(entries.json).toEqual({ month, total_entries: 19, entrants: expectedEntrants });
+    expect(entries.json).toEqual({ month, total_entries: 18, entrants: expectedEntrants });
 
     const draw = await server(p, "POST", "/v1/raffle/draws", { month, seed: "lottery-2026-01-31" });
     expect(draw.res.status).toBe(201);
@@ -404,7 +411,7 @@ describe("raffle and leaderboard", () => {
     expect(draw.json.draw).toMatchObject({
       seed: "lottery-2026-01-31",
       entrants: expectedEntrants,
-      total_entries: 19,
+      total_entries: 18,
       ticket: local.ticket,
       winner: { member_id: local.winner },
     });

@@ -18,7 +18,7 @@ export type RewardKind = (typeof REWARD_KINDS)[number];
 /** Kinds whose amount is money (minor units of a currency). */
 export const MONEY_KINDS: ReadonlySet<RewardKind> = new Set(["cash", "gift_card", "account_credit", "coupon"]);
 
-export const REWARD_STATES = ["pending", "approved", "paid", "voided"] as const;
+export const REWARD_STATES = ["pending", "approved", "paid", "voided", "in_review"] as const;
 export type RewardState = (typeof REWARD_STATES)[number];
 
 export const RECIPIENTS = ["member", "friend"] as const;

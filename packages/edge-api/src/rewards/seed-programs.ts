@@ -264,7 +264,7 @@ export const SEED_PROGRAMS: SeedProgram[] = [
     ],
   },
   {
-    name: "Airtable: $10 credit per sign-up, adding up",
+    name: "Airtable: $10 credit per sign-up, adding up, payable once the sign-up is qualified",
     api: true,
     rules: {
       rules: [
@@ -286,8 +286,9 @@ export const SEED_PROGRAMS: SeedProgram[] = [
       ["d", "converted"],
     ]),
     expected: [
-      ["a", "signup-credit", 1000, "USD", "approved"],
-      ["b", "signup-credit", 1000, "USD", "approved"],
+      // A sign-up alone is unverified (anyone with the public key can send one): its credit waits.
+      ["a", "signup-credit", 1000, "USD", "pending"],
+      ["b", "signup-credit", 1000, "USD", "pending"],
       ["c", "signup-credit", 1000, "USD", "approved"],
       ["d", "signup-credit", 1000, "USD", "approved"],
     ],
@@ -400,7 +401,7 @@ export const SEED_PROGRAMS: SeedProgram[] = [
     ],
   },
   {
-    name: "Time: a refund after the hold keeps the reward; renewals only in the first 6 months",
+    name: "Time: a refund after the hold still voids the unpaid reward; renewals only in the first 6 months",
     api: false,
     rules: {
       rules: [
@@ -433,7 +434,7 @@ export const SEED_PROGRAMS: SeedProgram[] = [
       ...[1, 2, 3, 4, 5, 6, 7].map((m): ScriptStep => ({ ref: "b", to: "renewed", at: addMonths(T0, m) })),
     ],
     expected: [
-      ["a", "customer-bounty", 5000, "USD", "approved"],
+      ["a", "customer-bounty", 5000, "USD", "voided"],
       ["c", "customer-bounty", 5000, "USD", "voided"],
       ["b", "customer-bounty", 5000, "USD", "approved"],
       ...[1, 2, 3, 4, 5].map((): ExpectedReward => ["b", "first-half-year", 500, "USD", "approved"]),

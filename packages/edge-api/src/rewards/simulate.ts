@@ -15,6 +15,8 @@ export interface ScriptStep {
   ref: string;
   to: ReferralStatus;
   at: number;
+  /** The real event's id when replaying the ledger's own history (see recompute.ts). */
+  event_id?: string;
   member?: string;
   value_cents?: number;
   currency?: string;
@@ -25,6 +27,7 @@ export interface SimulatedReward extends Omit<LedgerEntry, "state"> {
   id: string;
   ref: string;
   member: string;
+  event_id: string;
   state: RewardState;
   void_reason: string | null;
 }
@@ -46,8 +49,9 @@ interface SimReferral {
  * member counts from the member's other referrals), then lets pending rewards whose hold ended by `now`
  * become approved like the cron does. Used by the seed-program tests, the bench, and for previewing rules.
  */
-export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[], now: number): Simulation {
-  const ruleset: Ruleset = { version: 1, config: rulesetSchema.parse(rules) };
+export function simulateLedger(rules: RulesetInput | Ruleset, steps: readonly ScriptStep[], now: number): Simulation {
+  const ruleset: Ruleset =
+    "config" in rules && "version" in rules ? rules : { version: 1, config: rulesetSchema.parse(rules) };
   const referrals = new Map<string, SimReferral>();
   const rewards: SimulatedReward[] = [];
   const raffleEntries: Record<string, number> = {};
@@ -87,7 +91,7 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
       referralsOf(member).push(r);
     }
     const event: HistoryEvent = {
-      id: `evt_${step.ref}_${r.events.length + 1}`,
+      id: step.event_id ?? `evt_${step.ref}_${r.events.length + 1}`,
       seq: r.events.length + 1,
       to_status: step.to,
       value_cents: step.value_cents ?? null,
@@ -111,7 +115,7 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
       rewardsOf(member),
     );
     const existing: ExistingReward[] = (rewardsByRef.get(step.ref) ?? [])
-      .filter((w) => w.state === "pending" || w.state === "approved")
+      .filter((w) => w.state !== "voided")
       .map((w) => ({
         id: w.id,
         rule_id: w.rule_id,
@@ -137,12 +141,22 @@ export function simulateLedger(rules: RulesetInput, steps: readonly ScriptStep[]
     for (const entry of result.entries) {
       if (liveKeys.has(entry.dedupe_key)) continue;
       nextId += 1;
-      const w: SimulatedReward = { ...entry, id: `rwd_${nextId}`, ref: step.ref, member, void_reason: null };
+      const w: SimulatedReward = {
+        ...entry,
+        id: `rwd_${nextId}`,
+        ref: step.ref,
+        member,
+        event_id: event.id,
+        void_reason: null,
+      };
       rewards.push(w);
       byId.set(w.id, w);
       liveKeys.add(w.dedupe_key);
       rewardsByRef.set(step.ref, [...(rewardsByRef.get(step.ref) ?? []), w]);
       rewardsOf(member).push(w);
+    }
+    if (result.releaseQualification) {
+      for (const w of rewardsByRef.get(step.ref) ?? []) w.awaiting_qualification = false;
     }
     if (result.raffleEntries > 0) raffleEntries[member] = (raffleEntries[member] ?? 0) + result.raffleEntries;
   }
@@ -180,5 +194,9 @@ function expandConversions(steps: readonly ScriptStep[]): ScriptStep[] {
 }
 
 function approveDue(rewards: SimulatedReward[], now: number): void {
-  for (const w of rewards) if (w.state === "pending" && w.auto_approve && w.available_at <= now) w.state = "approved";
+  for (const w of rewards) {
+    if (w.state === "pending" && w.auto_approve && !w.awaiting_qualification && w.available_at <= now) {
+      w.state = "approved";
+    }
+  }
 }

@@ -1,11 +1,14 @@
-import { router } from "../lib/app";
+import type { Context } from "hono";
+import { clientAddress } from "../auth/middleware";
+import { type AppEnv, router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { newId, normalizeCode } from "../lib/ids";
+import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { readBody } from "../lib/validate";
 import { verifyMemberToken } from "../members/identity";
 import { createLead } from "../referrals/leads";
-import { leadSchema, shareSchema, type VisitResponse, visitSchema } from "./schema";
-import { visitorHash } from "./visitor";
+import { type LeadResponse, leadSchema, shareSchema, type VisitResponse, visitSchema } from "./schema";
+import { requestVisitorHash } from "./visitor";
 
 export const trackingRoutes = router();
 
@@ -15,14 +18,14 @@ trackingRoutes.post("/visit", async (c) => {
   const v = await readBody(c, visitSchema);
   const now = Date.now();
   const clickId = newId("clk");
-  const ip = c.req.header("cf-connecting-ip") ?? "";
-  const hash = await visitorHash(program.identitySecret, ip, c.req.header("user-agent") ?? "", now);
+  const hash = await requestVisitorHash(program, c.req, now);
   const country = (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null;
   const code = normalizeCode(v.code);
   const result = await c.env.DB.prepare(
     `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
         utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
-     SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m WHERE m.code = ? AND m.program_id = ?`,
+     SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
+     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL`,
   )
     .bind(
       clickId,
@@ -41,6 +44,7 @@ trackingRoutes.post("/visit", async (c) => {
       program.id,
     )
     .run();
+  // A suspended member's code answers like an unknown one: their link records nothing new.
   if (result.meta.changes !== 1)
     throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
   const body: VisitResponse = {
@@ -57,36 +61,63 @@ trackingRoutes.post("/share", async (c) => {
   const s = await readBody(c, shareSchema);
   const memberId = await verifyMemberToken(program, s.member_token);
   const id = newId("shr");
-  await c.env.DB.prepare("INSERT INTO shares (id, program_id, member_id, channel, created_at) VALUES (?, ?, ?, ?, ?)")
-    .bind(id, program.id, memberId, s.channel, Date.now())
+  const { meta } = await c.env.DB.prepare(
+    `INSERT INTO shares (id, program_id, member_id, channel, created_at)
+     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL`,
+  )
+    .bind(id, program.id, s.channel, Date.now(), memberId, program.id)
     .run();
+  if (meta.changes !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
   return c.json({ share: { id, channel: s.channel } }, 201);
 });
 
-/** A lead from the marketing site's sign-up form (click id or typed code) or the member's peer form. */
+/**
+ * A lead from the marketing site's sign-up form (click id or typed code) or the member's peer form. The
+ * key is public, so the answer says nothing about the person: new, already referred, blocked by a fraud
+ * rule, or the referrer suspended, it is the same `202 { accepted: true }`. Only the member's own panel
+ * hears that they referred themselves (they typed their own address), and never which address matched.
+ */
 trackingRoutes.post("/lead", async (c) => {
   const program = c.get("program");
   const input = await readBody(c, leadSchema);
   const memberId = input.member_token ? await verifyMemberToken(program, input.member_token) : undefined;
-  const result = await createLead(c.env.DB, program, input, memberId);
-  // The browser learns only that the lead counted. A duplicate says nothing about the earlier referral
-  // (who referred them, whether they became a customer, what they pay): the key is public.
-  const referral = result.created
-    ? { id: result.referral.id, status: result.referral.status, created_at: result.referral.created_at }
-    : { id: result.referral.id, status: "lead" };
-  return c.json({ referral, duplicate: !result.created }, result.created ? 201 : 200);
+  const visitorHash = await requestVisitorHash(program, c.req);
+  const outcome = await createLead(c.env.DB, program, input, { memberId, visitorHash });
+  if (outcome.kind === "blocked" && memberId) {
+    const self = outcome.signals.find((s) => s.rule === "self_referral");
+    if (self) {
+      const reason = self.evidence.reason as string;
+      throw new ApiError(
+        "self_referral",
+        reason === "same_domain"
+          ? "Referrals within your own company do not count in this program."
+          : "Members cannot refer themselves.",
+        { reason },
+      );
+    }
+  }
+  const body: LeadResponse = { accepted: true };
+  return c.json(body, 202);
 });
 
 export const shortLinkRoutes = router();
 
-/** `/r/:code` → the program's landing page with `?via=CODE` (the tracker there records the visit). */
-shortLinkRoutes.get("/r/:code", async (c) => {
-  const code = normalizeCode(c.req.param("code"));
-  const row = await c.env.DB.prepare(
-    `SELECT p.landing_url, p.param_names FROM members m JOIN programs p ON p.id = m.program_id WHERE m.code = ?`,
-  )
-    .bind(code)
-    .first<{ landing_url: string; param_names: string }>();
+/** Public and unauthenticated: 120 redirects a minute per client address, so codes cannot be enumerated. */
+const shortLinkLimiter = new SlidingWindowLimiter(120, 60_000);
+
+function limitShortLinks(address: string): void {
+  const verdict = shortLinkLimiter.check(address);
+  if (!verdict.ok) {
+    throw new ApiError(
+      "rate_limited",
+      `Too many requests. Retry after ${verdict.retryAfter} s.`,
+      { limit_per_minute: shortLinkLimiter.limit },
+      { "Retry-After": String(verdict.retryAfter) },
+    );
+  }
+}
+
+function redirectTo(c: Context<AppEnv>, row: { landing_url: string; param_names: string } | null, code: string) {
   if (!row) throw new ApiError("unknown_code", `No member has the referral code ${code}.`, { code });
   const url = new URL(row.landing_url);
   const param = (JSON.parse(row.param_names) as string[])[0] ?? "via";
@@ -96,4 +127,34 @@ shortLinkRoutes.get("/r/:code", async (c) => {
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer-when-downgrade");
   return c.redirect(url.toString(), 302);
+}
+
+/**
+ * `/r/:program/:code` → the program's landing page with `?via=CODE` (the tracker there records the
+ * visit). Codes are unique per program, so the short link names the program by its slug. The landing
+ * page is always on one of the program's allowed origins, so this is no open redirect.
+ */
+shortLinkRoutes.get("/r/:slug/:code", async (c) => {
+  limitShortLinks(clientAddress(c));
+  const code = normalizeCode(c.req.param("code"));
+  const row = await c.env.DB.prepare(
+    `SELECT p.landing_url, p.param_names FROM programs p JOIN members m ON m.program_id = p.id
+     WHERE p.slug = ? AND m.code = ? AND m.suspended_at IS NULL`,
+  )
+    .bind(c.req.param("slug"), code)
+    .first<{ landing_url: string; param_names: string }>();
+  return redirectTo(c, row, code);
+});
+
+/** `/r/:code`: links shared before codes became per-program keep working while the code names one member. */
+shortLinkRoutes.get("/r/:code", async (c) => {
+  limitShortLinks(clientAddress(c));
+  const code = normalizeCode(c.req.param("code"));
+  const { results } = await c.env.DB.prepare(
+    `SELECT p.landing_url, p.param_names FROM members m JOIN programs p ON p.id = m.program_id
+     WHERE m.code = ? AND m.suspended_at IS NULL LIMIT 2`,
+  )
+    .bind(code)
+    .all<{ landing_url: string; param_names: string }>();
+  return redirectTo(c, results.length === 1 ? (results[0] ?? null) : null, code);
 });

@@ -46,3 +46,8 @@ export const leadSchema = z.object({
   code: code.optional(),
 });
 export type LeadInput = z.infer<typeof leadSchema>;
+
+/** The browser lead route's only answer: the same for a new lead, a repeat, and one a fraud rule blocked. */
+export interface LeadResponse {
+  accepted: true;
+}

@@ -1,0 +1,258 @@
+import { auditStatement } from "../lib/audit";
+import { ApiError, isUniqueViolation } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Program } from "../programs/service";
+import { takeBack } from "../rewards/engine";
+import { promoteDue, rewardInsert, voidStatement } from "../rewards/ledger";
+import { recomputeStatements } from "../rewards/recompute";
+import { currentRuleset } from "../rewards/rules";
+import type { RewardKind, RewardState } from "../rewards/schema";
+import type { FraudSignal, ReviewStatus } from "./schema";
+
+export interface ReviewRow {
+  id: string;
+  program_id: string;
+  referral_id: string | null;
+  member_id: string | null;
+  status: ReviewStatus;
+  reasons: string;
+  friend_email: string | null;
+  created_at: number;
+  updated_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What the vendor sees of a review: every reason with its evidence. Never shown to the member. */
+export function reviewView(r: ReviewRow) {
+  return {
+    id: r.id,
+    status: r.status,
+    referral_id: r.referral_id,
+    member_id: r.member_id,
+    friend_email: r.friend_email,
+    reasons: JSON.parse(r.reasons) as FraudSignal[],
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+    decided_at: iso(r.decided_at),
+    decided_by: r.decided_by,
+    decision_reason: r.decision_reason,
+  };
+}
+export type ReviewView = ReturnType<typeof reviewView>;
+
+/**
+ * Flags a referral, in the batch that records what was flagged: opens its review (or adds the reasons to
+ * the one already open), moves its unpaid rewards into review, and audits it. Rewards the same batch
+ * creates are written `in_review` by the rewards hook (`flagged`).
+ */
+export function flagStatements(
+  db: D1Database,
+  f: { programId: string; referralId: string; memberId: string; signals: readonly FraudSignal[]; now: number },
+): D1PreparedStatement[] {
+  const reasons = JSON.stringify(f.signals);
+  return [
+    db
+      .prepare(
+        `INSERT INTO reviews (id, program_id, referral_id, member_id, status, reasons, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?)
+         ON CONFLICT (referral_id) WHERE status = 'open' DO UPDATE SET
+           reasons = (SELECT json_group_array(json(value)) FROM (
+             SELECT value FROM json_each(reviews.reasons) UNION ALL SELECT value FROM json_each(excluded.reasons))),
+           member_id = excluded.member_id,
+           updated_at = excluded.updated_at`,
+      )
+      .bind(newId("rev"), f.programId, f.referralId, f.memberId, reasons, f.now, f.now),
+    db
+      .prepare("UPDATE rewards SET state = 'in_review' WHERE referral_id = ? AND state IN ('pending', 'approved')")
+      .bind(f.referralId),
+    auditStatement(
+      db,
+      {
+        programId: f.programId,
+        referralId: f.referralId,
+        memberId: f.memberId,
+        action: "review.flagged",
+        actor: "fraud-engine",
+        data: { rules: f.signals.map((s) => s.rule) },
+      },
+      f.now,
+    ),
+  ];
+}
+
+/** A lead a rule blocked: no referral exists, so the review keeps the address, the member and the reasons. */
+export function blockedStatement(
+  db: D1Database,
+  b: { programId: string; memberId: string; friendEmail: string; signals: readonly FraudSignal[]; now: number },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO reviews (id, program_id, referral_id, member_id, status, reasons, friend_email, created_at, updated_at,
+         decided_at, decided_by)
+       VALUES (?, ?, NULL, ?, 'blocked', ?, ?, ?, ?, ?, 'fraud-engine')`,
+    )
+    .bind(newId("rev"), b.programId, b.memberId, JSON.stringify(b.signals), b.friendEmail, b.now, b.now, b.now);
+}
+
+export async function getReview(db: D1Database, programId: string, id: string): Promise<ReviewRow> {
+  const row = await db
+    .prepare("SELECT * FROM reviews WHERE id = ? AND program_id = ?")
+    .bind(id, programId)
+    .first<ReviewRow>();
+  if (!row) throw new ApiError("review_not_found", `No review ${id} in this program.`);
+  return row;
+}
+
+/** A review decision's audit row has an id made from the review's, so a second decision of the same review fails whole. */
+export function decisionAuditId(reviewId: string): string {
+  return `aud_decision_${reviewId}`;
+}
+
+export function decisionStatements(
+  db: D1Database,
+  d: { review: ReviewRow; decision: "approved" | "rejected"; reason: string; actor: string; now: number },
+): D1PreparedStatement[] {
+  return [
+    // First, so that a concurrent second decision fails on the primary key before anything else runs.
+    db
+      .prepare(
+        `INSERT INTO audit_log (id, program_id, referral_id, member_id, action, actor, reason, data, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        decisionAuditId(d.review.id),
+        d.review.program_id,
+        d.review.referral_id,
+        d.review.member_id,
+        `review.${d.decision}`,
+        d.actor,
+        d.reason,
+        JSON.stringify({ review_id: d.review.id }),
+        d.now,
+      ),
+    db
+      .prepare(
+        `UPDATE reviews SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, updated_at = ?
+         WHERE id = ? AND status = 'open'`,
+      )
+      .bind(d.decision, d.now, d.actor, d.reason, d.now, d.review.id),
+  ];
+}
+
+interface StoredReward {
+  id: string;
+  member_id: string;
+  rule_id: string;
+  rule_version: number;
+  state: RewardState;
+  available_at: number;
+  while_active: number;
+  recipient: "member" | "friend";
+  kind: RewardKind;
+  amount: number;
+  currency: string | null;
+  description: string | null;
+}
+
+/**
+ * An admin's decision on an open review, audited. Approving releases the referral's rewards from review
+ * to `pending` (their holds and approval rules apply as usual). Rejecting marks the referral as not
+ * counting: its unpaid rewards are voided, paid ones clawed back, and the member's milestone, tier and
+ * cap rewards are recomputed without it. A review is decided once: a second decision is `review_closed`.
+ */
+export async function decideReview(
+  db: D1Database,
+  program: Program,
+  id: string,
+  d: { decision: "approved" | "rejected"; reason: string; actor: string },
+): Promise<ReviewRow> {
+  const review = await getReview(db, program.id, id);
+  const closed = () =>
+    new ApiError("review_closed", `This review is already ${review.status}.`, { status: review.status });
+  if (review.status !== "open" || !review.referral_id) throw closed();
+  const now = Date.now();
+  const statements = decisionStatements(db, { review, decision: d.decision, reason: d.reason, actor: d.actor, now });
+  if (d.decision === "approved") {
+    statements.push(
+      db
+        .prepare("UPDATE rewards SET state = 'pending' WHERE referral_id = ? AND state = 'in_review'")
+        .bind(review.referral_id),
+    );
+  } else {
+    const [rewardsRes, eventRes] = await db.batch([
+      db
+        .prepare("SELECT * FROM rewards WHERE referral_id = ? AND state != 'voided' AND clawback_of IS NULL")
+        .bind(review.referral_id),
+      db
+        .prepare("SELECT id, created_at FROM events WHERE referral_id = ? ORDER BY seq DESC LIMIT 1")
+        .bind(review.referral_id),
+    ]);
+    const cause = { id: (eventRes?.results[0] as { id: string } | undefined)?.id ?? id, created_at: now };
+    const rows = (rewardsRes?.results ?? []) as StoredReward[];
+    const taken = takeBack(
+      rows.map((r) => ({ ...r, while_active: r.while_active === 1 })),
+      "review rejected",
+      now,
+    );
+    statements.push(
+      db.prepare("UPDATE referrals SET rejected_at = ? WHERE id = ?").bind(now, review.referral_id),
+      ...(taken.voids.length > 0
+        ? [
+            voidStatement(
+              db,
+              taken.voids.map((v) => v.id),
+              `review rejected: ${d.reason}`,
+              now,
+            ),
+          ]
+        : []),
+      ...taken.clawbacks.map((c) =>
+        rewardInsert(db, program.id, { id: review.referral_id as string, member_id: c.member_id ?? "" }, cause, c),
+      ),
+    );
+    const ruleset = await currentRuleset(db, program.id);
+    if (ruleset && review.member_id) {
+      statements.push(
+        ...(await recomputeStatements(db, program.id, ruleset, review.member_id, new Set([review.referral_id]), {
+          ...cause,
+          reason: "review rejected",
+        })),
+      );
+    }
+  }
+  try {
+    await db.batch(statements);
+  } catch (err) {
+    if (isUniqueViolation(err, "audit_log.id")) throw closed();
+    throw err;
+  }
+  if (d.decision === "approved") await promoteDue(db, Date.now(), program.id);
+  return getReview(db, program.id, id);
+}
+
+/** A page of the program's reviews, newest first, by status, member or referral. */
+export async function listReviews(
+  db: D1Database,
+  programId: string,
+  q: {
+    status?: ReviewStatus | undefined;
+    member_id?: string | undefined;
+    referral_id?: string | undefined;
+    limit: number;
+    start: [number, string];
+  },
+): Promise<ReviewRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM reviews WHERE program_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR member_id = ?3)
+         AND (?4 IS NULL OR referral_id = ?4) AND (created_at, id) < (?5, ?6)
+       ORDER BY created_at DESC, id DESC LIMIT ?7`,
+    )
+    .bind(programId, q.status ?? null, q.member_id ?? null, q.referral_id ?? null, q.start[0], q.start[1], q.limit + 1)
+    .all<ReviewRow>();
+  return results;
+}
