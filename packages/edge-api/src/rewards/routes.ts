@@ -29,6 +29,7 @@ import {
   monthQuery,
   paySchema,
   putRulesetSchema,
+  RULESET_BODY_LIMIT_BYTES,
   voidSchema,
 } from "./schema";
 
@@ -43,7 +44,7 @@ rewardRuleRoutes.get("/", async (c) => {
 
 rewardRuleRoutes.put("/", async (c) => {
   const program = c.get("program");
-  const { expected_version, ...config } = await readBody(c, putRulesetSchema, 64 * 1024);
+  const { expected_version, ...config } = await readBody(c, putRulesetSchema, RULESET_BODY_LIMIT_BYTES);
   const { row, created } = await saveRuleset(c.env.DB, program.id, config, expected_version);
   return c.json({ rules: rulesetView(program.id, row), created }, created ? 201 : 200);
 });

@@ -134,6 +134,9 @@ export const rulesetSchema = z.object({
 export type RulesetConfig = z.infer<typeof rulesetSchema>;
 export type RulesetInput = z.input<typeof rulesetSchema>;
 
+/** Fifty rules with descriptions need more room than the API's usual 16 KiB. */
+export const RULESET_BODY_LIMIT_BYTES = 64 * 1024;
+
 export const putRulesetSchema = rulesetSchema.extend({
   /** Optimistic concurrency: refuse the change if someone saved another version since you read this one. */
   expected_version: z.number().int().min(0).optional(),
