@@ -396,7 +396,7 @@ describe("raffle and leaderboard", () => {
       { member_id: ann.id, entries: 6 },
       { member_id: bob.id, entries: 13 },
     ].sort((a, b) => (a.member_id < b.member_id ? -1 : 1));
-    expect(entries.json).toEqual({ month, total_entries: 19, entrants: expectedEntrants });
+    expect(entries.json).toEqual({ month, total_entries: 19, entrants: expectedEntrants, next_cursor: null });
 
     const draw = await server(p, "POST", "/v1/raffle/draws", { month, seed: "lottery-2026-01-31" });
     expect(draw.res.status).toBe(201);

@@ -3,7 +3,7 @@ import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
 import { newId } from "../lib/ids";
-import { pageOf, pageStart } from "../lib/pagination";
+import { pageAfter, pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import { getMember } from "../members/service";
 import { stackingDiscount } from "./engine";
@@ -26,10 +26,10 @@ import {
   exportQuery,
   leaderboardQuery,
   listRewardsQuery,
-  monthQuery,
   paySchema,
   putRulesetSchema,
   RULESET_BODY_LIMIT_BYTES,
+  raffleEntriesQuery,
   voidSchema,
 } from "./schema";
 
@@ -340,10 +340,26 @@ async function raffleEntrants(db: D1Database, programId: string, month: string):
 /** `/v1/raffle`: monthly entries and draws with a recorded seed. */
 export const raffleRoutes = router();
 
+/** A page of entrants by member id; `total_entries` counts the whole month. */
 raffleRoutes.get("/entries", async (c) => {
-  const month = readQuery(c, monthQuery).month ?? monthOf(Date.now());
-  const entrants = await raffleEntrants(c.env.DB, c.get("program").id, month);
-  return c.json({ month, total_entries: entrants.reduce((s, e) => s + e.entries, 0), entrants });
+  const q = readQuery(c, raffleEntriesQuery);
+  const month = q.month ?? monthOf(Date.now());
+  const db = c.env.DB;
+  const programId = c.get("program").id;
+  const [pageRes, totalRes] = await db.batch([
+    db
+      .prepare(
+        `SELECT member_id, SUM(entries) AS entries FROM raffle_entries
+         WHERE program_id = ? AND month = ? AND member_id > ? GROUP BY member_id ORDER BY member_id LIMIT ?`,
+      )
+      .bind(programId, month, pageAfter(q.cursor), q.limit + 1),
+    db
+      .prepare("SELECT COALESCE(SUM(entries), 0) AS total FROM raffle_entries WHERE program_id = ? AND month = ?")
+      .bind(programId, month),
+  ]);
+  const { page, next_cursor } = pageOf((pageRes?.results ?? []) as RaffleEntrant[], q.limit, (e) => e.member_id);
+  const total = (totalRes?.results[0] as { total: number } | undefined)?.total ?? 0;
+  return c.json({ month, total_entries: total, entrants: page, next_cursor });
 });
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageQuery } from "../lib/pagination";
 import { currency } from "../lib/validate";
 
 export const REWARD_TRIGGERS = ["lead", "qualified", "converted", "renewed"] as const;
@@ -161,8 +162,7 @@ export const listRewardsQuery = z.object({
   kind: z.enum(REWARD_KINDS).optional(),
   rule_id: z.string().max(40).optional(),
   currency: currency.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery.shape,
 });
 
 export const exportQuery = z.object({
@@ -172,6 +172,8 @@ export const exportQuery = z.object({
 
 export const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "Use YYYY-MM");
 export const monthQuery = z.object({ month: month.optional() });
+/** Entrants are grouped per member, so the cursor pages by member id. */
+export const raffleEntriesQuery = monthQuery.extend(pageQuery.shape);
 export const leaderboardQuery = z.object({
   month: month.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
