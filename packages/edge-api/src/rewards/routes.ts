@@ -7,17 +7,9 @@ import { pageAfter, pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import { getMember } from "../members/service";
 import { stackingDiscount } from "./engine";
+import { approvedRewardsCsv } from "./export";
 import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
-import {
-  approveRewards,
-  explainPaySkipped,
-  formatMinor,
-  getReward,
-  promoteDue,
-  type RewardRow,
-  rewardView,
-  toCsv,
-} from "./ledger";
+import { approveRewards, explainPaySkipped, getReward, promoteDue, type RewardRow, rewardView } from "./ledger";
 import { drawRaffle, monthOf, monthRange, type RaffleEntrant } from "./raffle";
 import { CURRENT_RULES_SQL, currentRuleset, type RulesRow, rulesetView, saveRuleset } from "./rules";
 import {
@@ -99,64 +91,12 @@ rewardRoutes.get("/", async (c) => {
   return c.json({ data: page.map(rewardView), next_cursor });
 });
 
-const CSV_HEADER = [
-  "reward_id",
-  "recipient",
-  "payee_email",
-  "payee_name",
-  "member_id",
-  "member_external_id",
-  "referral_id",
-  "kind",
-  "amount",
-  "amount_minor",
-  "currency",
-  "description",
-  "rule_id",
-  "rule_version",
-  "approved_at",
-];
-
 /** Approved rewards as CSV, oldest approval first: the input of a payout run (then `POST /v1/rewards/pay`). */
 rewardRoutes.get("/export.csv", async (c) => {
   const program = c.get("program");
   const q = readQuery(c, exportQuery);
   await promoteDue(c.env.DB, Date.now(), program.id);
-  const { results } = await c.env.DB.prepare(
-    `SELECT w.*, m.external_id AS member_external_id, m.email AS member_email, m.name AS member_name,
-       f.friend_email, f.friend_name
-     FROM rewards w JOIN members m ON m.id = w.member_id JOIN referrals f ON f.id = w.referral_id
-     WHERE w.program_id = ?1 AND w.state = 'approved' AND (?2 IS NULL OR w.currency = ?2) AND (?3 IS NULL OR w.member_id = ?3)
-     ORDER BY w.approved_at, w.id LIMIT 10000`,
-  )
-    .bind(program.id, q.currency ?? null, q.member_id ?? null)
-    .all<
-      RewardRow & {
-        member_external_id: string;
-        member_email: string | null;
-        member_name: string | null;
-        friend_email: string;
-        friend_name: string | null;
-      }
-    >();
-  const rows = results.map((r) => [
-    r.id,
-    r.recipient,
-    r.recipient === "member" ? r.member_email : r.friend_email,
-    r.recipient === "member" ? r.member_name : r.friend_name,
-    r.member_id,
-    r.member_external_id,
-    r.referral_id,
-    r.kind,
-    r.currency ? formatMinor(r.amount, r.currency) : String(r.amount),
-    r.amount,
-    r.currency,
-    r.description,
-    r.rule_id,
-    r.rule_version,
-    r.approved_at === null ? null : new Date(r.approved_at).toISOString(),
-  ]);
-  return c.body(toCsv([CSV_HEADER, ...rows]), 200, {
+  return c.body(approvedRewardsCsv(c.env.DB, program.id, q), 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="vouch-approved-rewards-${new Date().toISOString().slice(0, 10)}.csv"`,
   });
