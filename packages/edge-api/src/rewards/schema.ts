@@ -25,7 +25,10 @@ export type RewardState = (typeof REWARD_STATES)[number];
 export const RECIPIENTS = ["member", "friend"] as const;
 export type Recipient = (typeof RECIPIENTS)[number];
 
-const minor = z.number().int().min(0).max(1_000_000_000_00);
+/** The money maximum, in minor units: a billion in a two-decimal currency. */
+const MAX_MINOR = 1_000_000_000_00;
+const minor = z.number().int().min(0).max(MAX_MINOR);
+const positiveMinor = z.number().int().min(1).max(MAX_MINOR);
 const count = z.number().int().min(1).max(100_000);
 
 /** Percent with at most two decimals (basis points), so money comes out exact. */
@@ -60,7 +63,7 @@ export const rewardRuleSchema = z
     /** The event's deal value must be at least this (in `currency`). */
     min_value_cents: minor.optional(),
     /** Pays once, on the first payment that brings the friend's total spend (in `currency`) to this. */
-    min_spend_cents: count.max(1_000_000_000_00).optional(),
+    min_spend_cents: positiveMinor.optional(),
     /** Recurring (`renewed`) rules: pay at most this many renewals per referral… */
     max_occurrences: count.optional(),
     /** …and only renewals within this many months of the conversion. */
