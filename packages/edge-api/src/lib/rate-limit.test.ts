@@ -1,5 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SlidingWindowLimiter } from "./rate-limit";
+import { checkRateLimit, SlidingWindowLimiter } from "./rate-limit";
 
 describe("SlidingWindowLimiter", () => {
   it("allows the limit, then refuses with the seconds left in the window", () => {
@@ -29,5 +30,50 @@ describe("SlidingWindowLimiter", () => {
     expect(limiter.check("new", 5000).ok).toBe(true);
     // The idle keys were evicted, so they start from zero.
     expect(limiter.check("old0", 5000).ok).toBe(true);
+  });
+});
+
+describe("checkRateLimit: the binding where deployed, memory otherwise", () => {
+  const unique = (name: string) => `${name}:${crypto.randomUUID()}`;
+
+  it("counts in memory in the test stack, as configured for local runs", async () => {
+    expect(env.RATE_LIMIT_BACKEND).toBe("memory");
+    const key = unique("memory");
+    const small = { ...env, SERVER_RATE_LIMIT: "3" };
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push(await checkRateLimit(small, "server", key));
+    expect(verdicts.map((v) => v.ok)).toEqual([true, true, true, false]);
+    expect(verdicts[3]?.limit).toBe(3);
+    expect(verdicts[3]?.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(verdicts[3]?.retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it("asks the bound rate-limiting binding when RATE_LIMIT_BACKEND is binding, and it refuses past its limit", async () => {
+    expect(env.BROWSER_LIMITER).toBeDefined();
+    const key = unique("binding");
+    const deployed = { ...env, RATE_LIMIT_BACKEND: "binding" };
+    const verdicts = [];
+    // BROWSER_LIMITER allows 600 a minute (wrangler.jsonc).
+    for (let i = 0; i < 601; i++) verdicts.push(await checkRateLimit(deployed, "browser", key));
+    expect(verdicts.slice(0, 600).every((v) => v.ok)).toBe(true);
+    expect(verdicts[600]).toEqual({ ok: false, retryAfter: 60, limit: 600 });
+    // The binding counted, not the isolate: the memory path has not seen this key.
+    expect((await checkRateLimit(env, "browser", key)).ok).toBe(true);
+  });
+
+  it("falls back to memory when the binding call fails or the binding is not bound", async () => {
+    const failing: RateLimit = {
+      limit: () => Promise.reject(new Error("rate limiter unavailable")),
+    };
+    const broken = { ...env, RATE_LIMIT_BACKEND: "binding", SERVER_LIMITER: failing, SERVER_RATE_LIMIT: "2" };
+    const key = unique("fallback");
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push((await checkRateLimit(broken, "server", key)).ok);
+    expect(verdicts).toEqual([true, true, false]);
+    const unbound = { RATE_LIMIT_BACKEND: "binding", SERVER_RATE_LIMIT: "2" };
+    const other = unique("unbound");
+    const unboundVerdicts = [];
+    for (let i = 0; i < 3; i++) unboundVerdicts.push((await checkRateLimit(unbound, "server", other)).ok);
+    expect(unboundVerdicts).toEqual([true, true, false]);
   });
 });
