@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { checkRateLimit, SlidingWindowLimiter } from "./rate-limit";
+import { checkRateLimit, type RateLimitEnv, type RateLimitKind, SlidingWindowLimiter } from "./rate-limit";
 
 describe("SlidingWindowLimiter", () => {
   it("allows the limit, then refuses with the seconds left in the window", () => {
@@ -34,46 +34,38 @@ describe("SlidingWindowLimiter", () => {
 });
 
 describe("checkRateLimit: the binding where deployed, memory otherwise", () => {
-  const unique = (name: string) => `${name}:${crypto.randomUUID()}`;
+  /** `n` requests in a row for a fresh key; the verdict of each. */
+  async function verdicts(limitsEnv: RateLimitEnv, kind: RateLimitKind, n: number, key = crypto.randomUUID()) {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(await checkRateLimit(limitsEnv, kind, key));
+    return out;
+  }
 
   it("counts in memory in the test stack, as configured for local runs", async () => {
     expect(env.RATE_LIMIT_BACKEND).toBe("memory");
-    const key = unique("memory");
-    const small = { ...env, SERVER_RATE_LIMIT: "3" };
-    const verdicts = [];
-    for (let i = 0; i < 4; i++) verdicts.push(await checkRateLimit(small, "server", key));
-    expect(verdicts.map((v) => v.ok)).toEqual([true, true, true, false]);
-    expect(verdicts[3]?.limit).toBe(3);
-    expect(verdicts[3]?.retryAfter).toBeGreaterThanOrEqual(1);
-    expect(verdicts[3]?.retryAfter).toBeLessThanOrEqual(60);
+    const seen = await verdicts({ ...env, SERVER_RATE_LIMIT: "3" }, "server", 4);
+    expect(seen.map((v) => v.ok)).toEqual([true, true, true, false]);
+    expect(seen[3]?.limit).toBe(3);
+    expect(seen[3]?.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(seen[3]?.retryAfter).toBeLessThanOrEqual(60);
   });
 
   it("asks the bound rate-limiting binding when RATE_LIMIT_BACKEND is binding, and it refuses past its limit", async () => {
     expect(env.BROWSER_LIMITER).toBeDefined();
-    const key = unique("binding");
-    const deployed = { ...env, RATE_LIMIT_BACKEND: "binding" };
-    const verdicts = [];
+    const key = crypto.randomUUID();
     // BROWSER_LIMITER allows 600 a minute (wrangler.jsonc).
-    for (let i = 0; i < 601; i++) verdicts.push(await checkRateLimit(deployed, "browser", key));
-    expect(verdicts.slice(0, 600).every((v) => v.ok)).toBe(true);
-    expect(verdicts[600]).toEqual({ ok: false, retryAfter: 60, limit: 600 });
+    const seen = await verdicts({ ...env, RATE_LIMIT_BACKEND: "binding" }, "browser", 601, key);
+    expect(seen.slice(0, 600).every((v) => v.ok)).toBe(true);
+    expect(seen[600]).toEqual({ ok: false, retryAfter: 60, limit: 600 });
     // The binding counted, not the isolate: the memory path has not seen this key.
     expect((await checkRateLimit(env, "browser", key)).ok).toBe(true);
   });
 
   it("falls back to memory when the binding call fails or the binding is not bound", async () => {
-    const failing: RateLimit = {
-      limit: () => Promise.reject(new Error("rate limiter unavailable")),
-    };
+    const failing: RateLimit = { limit: () => Promise.reject(new Error("rate limiter unavailable")) };
     const broken = { ...env, RATE_LIMIT_BACKEND: "binding", SERVER_LIMITER: failing, SERVER_RATE_LIMIT: "2" };
-    const key = unique("fallback");
-    const verdicts = [];
-    for (let i = 0; i < 3; i++) verdicts.push((await checkRateLimit(broken, "server", key)).ok);
-    expect(verdicts).toEqual([true, true, false]);
+    expect((await verdicts(broken, "server", 3)).map((v) => v.ok)).toEqual([true, true, false]);
     const unbound = { RATE_LIMIT_BACKEND: "binding", SERVER_RATE_LIMIT: "2" };
-    const other = unique("unbound");
-    const unboundVerdicts = [];
-    for (let i = 0; i < 3; i++) unboundVerdicts.push((await checkRateLimit(unbound, "server", other)).ok);
-    expect(unboundVerdicts).toEqual([true, true, false]);
+    expect((await verdicts(unbound, "server", 3)).map((v) => v.ok)).toEqual([true, true, false]);
   });
 });
