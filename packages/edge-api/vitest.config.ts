@@ -9,7 +9,9 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, VOUCH_ENV: "test" },
+          // Rate limits are counted in memory here, like `pnpm dev`; the binding path is tested by calling
+          // checkRateLimit with the bound BROWSER_LIMITER.
+          bindings: { TEST_MIGRATIONS: migrations, VOUCH_ENV: "test", RATE_LIMIT_BACKEND: "memory" },
         },
       }),
     ],

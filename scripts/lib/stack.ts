@@ -81,6 +81,10 @@ export async function startApi(opts: StartApiOptions = {}): Promise<ApiHandle> {
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",
+    // Rate limits in memory, as in the tests: on local workerd a rate-limit binding call costs as much as
+    // a whole request (src/lib/rate-limit.ts).
+    "--var",
+    "RATE_LIMIT_BACKEND:memory",
   ];
   if (opts.env) args.push("--env", opts.env);
   const child = spawn(wranglerBin(), args, {

@@ -5,7 +5,9 @@ import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
 import { keyRoutes } from "./keys/routes";
 import type { AppEnv } from "./lib/app";
+import { limitBody } from "./lib/body-limit";
 import { ApiError, handleError } from "./lib/errors";
+import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { openapiRoutes } from "./openapi/routes";
 import { programRoutes } from "./programs/routes";
@@ -18,22 +20,26 @@ import {
   rewardRoutes,
   rewardRuleRoutes,
 } from "./rewards/routes";
+import { RULESET_BODY_LIMIT_BYTES } from "./rewards/schema";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
 
 const app = new Hono<AppEnv>();
+
+// After authentication (an unknown caller makes us read nothing) and before any handler reads the body.
+const bodyLimit = limitBody(BODY_LIMIT_BYTES, { "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES });
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", shortLinkRoutes);
 app.route("/v1", openapiRoutes);
 
 // Browser endpoints: publishable key + allowed origin + CORS.
-app.use("/v1/track/*", browserAuth());
-app.use("/v1/members/me", browserAuth());
+app.use("/v1/track/*", browserAuth(), bodyLimit);
+app.use("/v1/members/me", browserAuth(), bodyLimit);
 app.route("/v1/track", trackingRoutes);
 app.route("/v1/members/me", memberBrowserRoutes);
 
 // Server endpoints: secret key.
-app.use("/v1/*", secretAuth());
+app.use("/v1/*", secretAuth(), bodyLimit);
 app.route("/v1/program", programRoutes);
 app.route("/v1/api-keys", keyRoutes);
 app.route("/v1/members", memberServerRoutes);

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { SlidingWindowLimiter } from "../lib/rate-limit";
+import { checkRateLimit, type RateLimitKind, type RateLimitVerdict, SlidingWindowLimiter } from "../lib/rate-limit";
 import { isOriginAllowed } from "../programs/service";
 import { resolveKey } from "./keys";
 
@@ -11,37 +11,31 @@ export function clientAddress(c: Context): string {
   return c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
 }
 
-const limiters = new Map<string, SlidingWindowLimiter>();
-
-/** Per-minute limits come from vars (`BROWSER_RATE_LIMIT`, `SERVER_RATE_LIMIT`), so a deployment can tune them. */
-function limiterFor(kind: "browser" | "server", perMinute: string | undefined, fallback: number): SlidingWindowLimiter {
-  const limit = Number(perMinute) > 0 ? Number(perMinute) : fallback;
-  const id = `${kind}:${limit}`;
-  let limiter = limiters.get(id);
-  if (!limiter) {
-    limiter = new SlidingWindowLimiter(limit, 60_000);
-    limiters.set(id, limiter);
-  }
-  return limiter;
-}
-
-function enforceLimit(limiter: SlidingWindowLimiter, key: string, verdict = limiter.check(key)): void {
+function refuseIfLimited(verdict: RateLimitVerdict, limitPerMinute: number): void {
   if (!verdict.ok) {
     throw new ApiError(
       "rate_limited",
       `Too many requests. Retry after ${verdict.retryAfter} s.`,
-      { limit_per_minute: limiter.limit },
+      { limit_per_minute: limitPerMinute },
       { "Retry-After": String(verdict.retryAfter) },
     );
   }
 }
 
-/** Unknown keys cost a hash and a D1 read each, so each client address gets 60 wrong guesses a minute. */
+async function enforceLimit(c: Context<AppEnv>, kind: RateLimitKind, key: string): Promise<void> {
+  const verdict = await checkRateLimit(c.env, kind, key);
+  refuseIfLimited(verdict, verdict.limit);
+}
+
+/**
+ * Unknown keys cost a hash and a D1 read each, so each client address gets 60 wrong guesses a minute.
+ * Counted in the isolate's memory on either backend: this guards D1 reads; the keys' randomness guards them.
+ */
 const badKeys = new SlidingWindowLimiter(60, 60_000);
 
 async function resolveKeyGuarded(c: Context<AppEnv>, key: string) {
   const address = `bad:${clientAddress(c)}`;
-  enforceLimit(badKeys, address, badKeys.peek(address));
+  refuseIfLimited(badKeys.peek(address), badKeys.limit);
   try {
     return await resolveKey(c.env.DB, key);
   } catch (err) {
@@ -91,7 +85,7 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
         origin,
       });
     }
-    enforceLimit(limiterFor("browser", c.env.BROWSER_RATE_LIMIT, 600), `${resolved.keyId}:${clientAddress(c)}`);
+    await enforceLimit(c, "browser", `${resolved.keyId}:${clientAddress(c)}`);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
     c.set("origin", origin);
@@ -109,7 +103,7 @@ export function secretAuth(): MiddlewareHandler<AppEnv> {
     if (resolved.type !== "secret") {
       throw new ApiError("key_type_not_allowed", "This endpoint needs a secret key (vch_sk_…), not a publishable key.");
     }
-    enforceLimit(limiterFor("server", c.env.SERVER_RATE_LIMIT, 3000), resolved.keyId);
+    await enforceLimit(c, "server", resolved.keyId);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
     await next();

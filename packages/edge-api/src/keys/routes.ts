@@ -4,7 +4,8 @@ import { router } from "../lib/app";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { readBody } from "../lib/validate";
+import { pageOf, pageQuery, pageStart } from "../lib/pagination";
+import { readBody, readQuery } from "../lib/validate";
 import { generateApiKey, keyPrefix } from "../programs/create";
 
 export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
@@ -27,13 +28,18 @@ const toKey = (r: KeyRow) => ({
 
 export const keyRoutes = router();
 
+/** Oldest first, as before the list was paged. */
 keyRoutes.get("/", async (c) => {
+  const { limit, cursor } = readQuery(c, pageQuery);
+  const [cursorAt, cursorId] = pageStart(cursor, "asc");
   const { results } = await c.env.DB.prepare(
-    "SELECT id, type, key_prefix, created_at, revoked_at FROM api_keys WHERE program_id = ? ORDER BY created_at",
+    `SELECT id, type, key_prefix, created_at, revoked_at FROM api_keys
+     WHERE program_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
   )
-    .bind(c.get("program").id)
+    .bind(c.get("program").id, cursorAt, cursorId, limit + 1)
     .all<KeyRow>();
-  return c.json({ data: results.map(toKey) });
+  const { page, next_cursor } = pageOf(results, limit);
+  return c.json({ data: page.map(toKey), next_cursor });
 });
 
 /** Rotation: create the new key, deploy it, then revoke the old one. The full key is shown only here. */

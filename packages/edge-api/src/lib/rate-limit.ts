@@ -1,14 +1,17 @@
 /**
- * A sliding-window rate limiter kept in the isolate's memory: no I/O on the request path.
+ * Rate limits per minute for browser routes (per publishable key + client address) and server routes
+ * (per secret key), counted by one of two backends, chosen per request by `checkRateLimit`:
  *
- * Why not the Workers rate-limit binding on every request: measured on local workerd, one binding call
- * costs about as much as a whole bare request (see `pnpm bench`), and a visit already spends its one
- * round trip on the insert. Cloudflare's binding is itself a per-location, eventually consistent
- * counter; this one is per isolate. For a global limit in production add a WAF rate-limiting rule in
- * front of the Worker (documented in README, "Deploying").
+ * - **The Workers rate-limiting binding** (`BROWSER_LIMITER`, `SERVER_LIMITER`) where it is bound and
+ *   `RATE_LIMIT_BACKEND` is `"binding"`, as in production (wrangler.jsonc). It counts per Cloudflare
+ *   location, across every isolate and machine there, eventually consistently; limits are not global across
+ *   locations. It costs one binding call per request, and on local workerd one call cost about as much as a
+ *   whole bare request (`pnpm bench`), which is why local runs do not use it.
+ * - **A sliding window in the isolate's memory** (below): no I/O. Local runs (`pnpm dev`, the tests,
+ *   `pnpm bench`) use it, and so does a deployment when a binding call throws. Its limits are per isolate.
  *
- * The estimate is the usual two-window blend: count(current) + count(previous) × (unused share of the
- * previous window), so a burst at a window boundary cannot double the allowance.
+ * The in-memory estimate is the usual two-window blend: count(current) + count(previous) × (unused share
+ * of the previous window), so a burst at a window boundary cannot double the allowance.
  */
 export interface RateLimitVerdict {
   ok: boolean;
@@ -72,4 +75,60 @@ export class SlidingWindowLimiter {
       }
     }
   }
+}
+
+export type RateLimitKind = "browser" | "server";
+
+/** What `checkRateLimit` reads from the Worker's env (bench and local runs have no bindings). */
+export interface RateLimitEnv {
+  RATE_LIMIT_BACKEND?: string;
+  BROWSER_LIMITER?: RateLimit;
+  SERVER_LIMITER?: RateLimit;
+  BROWSER_RATE_LIMIT?: string;
+  SERVER_RATE_LIMIT?: string;
+}
+
+const KINDS = {
+  browser: { binding: "BROWSER_LIMITER", perMinute: "BROWSER_RATE_LIMIT", fallback: 600 },
+  server: { binding: "SERVER_LIMITER", perMinute: "SERVER_RATE_LIMIT", fallback: 3000 },
+} as const;
+
+/** The bindings' period (wrangler.jsonc); they do not say when a window ends, so a refusal waits one. */
+const BINDING_PERIOD_S = 60;
+
+const limiters = new Map<string, SlidingWindowLimiter>();
+
+/** One in-memory limiter per kind and per-minute limit, so a deployment can tune the vars. */
+function memoryLimiter(kind: RateLimitKind, perMinute: string | undefined): SlidingWindowLimiter {
+  const limit = Number(perMinute) > 0 ? Number(perMinute) : KINDS[kind].fallback;
+  const id = `${kind}:${limit}`;
+  let limiter = limiters.get(id);
+  if (!limiter) {
+    limiter = new SlidingWindowLimiter(limit, 60_000);
+    limiters.set(id, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * Counts one request of `kind` for `key`: with the binding when it is bound and `RATE_LIMIT_BACKEND` is
+ * `"binding"`, else (or when the binding call throws) in memory. `limit` is the per-minute limit the
+ * refusal reports: the var, which wrangler.jsonc keeps equal to the binding's own limit.
+ */
+export async function checkRateLimit(
+  env: RateLimitEnv,
+  kind: RateLimitKind,
+  key: string,
+): Promise<RateLimitVerdict & { limit: number }> {
+  const memory = memoryLimiter(kind, env[KINDS[kind].perMinute]);
+  const binding = env.RATE_LIMIT_BACKEND === "binding" ? env[KINDS[kind].binding] : undefined;
+  if (binding) {
+    try {
+      const { success } = await binding.limit({ key });
+      return { ok: success, retryAfter: success ? 0 : BINDING_PERIOD_S, limit: memory.limit };
+    } catch (err) {
+      console.warn("rate-limit binding failed; counting in memory", { kind, error: String(err) });
+    }
+  }
+  return { ...memory.check(key), limit: memory.limit };
 }

@@ -30,7 +30,8 @@ export function parseWith<S extends z.ZodType>(
 }
 
 /**
- * Reads a JSON body with a size cap. Browser calls may send `text/plain` (a CORS "simple request" that
+ * Reads a JSON body with a size cap: the second line behind `limitBody` (src/lib/body-limit.ts), which counts
+ * the body while it streams in. Browser calls may send `text/plain` (a CORS "simple request" that
  * needs no preflight, and what `navigator.sendBeacon` sends), so both media types are parsed as JSON.
  */
 export async function readJson(c: Context, maxBytes = BODY_LIMIT_BYTES): Promise<unknown> {
@@ -59,7 +60,7 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S
   return parseWith(schema, c.req.query(), "Query string");
 }
 
-function tooLarge(maxBytes: number): ApiError {
+export function tooLarge(maxBytes: number): ApiError {
   return new ApiError("payload_too_large", `Request body is larger than ${maxBytes} bytes.`, { max_bytes: maxBytes });
 }
 

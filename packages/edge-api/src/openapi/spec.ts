@@ -2,6 +2,7 @@ import { z } from "zod";
 import { summaryQuery } from "../analytics/schema";
 import { createKeySchema } from "../keys/routes";
 import { ERROR_STATUS } from "../lib/errors";
+import { pageQuery } from "../lib/pagination";
 import { enrolSchema, listMembersQuery, serverEnrolSchema, updateMemberSchema } from "../members/schema";
 import { updateProgramSchema } from "../programs/schema";
 import { conversionSchema, listReferralsQuery, updateReferralSchema } from "../referrals/schema";
@@ -11,9 +12,9 @@ import {
   exportQuery,
   leaderboardQuery,
   listRewardsQuery,
-  monthQuery,
   paySchema,
   putRulesetSchema,
+  raffleEntriesQuery,
   voidSchema,
 } from "../rewards/schema";
 import { leadSchema, shareSchema, visitSchema } from "../tracking/schema";
@@ -82,7 +83,14 @@ export const ROUTES: RouteDoc[] = [
     body: updateProgramSchema,
     tag: "programs",
   },
-  { method: "get", path: "/v1/api-keys", summary: "List API keys (prefixes only)", auth: "secret", tag: "keys" },
+  {
+    method: "get",
+    path: "/v1/api-keys",
+    summary: "List API keys (prefixes only), oldest first",
+    auth: "secret",
+    query: pageQuery,
+    tag: "keys",
+  },
   {
     method: "post",
     path: "/v1/api-keys",
@@ -240,9 +248,9 @@ export const ROUTES: RouteDoc[] = [
   {
     method: "get",
     path: "/v1/raffle/entries",
-    summary: "Raffle entries per member for a month",
+    summary: "Raffle entries per member for a month, paged by member id",
     auth: "secret",
-    query: monthQuery,
+    query: raffleEntriesQuery,
     tag: "rewards",
   },
   {

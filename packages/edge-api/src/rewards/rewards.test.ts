@@ -273,7 +273,7 @@ describe("the ledger API", () => {
     const csv = await exportCsv(p);
     const lines = csv.trim().split("\r\n");
     expect(lines[0]).toBe(
-      "reward_id,recipient,payee_email,payee_name,member_id,member_external_id,referral_id,kind,amount,amount_minor,currency,description,rule_id,rule_version,approved_at",
+      "reward_id,recipient,payee_email,payee_name,member_id,member_external_id,referral_id,kind,amount,amount_minor,currency,description,rule_id,rule_version,approved_at,payee_email_verified,clawback_of",
     );
     expect(lines).toHaveLength(4);
     const friendLine = lines.find((l) => l.startsWith(friendGift?.id));
@@ -403,7 +403,7 @@ describe("raffle and leaderboard", () => {
       { member_id: ann.id, entries: 6 },
       { member_id: bob.id, entries: 12 },
     ].sort((a, b) => (a.member_id < b.member_id ? -1 : 1));
-    expect(entries.json).toEqual({ month, total_entries: 18, entrants: expectedEntrants });
+    expect(entries.json).toEqual({ month, total_entries: 18, entrants: expectedEntrants, next_cursor: null });
 
     const draw = await server(p, "POST", "/v1/raffle/draws", { month, seed: "lottery-2026-01-31" });
     expect(draw.res.status).toBe(201);

@@ -3,21 +3,13 @@ import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
 import { newId } from "../lib/ids";
-import { pageOf, pageStart } from "../lib/pagination";
+import { pageAfter, pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import { getMember } from "../members/service";
 import { stackingDiscount } from "./engine";
+import { approvedRewardsCsv } from "./export";
 import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
-import {
-  approveRewards,
-  explainPaySkipped,
-  formatMinor,
-  getReward,
-  promoteDue,
-  type RewardRow,
-  rewardView,
-  toCsv,
-} from "./ledger";
+import { approveRewards, explainPaySkipped, getReward, promoteDue, type RewardRow, rewardView } from "./ledger";
 import { drawRaffle, monthOf, monthRange, type RaffleEntrant } from "./raffle";
 import { CURRENT_RULES_SQL, currentRuleset, type RulesRow, rulesetView, saveRuleset } from "./rules";
 import {
@@ -26,9 +18,10 @@ import {
   exportQuery,
   leaderboardQuery,
   listRewardsQuery,
-  monthQuery,
   paySchema,
   putRulesetSchema,
+  RULESET_BODY_LIMIT_BYTES,
+  raffleEntriesQuery,
   voidSchema,
 } from "./schema";
 
@@ -43,7 +36,7 @@ rewardRuleRoutes.get("/", async (c) => {
 
 rewardRuleRoutes.put("/", async (c) => {
   const program = c.get("program");
-  const { expected_version, ...config } = await readBody(c, putRulesetSchema, 64 * 1024);
+  const { expected_version, ...config } = await readBody(c, putRulesetSchema, RULESET_BODY_LIMIT_BYTES);
   const { row, created } = await saveRuleset(c.env.DB, program.id, config, expected_version);
   return c.json({ rules: rulesetView(program.id, row), created }, created ? 201 : 200);
 });
@@ -98,64 +91,12 @@ rewardRoutes.get("/", async (c) => {
   return c.json({ data: page.map(rewardView), next_cursor });
 });
 
-const CSV_HEADER = [
-  "reward_id",
-  "recipient",
-  "payee_email",
-  "payee_name",
-  "member_id",
-  "member_external_id",
-  "referral_id",
-  "kind",
-  "amount",
-  "amount_minor",
-  "currency",
-  "description",
-  "rule_id",
-  "rule_version",
-  "approved_at",
-];
-
 /** Approved rewards as CSV, oldest approval first: the input of a payout run (then `POST /v1/rewards/pay`). */
 rewardRoutes.get("/export.csv", async (c) => {
   const program = c.get("program");
   const q = readQuery(c, exportQuery);
   await promoteDue(c.env.DB, Date.now(), program.id);
-  const { results } = await c.env.DB.prepare(
-    `SELECT w.*, m.external_id AS member_external_id, m.email AS member_email, m.name AS member_name,
-       f.friend_email, f.friend_name
-     FROM rewards w JOIN members m ON m.id = w.member_id JOIN referrals f ON f.id = w.referral_id
-     WHERE w.program_id = ?1 AND w.state = 'approved' AND (?2 IS NULL OR w.currency = ?2) AND (?3 IS NULL OR w.member_id = ?3)
-     ORDER BY w.approved_at, w.id LIMIT 10000`,
-  )
-    .bind(program.id, q.currency ?? null, q.member_id ?? null)
-    .all<
-      RewardRow & {
-        member_external_id: string;
-        member_email: string | null;
-        member_name: string | null;
-        friend_email: string;
-        friend_name: string | null;
-      }
-    >();
-  const rows = results.map((r) => [
-    r.id,
-    r.recipient,
-    r.recipient === "member" ? r.member_email : r.friend_email,
-    r.recipient === "member" ? r.member_name : r.friend_name,
-    r.member_id,
-    r.member_external_id,
-    r.referral_id,
-    r.kind,
-    r.currency ? formatMinor(r.amount, r.currency) : String(r.amount),
-    r.amount,
-    r.currency,
-    r.description,
-    r.rule_id,
-    r.rule_version,
-    r.approved_at === null ? null : new Date(r.approved_at).toISOString(),
-  ]);
-  return c.body(toCsv([CSV_HEADER, ...rows]), 200, {
+  return c.body(approvedRewardsCsv(c.env.DB, program.id, q), 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="vouch-approved-rewards-${new Date().toISOString().slice(0, 10)}.csv"`,
   });
@@ -325,10 +266,19 @@ function drawView(row: DrawRow) {
   };
 }
 
+/**
+ * Entries count while their referral stands: not under an open fraud review, not rejected, not refunded.
+ * (A lead's entries are only written once it is qualified; see the rewards engine.)
+ */
+const RAFFLE_ENTRY_COUNTS = `NOT EXISTS (SELECT 1 FROM reviews v WHERE v.referral_id = raffle_entries.referral_id AND v.status = 'open')
+  AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = raffle_entries.referral_id
+    AND (f.rejected_at IS NOT NULL OR f.status = 'refunded'))`;
+
 async function raffleEntrants(db: D1Database, programId: string, month: string): Promise<RaffleEntrant[]> {
   const { results } = await db
     .prepare(
       `SELECT member_id, SUM(entries) AS entries FROM raffle_entries WHERE program_id = ? AND month = ?
+         AND ${RAFFLE_ENTRY_COUNTS}
        GROUP BY member_id ORDER BY member_id`,
     )
     .bind(programId, month)
@@ -339,10 +289,30 @@ async function raffleEntrants(db: D1Database, programId: string, month: string):
 /** `/v1/raffle`: monthly entries and draws with a recorded seed. */
 export const raffleRoutes = router();
 
+/** A page of entrants by member id; `total_entries` counts the whole month. */
 raffleRoutes.get("/entries", async (c) => {
-  const month = readQuery(c, monthQuery).month ?? monthOf(Date.now());
-  const entrants = await raffleEntrants(c.env.DB, c.get("program").id, month);
-  return c.json({ month, total_entries: entrants.reduce((s, e) => s + e.entries, 0), entrants });
+  const q = readQuery(c, raffleEntriesQuery);
+  const month = q.month ?? monthOf(Date.now());
+  const db = c.env.DB;
+  const programId = c.get("program").id;
+  const [pageRes, totalRes] = await db.batch([
+    db
+      .prepare(
+        `SELECT member_id, SUM(entries) AS entries FROM raffle_entries
+         WHERE program_id = ? AND month = ? AND member_id > ? AND ${RAFFLE_ENTRY_COUNTS}
+         GROUP BY member_id ORDER BY member_id LIMIT ?`,
+      )
+      .bind(programId, month, pageAfter(q.cursor), q.limit + 1),
+    db
+      .prepare(
+        `SELECT COALESCE(SUM(entries), 0) AS total FROM raffle_entries WHERE program_id = ? AND month = ?
+           AND ${RAFFLE_ENTRY_COUNTS}`,
+      )
+      .bind(programId, month),
+  ]);
+  const { page, next_cursor } = pageOf((pageRes?.results ?? []) as RaffleEntrant[], q.limit, (e) => e.member_id);
+  const total = (totalRes?.results[0] as { total: number } | undefined)?.total ?? 0;
+  return c.json({ month, total_entries: total, entrants: page, next_cursor });
 });
 
 /**

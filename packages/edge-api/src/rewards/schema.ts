@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageQuery } from "../lib/pagination";
 import { currency } from "../lib/validate";
 
 export const REWARD_TRIGGERS = ["lead", "qualified", "converted", "renewed"] as const;
@@ -24,7 +25,10 @@ export type RewardState = (typeof REWARD_STATES)[number];
 export const RECIPIENTS = ["member", "friend"] as const;
 export type Recipient = (typeof RECIPIENTS)[number];
 
-const minor = z.number().int().min(0).max(1_000_000_000_00);
+/** The money maximum, in minor units: a billion in a two-decimal currency. */
+const MAX_MINOR = 1_000_000_000_00;
+const minor = z.number().int().min(0).max(MAX_MINOR);
+const positiveMinor = z.number().int().min(1).max(MAX_MINOR);
 const count = z.number().int().min(1).max(100_000);
 
 /** Percent with at most two decimals (basis points), so money comes out exact. */
@@ -59,7 +63,7 @@ export const rewardRuleSchema = z
     /** The event's deal value must be at least this (in `currency`). */
     min_value_cents: minor.optional(),
     /** Pays once, on the first payment that brings the friend's total spend (in `currency`) to this. */
-    min_spend_cents: count.max(1_000_000_000_00).optional(),
+    min_spend_cents: positiveMinor.optional(),
     /** Recurring (`renewed`) rules: pay at most this many renewals per referral… */
     max_occurrences: count.optional(),
     /** …and only renewals within this many months of the conversion. */
@@ -134,6 +138,9 @@ export const rulesetSchema = z.object({
 export type RulesetConfig = z.infer<typeof rulesetSchema>;
 export type RulesetInput = z.input<typeof rulesetSchema>;
 
+/** Fifty rules with descriptions need more room than the API's usual 16 KiB. */
+export const RULESET_BODY_LIMIT_BYTES = 64 * 1024;
+
 export const putRulesetSchema = rulesetSchema.extend({
   /** Optimistic concurrency: refuse the change if someone saved another version since you read this one. */
   expected_version: z.number().int().min(0).optional(),
@@ -158,8 +165,7 @@ export const listRewardsQuery = z.object({
   kind: z.enum(REWARD_KINDS).optional(),
   rule_id: z.string().max(40).optional(),
   currency: currency.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery.shape,
 });
 
 export const exportQuery = z.object({
@@ -169,6 +175,8 @@ export const exportQuery = z.object({
 
 export const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "Use YYYY-MM");
 export const monthQuery = z.object({ month: month.optional() });
+/** Entrants are grouped per member, so the cursor pages by member id. */
+export const raffleEntriesQuery = monthQuery.extend(pageQuery.shape);
 export const leaderboardQuery = z.object({
   month: month.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
