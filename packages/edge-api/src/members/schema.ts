@@ -55,6 +55,8 @@ export interface MemberView {
   link: string;
   short_link: string;
   created_at: string;
+  /** A suspended member's link is paused: the widget says so and offers no link. Absent means active. */
+  status?: "active" | "suspended";
 }
 
 export interface MemberStats {
@@ -83,6 +85,8 @@ export interface MeResponse {
     brand_color: string;
     program_page_url: string | null;
     test_mode: boolean;
+    /** What the program's owner should fix (e.g. `no_reward_rules`); test mode only, otherwise empty. */
+    warnings: { code: string; message: string }[];
   };
   stats: MemberStats;
   referrals: ReferralSummary[];

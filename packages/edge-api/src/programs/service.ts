@@ -1,4 +1,6 @@
 import { ApiError } from "../lib/errors";
+import { effectiveOffer, programWarnings } from "../rewards/offer";
+import type { Ruleset } from "../rewards/schema";
 
 export interface ProgramRow {
   id: string;
@@ -68,8 +70,11 @@ export function toProgram(row: ProgramRow): Program {
   };
 }
 
-/** The program as its owner sees it through the secret-key API: never the identity secret. */
-export function publicProgram(p: Program) {
+/**
+ * The program as its owner sees it through the secret-key API: never the identity secret. `offer_text` is what
+ * members see (the override, or the current rules in words); `warnings` say what to fix before launch.
+ */
+export function publicProgram(p: Program, ruleset: Ruleset | null) {
   return {
     id: p.id,
     name: p.name,
@@ -80,10 +85,12 @@ export function publicProgram(p: Program) {
     test_mode: p.testMode,
     attribution: { model: p.attributionModel, window_days: p.attributionWindowDays, param_names: p.paramNames },
     block_same_domain: p.blockSameDomain,
-    offer_text: p.offerText,
+    offer_text: effectiveOffer(p, ruleset),
+    offer_text_override: p.offerText.trim() ? p.offerText : null,
     brand_color: p.brandColor,
     message_template: p.messageTemplate,
     created_at: new Date(p.createdAt).toISOString(),
+    warnings: programWarnings(ruleset),
   };
 }
 

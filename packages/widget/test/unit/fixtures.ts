@@ -22,6 +22,7 @@ export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
       brand_color: "#0f766e",
       program_page_url: "http://localhost:4000/referral-program",
       test_mode: true,
+      warnings: [],
     },
     stats: { visits: 3, shares: 1, leads: 1, qualified: 0, converted: 0 },
     referrals: [
