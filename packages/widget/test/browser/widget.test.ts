@@ -40,7 +40,9 @@ describe("widget on a host page (real API, real Chromium)", () => {
     const button = calloutButton(page);
     await button.waitFor();
     expect(await button.textContent()).toBe("Refer & earn");
-    await expect.poll(() => page.locator("vouch-callout .card").textContent()).toBe("Give $100, get $100.Refer & earn");
+    await expect
+      .poll(() => page.locator("vouch-callout .card").textContent())
+      .toBe("Give $100, get $100, plus $250 on your third customer.Refer & earn");
     const background = await button.evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).toBe("rgb(15, 118, 110)"); // #0f766e, the demo program's brand colour
     expect(panelRequests).toEqual([]);
