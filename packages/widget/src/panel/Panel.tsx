@@ -115,7 +115,12 @@ export function Panel({
             t={t}
             onShare={recordShare}
           />
-          <PeerForm t={t} submit={(lead) => api.submitLead(token, lead)} onReferred={onReferred} />
+          <PeerForm
+            t={t}
+            program={data.program.name}
+            submit={(lead) => api.submitLead(token, lead)}
+            onReferred={onReferred}
+          />
           <ProgressSection data={data} locale={locale} t={t} />
         </div>
         {programPage && (

@@ -180,7 +180,8 @@ describe("widget on a host page (real API, real Chromium)", () => {
     await form.getByLabel("Role (optional)").fill("Controller");
     await form.getByLabel("Company size (optional)").selectOption("51-200");
     await send.click();
-    await form.getByText("Thanks! Grace Hopper is now on your referrals list.").waitFor();
+    // New or already referred, the answer is the same; the thanks does not claim the friend is new.
+    await form.getByText("Thanks! If Grace Hopper is new to Ledgerly, they'll count as your referral.").waitFor();
     expect(await form.locator(".referrals").textContent()).toContain("Grace Hopper");
 
     const referrals = await adminGet<{ data: Record<string, unknown>[] }>(apiUrl, "/v1/referrals?limit=50");
@@ -199,7 +200,9 @@ describe("widget on a host page (real API, real Chromium)", () => {
     await form.getByLabel(/^Name/).fill("<img src=y onerror=alert(2)>");
     await form.getByLabel(/^Work email/).fill(`x.${member.id}@elsewhere.example`);
     await form.getByRole("button", { name: "Send referral" }).click();
-    await form.getByText("Thanks! <img src=y onerror=alert(2)> is now on your referrals list.").waitFor();
+    await form
+      .getByText("Thanks! If <img src=y onerror=alert(2)> is new to Ledgerly, they'll count as your referral.")
+      .waitFor();
     expect(
       await page.evaluate(() => document.querySelector("vouch-panel")?.shadowRoot?.querySelectorAll("img").length),
     ).toBe(0);

@@ -41,7 +41,7 @@ export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
 type LeadReply = ApiResult<LeadResponse>;
 
 /** An ApiClient that records calls; the real one is exercised against the real API in test/browser. */
-export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadReply) = createdLead()) {
+export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadReply) = acceptedLead()) {
   const shares: ShareChannel[] = [];
   const leads: LeadInput[] = [];
   const api: ApiClient = {
@@ -58,8 +58,9 @@ export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadRe
   return { api, shares, leads };
 }
 
-export function createdLead(duplicate = false): LeadReply {
-  return { ok: true, status: duplicate ? 200 : 201, data: { referral: { id: "ref_new", status: "lead" }, duplicate } };
+/** What the API answers a browser lead, new or not: 202 `{ accepted: true }`. */
+export function acceptedLead(): LeadReply {
+  return { ok: true, status: 202, data: { accepted: true } };
 }
 
 export function apiError(status: number, code: string, message: string, details?: unknown): LeadReply {

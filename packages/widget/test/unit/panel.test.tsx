@@ -5,7 +5,7 @@ import { Panel } from "../../src/panel/Panel";
 import { formatMoney } from "../../src/panel/rewards";
 import { format } from "../../src/panel/strings";
 import type { ApiClient, MeResponse } from "../../src/types";
-import { apiError, createdLead, meResponse, recordingApi } from "./fixtures";
+import { acceptedLead, apiError, meResponse, recordingApi } from "./fixtures";
 
 afterEach(cleanup);
 
@@ -187,20 +187,53 @@ describe("PeerForm", () => {
     }
   }
 
-  it("posts the lead, confirms it, and adds it to the referrals list", async () => {
-    const recorder = recordingApi(createdLead());
+  const thanks = (who: string) => `Thanks! If ${who} is new to Ledgerly, they'll count as your referral.`;
+
+  it("posts the lead, thanks the member without claiming the friend is new, and lists them as referred", async () => {
+    const recorder = recordingApi(acceptedLead());
     const { onDataChange } = renderPanel({ api: recorder.api });
     fill({ Name: "Grace Hopper", "Work email": "grace@cobol.example", Company: "Cobol Inc" });
     fireEvent.change(screen.getByLabelText("Company size (optional)"), { target: { value: "51-200" } });
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    expect(await screen.findByText("Thanks! Grace Hopper is now on your referrals list.")).toBeTruthy();
+    expect(await screen.findByText(thanks("Grace Hopper"))).toBeTruthy();
     expect(recorder.leads).toEqual([
       { email: "grace@cobol.example", name: "Grace Hopper", company: "Cobol Inc", size: "51-200" },
     ]);
-    expect(screen.getByText("Grace Hopper", { selector: ".name" })).toBeTruthy();
+    const row = screen.getByText("Grace Hopper", { selector: ".name" }).closest("li") as HTMLElement;
+    expect(within(row).getByText("Referred", { selector: ".status" })).toBeTruthy();
+    expect(within(row).getByText("Cobol Inc")).toBeTruthy();
     expect(onDataChange).toHaveBeenCalledTimes(1);
-    expect(onDataChange.mock.calls[0]?.[0].referrals).toHaveLength(2);
+    const [added] = onDataChange.mock.calls[0]?.[0].referrals ?? [];
+    expect(added).toMatchObject({ name: "Grace Hopper", company: "Cobol Inc", status: "lead" });
+    expect(added.id).toMatch(/^local-/); // the API's list replaces it on the next enrolment
     expect((screen.getByLabelText(/^Work email/) as HTMLInputElement).value).toBe("");
+  });
+
+  it("answers a lead the API may already know exactly like a new one (no duplicate oracle)", async () => {
+    const { onDataChange } = renderPanel({ api: recordingApi(acceptedLead()).api });
+    const send = screen.getByRole("button", { name: "Send referral" });
+    const form = send.closest("form") as HTMLFormElement;
+    for (let i = 0; i < 2; i++) {
+      fill({ "Work email": "old@friend.example" });
+      fireEvent.click(send);
+      await waitFor(() => expect(onDataChange).toHaveBeenCalledTimes(i + 1));
+      expect(within(form).getByRole("status").textContent).toBe(thanks("old@friend.example"));
+      expect(within(form).queryByRole("alert")).toBeNull();
+    }
+    const ids = onDataChange.mock.calls.map((c) => c[0].referrals[0].id);
+    expect(new Set(ids).size).toBe(2); // each local row keeps its own key
+    expect(screen.queryByText(/already referred/)).toBeNull();
+  });
+
+  it("thanks in German", async () => {
+    renderPanel({ api: recordingApi(acceptedLead()).api, locale: "de" });
+    fill({ "Geschäftliche E-Mail": "ada@analytical.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Empfehlung senden" }));
+    expect(
+      await screen.findByText(
+        "Danke! Falls ada@analytical.example Ledgerly noch nicht nutzt, zählt die Empfehlung für Sie.",
+      ),
+    ).toBeTruthy();
   });
 
   it("asks for the email before calling the API", async () => {
@@ -226,7 +259,7 @@ describe("PeerForm", () => {
     await waitFor(() => expect(document.activeElement).toBe(email));
   });
 
-  it("explains a self-referral by same email and by same company domain", async () => {
+  it("explains a self-referral by same email and by same company domain (which no longer names the domain)", async () => {
     let reason = "same_email";
     const recorder = recordingApi(() => apiError(422, "self_referral", "Members cannot refer themselves.", { reason }));
     renderPanel({ api: recorder.api });
@@ -236,16 +269,6 @@ describe("PeerForm", () => {
     reason = "same_domain";
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
     await screen.findByText(/Referrals within your own company do not count/);
-  });
-
-  it("says so when the person was already referred", async () => {
-    const recorder = recordingApi(createdLead(true));
-    renderPanel({ api: recorder.api });
-    fill({ "Work email": "old@friend.example" });
-    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    expect(
-      await screen.findByText("old@friend.example was already referred, so this one will not count again."),
-    ).toBeTruthy();
   });
 
   it("keeps success and error in two live regions that never change role", async () => {
@@ -258,9 +281,9 @@ describe("PeerForm", () => {
     expect((await within(form).findByRole("alert")).textContent).toMatch(/could not reach the server/);
     expect(within(form).getByRole("status")).toBe(status);
     expect(status.textContent).toBe("");
-    reply = createdLead();
+    reply = acceptedLead();
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    await waitFor(() => expect(status.textContent).toBe("Thanks! x@y.example is now on your referrals list."));
+    await waitFor(() => expect(status.textContent).toBe(thanks("x@y.example")));
     expect(status.getAttribute("role")).toBe("status");
     expect(within(form).queryByRole("alert")).toBeNull();
   });
