@@ -1,8 +1,13 @@
+import { PAUSED_STRINGS } from "../strings";
+
 /** The panel's strings. `{name}` placeholders are filled by `format`; hosts override any key via `strings`. */
 const en = {
   title: "Refer a peer to {program}",
+  pausedTitle: "Your referrals at {program}",
+  ...PAUSED_STRINGS.en,
   close: "Close",
   testMode: "Test mode: referrals and rewards here are not real.",
+  noRules: "Test mode: this program has no reward rules yet, so referrals earn nothing.",
   linkLabel: "Your referral link",
   codeLabel: "Your referral code",
   copyLink: "Copy link",
@@ -61,8 +66,11 @@ export type PanelStrings = typeof en;
 
 const de: PanelStrings = {
   title: "Empfehlen Sie {program} weiter",
+  pausedTitle: "Ihre Empfehlungen bei {program}",
+  ...PAUSED_STRINGS.de,
   close: "Schließen",
   testMode: "Testmodus: Empfehlungen und Prämien hier sind nicht echt.",
+  noRules: "Testmodus: Für dieses Programm gibt es noch keine Prämienregeln, daher bringen Empfehlungen nichts ein.",
   linkLabel: "Ihr Empfehlungslink",
   codeLabel: "Ihr Empfehlungscode",
   copyLink: "Link kopieren",

@@ -172,6 +172,104 @@ describe("Panel", () => {
     expect((bar.firstElementChild as HTMLElement).style.width).toBe("40%");
   });
 
+  it("in test mode without reward rules, says so at the top; never outside test mode", () => {
+    const warnings = [{ code: "no_reward_rules", message: "This program has no reward rules…" }];
+    const { unmount } = renderPanel({ data: meResponse({ program: { ...meResponse().program, warnings } }) });
+    const notice = screen.getByText("Test mode: this program has no reward rules yet, so referrals earn nothing.");
+    expect(notice.classList.contains("warn")).toBe(true);
+    expect(notice.parentElement?.firstElementChild).toBe(notice); // first thing in the panel's body
+    expect(screen.queryByText(/referrals and rewards here are not real/)).toBeNull(); // one notice, not two
+    unmount();
+
+    // Test mode with rules: the usual test-mode line only.
+    const withRules = renderPanel();
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.").classList.contains("warn")).toBe(
+      false,
+    );
+    expect(screen.queryByText(/no reward rules/)).toBeNull();
+    withRules.unmount();
+
+    // A live program never shows either, whatever the answer carries.
+    renderPanel({ data: meResponse({ program: { ...meResponse().program, test_mode: false, warnings } }) });
+    expect(screen.queryByText(/^Test mode/)).toBeNull();
+    expect(screen.queryByText(/no reward rules/)).toBeNull();
+  });
+
+  it("ignores warnings it does not know and answers from older servers without warnings", () => {
+    const program = { ...meResponse().program, warnings: [{ code: "something_else", message: "?" }] };
+    const { unmount } = renderPanel({ data: meResponse({ program }) });
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.")).toBeTruthy();
+    unmount();
+    const { warnings: _, ...older } = meResponse().program;
+    renderPanel({ data: meResponse({ program: older as MeResponse["program"] }) });
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.")).toBeTruthy();
+  });
+
+  it("tells a suspended member their link is paused: no link, no sharing, no peer form, no API calls", () => {
+    const data = meResponse({ member: { ...meResponse().member, status: "suspended" }, member_token: "" });
+    const { container, shares, leads } = renderPanel({ data });
+    const dialog = screen.getByRole("dialog", { name: "Your referrals at Ledgerly" });
+    expect(dialog.getAttribute("aria-describedby")).toBe("vouch-offer");
+    expect(container.querySelector("#vouch-offer")?.textContent).toBe(
+      "Your referral link is paused for now. Questions? Please contact the Ledgerly team.",
+    );
+    expect(screen.queryByText("Give $100, get $100.")).toBeNull();
+    expect(screen.queryByLabelText("Your referral link")).toBeNull();
+    expect(screen.queryByLabelText("Your referral code")).toBeNull();
+    expect(container.textContent).not.toContain("DANA42");
+    expect(screen.queryByRole("link", { name: /LinkedIn|WhatsApp|Email/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Send referral" })).toBeNull();
+    expect(container.querySelector("form, textarea, input")).toBeNull();
+    // Their referrals so far, the program page and the close button stay.
+    expect(screen.getByText("Ada Lovelace")).toBeTruthy();
+    expect(screen.getByRole("link", { name: /How it works/ })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Close" })).toBeTruthy();
+    expect(shares).toEqual([]);
+    expect(leads).toEqual([]);
+  });
+
+  it("does not nudge a paused member to share: no milestone, no 'share your link' hint", () => {
+    const rewards = {
+      rule_version: 1,
+      totals: [{ currency: "USD", pending: 0, approved: 10_000, paid: 0, earned: 10_000 }],
+      free_months: { pending: 0, earned: 0 },
+      discount_percent: 0,
+      next_milestone: {
+        rule_id: "b",
+        description: null,
+        trigger: "converted" as const,
+        at: 3,
+        current: 1,
+        remaining: 2,
+      },
+      raffle: null,
+      recent: [],
+    };
+    renderPanel({ data: meResponse({ member_token: "", referrals: [], rewards }) });
+    expect(within(screen.getByTestId("rewards")).getByText("$100.00")).toBeTruthy(); // what they earned stays
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect(screen.queryByText(/Share your link/)).toBeNull();
+    cleanup();
+    // With nothing earned either, no empty "Your rewards" heading.
+    renderPanel({ data: meResponse({ member_token: "", rewards: { ...rewards, totals: [] } }) });
+    expect(screen.queryByTestId("rewards")).toBeNull();
+  });
+
+  it("has no empty offer line when the program has no offer", () => {
+    const { container } = renderPanel({ data: meResponse({ program: { ...meResponse().program, offer_text: "" } }) });
+    expect(container.querySelector("#vouch-offer")).toBeNull();
+    expect(screen.getByRole("dialog").hasAttribute("aria-describedby")).toBe(false);
+  });
+
+  it("treats an answer without a member token as paused too, and speaks German", () => {
+    renderPanel({ data: meResponse({ member_token: "" }), locale: "de" });
+    expect(screen.getByRole("dialog", { name: "Ihre Empfehlungen bei Ledgerly" })).toBeTruthy();
+    expect(
+      screen.getByText("Ihr Empfehlungslink ist derzeit pausiert. Fragen? Wenden Sie sich bitte an das Ledgerly-Team."),
+    ).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Empfehlung senden" })).toBeNull();
+  });
+
   it("speaks German when asked, and a host can override a string", () => {
     renderPanel({ locale: "de", strings: { submit: "Jetzt empfehlen" } });
     expect(screen.getByRole("dialog", { name: "Empfehlen Sie Ledgerly weiter" })).toBeTruthy();
