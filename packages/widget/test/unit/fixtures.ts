@@ -1,5 +1,26 @@
 import type { ApiClient, ApiResult, LeadInput, LeadResponse, MeResponse, ShareChannel } from "../../src/types";
 
+/** A rewards view with money in every state and a milestone on the way. */
+export function rewardsView(overrides: Partial<NonNullable<MeResponse["rewards"]>> = {}): MeResponse["rewards"] {
+  return {
+    rule_version: 1,
+    totals: [{ currency: "USD", pending: 10000, approved: 15000, paid: 5000, earned: 20000 }],
+    free_months: { pending: 0, earned: 0 },
+    discount_percent: 10,
+    next_milestone: {
+      rule_id: "r1",
+      description: "a $250 bonus",
+      trigger: "converted",
+      at: 5,
+      current: 2,
+      remaining: 3,
+    },
+    raffle: null,
+    recent: [],
+    ...overrides,
+  };
+}
+
 export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
   return {
     member: {

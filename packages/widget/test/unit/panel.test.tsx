@@ -5,7 +5,7 @@ import { Panel } from "../../src/panel/Panel";
 import { formatMoney } from "../../src/panel/rewards";
 import { format } from "../../src/panel/strings";
 import type { ApiClient, MeResponse } from "../../src/types";
-import { acceptedLead, apiError, meResponse, recordingApi } from "./fixtures";
+import { acceptedLead, apiError, meResponse, recordingApi, rewardsView } from "./fixtures";
 
 afterEach(cleanup);
 
@@ -141,25 +141,7 @@ describe("Panel", () => {
   });
 
   it("shows pending, earned and paid rewards and progress to the next milestone", () => {
-    const data = meResponse({
-      rewards: {
-        rule_version: 1,
-        totals: [{ currency: "USD", pending: 10000, approved: 15000, paid: 5000, earned: 20000 }],
-        free_months: { pending: 0, earned: 0 },
-        discount_percent: 10,
-        next_milestone: {
-          rule_id: "r1",
-          description: "a $250 bonus",
-          trigger: "converted",
-          at: 5,
-          current: 2,
-          remaining: 3,
-        },
-        raffle: null,
-        recent: [],
-      },
-    });
-    renderPanel({ data });
+    renderPanel({ data: meResponse({ rewards: rewardsView() }) });
     const rewards = screen.getByTestId("rewards");
     expect(within(rewards).getByText("$100.00")).toBeTruthy();
     expect(within(rewards).getByText("$200.00")).toBeTruthy();
@@ -229,29 +211,15 @@ describe("Panel", () => {
   });
 
   it("does not nudge a paused member to share: no milestone, no 'share your link' hint", () => {
-    const rewards = {
-      rule_version: 1,
-      totals: [{ currency: "USD", pending: 0, approved: 10_000, paid: 0, earned: 10_000 }],
-      free_months: { pending: 0, earned: 0 },
-      discount_percent: 0,
-      next_milestone: {
-        rule_id: "b",
-        description: null,
-        trigger: "converted" as const,
-        at: 3,
-        current: 1,
-        remaining: 2,
-      },
-      raffle: null,
-      recent: [],
-    };
+    const earned = [{ currency: "USD", pending: 0, approved: 10_000, paid: 0, earned: 10_000 }];
+    const rewards = rewardsView({ totals: earned, discount_percent: 0 });
     renderPanel({ data: meResponse({ member_token: "", referrals: [], rewards }) });
     expect(within(screen.getByTestId("rewards")).getByText("$100.00")).toBeTruthy(); // what they earned stays
     expect(screen.queryByRole("progressbar")).toBeNull();
     expect(screen.queryByText(/Share your link/)).toBeNull();
     cleanup();
     // With nothing earned either, no empty "Your rewards" heading.
-    renderPanel({ data: meResponse({ member_token: "", rewards: { ...rewards, totals: [] } }) });
+    renderPanel({ data: meResponse({ member_token: "", rewards: rewardsView({ totals: [], discount_percent: 0 }) }) });
     expect(screen.queryByTestId("rewards")).toBeNull();
   });
 
