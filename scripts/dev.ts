@@ -1,7 +1,8 @@
 /**
  * `pnpm dev`: the whole local stack in one command.
  *  1. builds the tracker and widget and copies them into the API's assets,
- *  2. migrates and seeds the local D1 (the demo program with fixed test-mode keys),
+ *  2. migrates and seeds the local D1 (the demo program with fixed test-mode keys and its reward rules, whose
+ *     words are the widget's offer),
  *  3. runs the API on workerd (`wrangler dev`), the marketing site and the SaaS dashboard,
  *  4. prints the URLs to open. Ctrl-C stops everything.
  */
@@ -31,9 +32,9 @@ const api = await startApi({
   persistTo: path.join(root, "packages/edge-api/.wrangler/state"),
   marketingPort,
   dashboardPort,
+  demoRules: true,
 });
 const apiUrl = `http://localhost:${apiPort}`;
-await seedDemoRewards(api.url);
 
 const children: ChildProcess[] = [];
 function startExample(name: string, port: number): Promise<void> {
@@ -61,52 +62,6 @@ function startExample(name: string, port: number): Promise<void> {
 
 step("Starting the examples…");
 await Promise.all([startExample("marketing-site", marketingPort), startExample("saas-dashboard", dashboardPort)]);
-
-/**
- * The demo program's offer, "Give $100, get $100", as reward rules, set through the real API the first
- * time the local database is seeded (a later edit of the rules is kept).
- */
-async function seedDemoRewards(url: string): Promise<void> {
-  const headers = { authorization: `Bearer ${DEMO.secretKey}`, "content-type": "application/json" };
-  const current = (await fetch(`${url}/v1/reward-rules`, { headers }).then((r) => r.json())) as { version?: number };
-  if ((current.version ?? 0) > 0) return;
-  const credit = { kind: "account_credit", currency: "USD", amount: { type: "flat", value: 10_000 } };
-  const res = await fetch(`${url}/v1/reward-rules`, {
-    method: "PUT",
-    headers,
-    body: JSON.stringify({
-      approval: "auto",
-      rules: [
-        {
-          id: "give-100",
-          description: "$100 credit for the friend",
-          trigger: "converted",
-          recipient: "friend",
-          ...credit,
-        },
-        {
-          id: "get-100",
-          description: "$100 credit for you",
-          trigger: "converted",
-          recipient: "member",
-          hold_days: 14,
-          ...credit,
-        },
-        {
-          id: "third-customer-bonus",
-          description: "$250 bonus on your third customer",
-          trigger: "converted",
-          recipient: "member",
-          kind: "cash",
-          currency: "USD",
-          amount: { type: "flat", value: 25_000 },
-          milestone: { at: 3 },
-        },
-      ],
-    }),
-  });
-  if (!res.ok) console.warn(`Could not set the demo reward rules: ${res.status} ${await res.text()}`);
-}
 
 let stopping = false;
 async function stopAll(code = 0): Promise<void> {

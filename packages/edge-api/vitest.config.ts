@@ -5,19 +5,36 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.jsonc" },
-        miniflare: {
-          // Rate limits are counted in memory here, like `pnpm dev`; the binding path is tested by calling
-          // checkRateLimit with the bound BROWSER_LIMITER.
-          bindings: { TEST_MIGRATIONS: migrations, VOUCH_ENV: "test", RATE_LIMIT_BACKEND: "memory" },
-        },
-      }),
-    ],
     test: {
-      setupFiles: ["./test/apply-migrations.ts"],
-      include: ["src/**/*.test.ts"],
+      projects: [
+        {
+          // The Worker and everything it imports, in real workerd against the real migrations.
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.jsonc" },
+              miniflare: {
+                // Rate limits are counted in memory here, like `pnpm dev`; the binding path is tested by
+                // calling checkRateLimit with the bound BROWSER_LIMITER.
+                bindings: { TEST_MIGRATIONS: migrations, VOUCH_ENV: "test", RATE_LIMIT_BACKEND: "memory" },
+              },
+            }),
+          ],
+          test: {
+            name: "workerd",
+            setupFiles: ["./test/apply-migrations.ts"],
+            include: ["src/**/*.test.ts"],
+          },
+        },
+        {
+          // The `vouch` CLI in Node, driving wrangler against a local D1 folder like an operator would.
+          test: {
+            name: "cli",
+            environment: "node",
+            include: ["scripts/**/*.test.ts"],
+            testTimeout: 120_000,
+          },
+        },
+      ],
     },
   };
 });

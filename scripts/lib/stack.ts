@@ -53,6 +53,8 @@ export interface StartApiOptions {
   marketingPort?: number;
   dashboardPort?: number;
   extraOrigins?: string[];
+  /** Seed the demo program's reward rules too (`pnpm dev`, the widget's browser tests); benches start without. */
+  demoRules?: boolean;
   /** Wrangler environment, e.g. "bench" for roomier rate limits. */
   env?: string;
   inherit?: boolean;
@@ -65,7 +67,12 @@ export async function startApi(opts: StartApiOptions = {}): Promise<ApiHandle> {
   const persistTo = opts.persistTo ?? mkdtempSync(path.join(tmpdir(), "vouch-d1-"));
   await migrateAndSeed(
     { mode: "local", persistTo, ...(opts.env ? { env: opts.env } : {}) },
-    { marketingPort: opts.marketingPort, dashboardPort: opts.dashboardPort, extraOrigins: opts.extraOrigins },
+    {
+      marketingPort: opts.marketingPort,
+      dashboardPort: opts.dashboardPort,
+      extraOrigins: opts.extraOrigins,
+      rules: opts.demoRules,
+    },
   );
   const inspector = await freePort();
   const args = [

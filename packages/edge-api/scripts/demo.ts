@@ -1,4 +1,6 @@
 import { buildProgram, type NewProgram } from "../src/programs/create";
+import type { RulesetInput } from "../src/rewards/schema";
+import { twoSidedRules } from "../src/rewards/two-sided";
 
 /**
  * The local demo program that `pnpm dev` seeds. Its keys are fixed and public on purpose: it is in test
@@ -14,6 +16,26 @@ export const DEMO = {
   dashboardPort: 4001,
 } as const;
 
+/**
+ * The demo's reward rules: "Give $100, get $100" in account credit (the member's held 14 days) and a $250 bonus
+ * on the third customer. The widget's offer is these rules in words.
+ */
+export const DEMO_RULES: RulesetInput = {
+  rules: [
+    ...(twoSidedRules({ give: 10_000, get: 10_000, currency: "USD" }).rules ?? []),
+    {
+      id: "third-customer-bonus",
+      description: "$250 bonus on your third customer",
+      trigger: "converted",
+      recipient: "member",
+      kind: "cash",
+      currency: "USD",
+      amount: { type: "flat", value: 25_000 },
+      milestone: { at: 3 },
+    },
+  ],
+};
+
 export function demoOrigins(ports: { marketing: number; dashboard: number; extra?: string[] }): string[] {
   const origins: string[] = [];
   for (const port of [ports.marketing, ports.dashboard]) {
@@ -22,9 +44,15 @@ export function demoOrigins(ports: { marketing: number; dashboard: number; extra
   return [...origins, ...(ports.extra ?? [])];
 }
 
-export function buildDemoProgram(
-  opts: { marketingPort?: number; dashboardPort?: number; extraOrigins?: string[] } = {},
-): Promise<NewProgram> {
+export interface DemoOptions {
+  marketingPort?: number;
+  dashboardPort?: number;
+  extraOrigins?: string[];
+  /** Also write `DEMO_RULES` as the program's first rules (off for benches that measure a program without rules). */
+  rules?: boolean;
+}
+
+export function buildDemoProgram(opts: DemoOptions = {}): Promise<NewProgram> {
   const marketing = opts.marketingPort ?? DEMO.marketingPort;
   const dashboard = opts.dashboardPort ?? DEMO.dashboardPort;
   return buildProgram(
@@ -35,7 +63,6 @@ export function buildDemoProgram(
       program_page_url: `http://localhost:${marketing}/referral-program`,
       allowed_origins: demoOrigins({ marketing, dashboard, extra: opts.extraOrigins }),
       test_mode: true,
-      offer_text: "Give $100, get $100.",
       brand_color: "#0f766e",
       message_template:
         "Hi! We close our books in half the time since switching to {program}. {offer} Try it with my link: {link}",
@@ -50,6 +77,7 @@ export function buildDemoProgram(
         secretKey: DEMO.secretKey,
         identitySecret: DEMO.identitySecret,
       },
+      ...(opts.rules ? { rules: DEMO_RULES } : {}),
     },
   );
 }

@@ -2,7 +2,8 @@
  * `pnpm vouch <command>`: administer a Vouch deployment's D1 from the command line (local by default,
  * `--remote` for the deployed database).
  *
- *   pnpm vouch create-program --name "Acme" --landing-url https://acme.com --origin https://app.acme.com [--test-mode]
+ *   pnpm vouch create-program --name "Acme" --landing-url https://acme.com --origin https://app.acme.com \
+ *     --give 100 --get 100 --currency USD [--test-mode]
  *   pnpm vouch create-key --program prg_… --type secret|publishable
  *   pnpm vouch revoke-key --key key_…
  *   pnpm vouch list-programs
@@ -12,15 +13,26 @@ import { sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { jwtSecretFor } from "../src/members/jwt-secret";
 import { buildProgram, generateApiKey, keyPrefix } from "../src/programs/create";
+import { describeOffer } from "../src/rewards/offer";
+import { type RulesetInput, rulesetSchema } from "../src/rewards/schema";
+import { twoSidedRules } from "../src/rewards/two-sided";
 import { type D1Target, executeSql, querySql } from "./d1";
+import { DEMO } from "./demo";
+import { createProgramRequest } from "./program-flags";
 import { toSqlScript } from "./sql";
 
 const HELP = `Usage: pnpm vouch <command> [options]
 
 Commands:
   create-program   --name NAME --landing-url URL [--origin ORIGIN]... [--program-page-url URL]
+                   [--give AMOUNT] [--get AMOUNT] --currency CODE [--hold-days N]
+                   [--kind account_credit|cash|gift_card|coupon]
                    [--offer TEXT] [--brand-color #RRGGBB] [--test-mode]
                    Creates a program and prints its publishable key, secret key and identity secret (shown once).
+                   --give/--get: what the friend and the member get when the friend becomes a customer, in
+                   major units ("100" is 100.00); the member's reward is held --hold-days (default 14), the
+                   friend's is paid at once; --kind defaults to account_credit. Members see the offer in
+                   words ("Give $100, get $100."); --offer replaces those words, not the rules.
   create-key       --program PROGRAM_ID --type secret|publishable   (rotation: create, deploy, then revoke the old one)
   revoke-key       --key KEY_ID
   list-programs
@@ -39,6 +51,11 @@ const { values, positionals } = parseArgs({
     "program-page-url": { type: "string" },
     origin: { type: "string", multiple: true },
     offer: { type: "string" },
+    give: { type: "string" },
+    get: { type: "string" },
+    currency: { type: "string" },
+    "hold-days": { type: "string" },
+    kind: { type: "string" },
     "brand-color": { type: "string" },
     "test-mode": { type: "boolean" },
     program: { type: "string" },
@@ -57,6 +74,21 @@ const target: D1Target = {
   env: values.env,
 };
 
+/** What to do about a program created without reward rules: the exact request that adds the common ones. */
+function noRulesWarning(secretKey: string): string {
+  const api = target.mode === "local" ? `http://localhost:${DEMO.apiPort}` : "https://<your-vouch-api>";
+  const body = JSON.stringify(twoSidedRules({ give: 10_000, get: 10_000, currency: "USD" }));
+  return `
+Warning: this program has no reward rules, so referrals earn nothing${values.offer ? ", whatever the offer promises" : " and members see no offer"}.
+Add the rules before you launch, e.g. "Give $100, get $100" (friend and member, USD account credit):
+
+  curl -X PUT ${api}/v1/reward-rules \\
+    -H "Authorization: Bearer ${secretKey}" -H "Content-Type: application/json" \\
+    -d '${body}'
+
+or create the program with: --give 100 --get 100 --currency USD`;
+}
+
 function fail(message: string): never {
   console.error(`vouch: ${message}\n\n${HELP}`);
   process.exit(2);
@@ -72,24 +104,18 @@ async function main(): Promise<void> {
   }
   switch (command) {
     case "create-program": {
-      if (!values.name) fail("--name is required");
-      if (!values["landing-url"]) fail("--landing-url is required");
       let built: Awaited<ReturnType<typeof buildProgram>>;
+      let rules: RulesetInput | null;
       try {
-        built = await buildProgram({
-          name: values.name,
-          landing_url: values["landing-url"],
-          program_page_url: values["program-page-url"] ?? null,
-          allowed_origins: values.origin ?? [],
-          test_mode: values["test-mode"] ?? false,
-          offer_text: values.offer ?? "",
-          ...(values["brand-color"] ? { brand_color: values["brand-color"] } : {}),
-        });
+        const request = createProgramRequest(values);
+        rules = request.rules;
+        built = await buildProgram(request.input, rules ? { rules } : {});
       } catch (err) {
         const issues = (err as { issues?: { path: unknown[]; message: string }[] }).issues;
-        fail(issues ? issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n") : String(err));
+        fail(issues ? issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n") : (err as Error).message);
       }
       await executeSql(target, toSqlScript(built.statements));
+      const offer = values.offer || describeOffer(rules ? rulesetSchema.parse(rules) : null);
       console.log(`Program created (${target.mode}).
 
   program id        ${built.programId}
@@ -98,8 +124,11 @@ async function main(): Promise<void> {
   secret key        ${built.secretKey}     (server only)
   identity secret   ${built.identitySecret}     (server only: HMAC-signs member ids)
   JWT secret        ${await jwtSecretFor(built.identitySecret)}     (server only: signs HS256 member JWTs, if you use them)
+  reward rules      ${rules ? "version 1 (GET /v1/reward-rules shows them)" : "none"}
+  offer             ${offer ? JSON.stringify(offer) : "(none)"}${values.offer ? "     (your --offer; the rules are not changed by it)" : ""}
 
 The secret key and identity secret are shown once. Store them in your secrets manager now.`);
+      if (!rules) console.warn(noRulesWarning(built.secretKey));
       return;
     }
     case "create-key": {

@@ -52,9 +52,17 @@ export function createApiClient(apiOrigin: string, publishableKey: string): ApiC
     };
   }
 
+  /** No member token (a suspended member gets none): nothing to record, so nothing is sent. */
+  const withToken = <T>(memberToken: string, send: () => Promise<ApiResult<T>>): Promise<ApiResult<T>> =>
+    memberToken
+      ? send()
+      : Promise.resolve({ ok: false, status: 0, error: { code: "member_paused", message: "No member token." } });
+
   return {
     enrol: (identity) => post("/v1/members/me", identity, RETRY_DELAYS_MS.length),
-    recordShare: (memberToken, channel) => post("/v1/track/share", { member_token: memberToken, channel }, 1),
-    submitLead: (memberToken, lead) => post("/v1/track/lead", { ...lead, member_token: memberToken }),
+    recordShare: (memberToken, channel) =>
+      withToken(memberToken, () => post("/v1/track/share", { member_token: memberToken, channel }, 1)),
+    submitLead: (memberToken, lead) =>
+      withToken(memberToken, () => post("/v1/track/lead", { ...lead, member_token: memberToken })),
   };
 }

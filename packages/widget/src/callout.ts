@@ -1,5 +1,6 @@
 import calloutCss from "./callout.css?raw";
 import { adoptStyles, applyBrand, createHost } from "./dom";
+import { isPaused, withProgram } from "./paused";
 import type { MeResponse } from "./types";
 
 export interface CalloutOptions {
@@ -57,7 +58,12 @@ export function buildCallout(options: CalloutOptions): HTMLElement {
   applyBrand(host, options.data.program.brand_color);
   adoptStyles(root, calloutCss, options.nonce);
 
-  const offer = String(options.data.program.offer_text ?? "");
+  const { data, strings } = options;
+  // A suspended member is told their link is paused, politely, instead of being offered it; the button still
+  // opens the panel, which shows their referrals so far.
+  const paused = isPaused(data);
+  const offer = paused ? withProgram(strings.paused, data.program.name) : String(data.program.offer_text ?? "");
+  const cta = (paused ? strings.pausedCta : strings.cta) ?? "";
   const wrapper = el("div", "root");
   const button = el("button");
   button.type = "button";
@@ -66,22 +72,25 @@ export function buildCallout(options: CalloutOptions): HTMLElement {
 
   if (options.mode === "launcher") {
     button.className = "launcher";
-    button.setAttribute(
-      "aria-label",
-      offer ? `${options.strings.launcherLabel}. ${offer}` : `${options.strings.launcherLabel}`,
-    );
+    const label = paused ? cta : strings.launcherLabel;
+    button.setAttribute("aria-label", offer ? `${label}. ${offer}` : `${label}`);
     const line = el("span", "cta-line");
-    line.append(giftIcon(), el("span", undefined, options.strings.cta));
+    line.append(giftIcon(), el("span", undefined, cta));
     button.append(line);
     if (offer) button.append(el("small", undefined, offer));
     wrapper.append(button);
   } else {
-    const card = el("div", "card");
+    const card = el("div", paused ? "card paused" : "card");
     card.setAttribute("part", "callout");
-    const line = el("p", "offer");
-    line.append(giftIcon(), el("span", undefined, offer));
-    button.textContent = options.strings.cta ?? "";
-    card.append(line, button);
+    button.textContent = cta;
+    // No offer (a program without rules or text of its own): just the button, no icon on an empty line.
+    if (offer) {
+      const line = el("p", "offer");
+      if (!paused) line.append(giftIcon());
+      line.append(el("span", undefined, offer));
+      card.append(line);
+    }
+    card.append(button);
     wrapper.append(card);
   }
   button.addEventListener("click", () => options.onOpen());

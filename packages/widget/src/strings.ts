@@ -1,7 +1,26 @@
+/**
+ * What a suspended member reads, in the callout and in the panel (both import it, so each bundle holds it once).
+ * `{program}` is the program's name.
+ */
+export const PAUSED_STRINGS = {
+  en: {
+    paused: "Your referral link is paused for now. Questions? Please contact the {program} team.",
+    pausedCta: "View your referrals",
+  },
+  de: {
+    paused: "Ihr Empfehlungslink ist derzeit pausiert. Fragen? Wenden Sie sich bitte an das {program}-Team.",
+    pausedCta: "Ihre Empfehlungen ansehen",
+  },
+} satisfies Record<string, { paused: string; pausedCta: string }>;
+
 /** The callout's strings. The panel's (many more) arrive with the panel chunk. */
 export const CALLOUT_STRINGS: Record<string, Record<string, string>> = {
-  en: { cta: "Refer & earn", launcherLabel: "Refer & earn: open the referral panel" },
-  de: { cta: "Empfehlen & verdienen", launcherLabel: "Empfehlen & verdienen: Empfehlungsbereich öffnen" },
+  en: { cta: "Refer & earn", launcherLabel: "Refer & earn: open the referral panel", ...PAUSED_STRINGS.en },
+  de: {
+    cta: "Empfehlen & verdienen",
+    launcherLabel: "Empfehlen & verdienen: Empfehlungsbereich öffnen",
+    ...PAUSED_STRINGS.de,
+  },
 };
 
 export const SUPPORTED_LOCALES = ["en", "de"];

@@ -42,9 +42,12 @@ export interface LeadInput {
   size?: string;
 }
 
+/**
+ * `POST /v1/track/lead` from the browser: 202 and the same body for a new lead, one already referred and one a
+ * fraud rule stops, so the answer says nothing about who is already a customer.
+ */
 export interface LeadResponse {
-  referral: { id: string; status: string; [k: string]: unknown };
-  duplicate: boolean;
+  accepted: true;
 }
 
 export interface ApiClient {

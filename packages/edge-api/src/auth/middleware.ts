@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { checkRateLimit, type RateLimitKind, type RateLimitVerdict, SlidingWindowLimiter } from "../lib/rate-limit";
-import { isOriginAllowed } from "../programs/service";
+import { isOriginAllowed } from "../programs/origins";
 import { resolveKey } from "./keys";
 
 const BROWSER_ALLOW_HEADERS = "Content-Type, X-Vouch-Key";

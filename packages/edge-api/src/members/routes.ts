@@ -4,7 +4,8 @@ import { normalizeCode } from "../lib/ids";
 import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import type { Program } from "../programs/service";
-import { memberRewardsView } from "../rewards/member-view";
+import { memberRewardsView, readMemberRewards } from "../rewards/member-view";
+import { programWarnings, withEffectiveOffer } from "../rewards/offer";
 import { requestVisitorHash } from "../tracking/visitor";
 import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
 import {
@@ -55,23 +56,27 @@ memberBrowserRoutes.post("/", async (c) => {
   const visitorHash = await requestVisitorHash(program, c.req);
   const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
   const member = toMemberView(program, row, new URL(c.req.url).origin);
-  const [stats, referrals, memberToken, rewards] = await Promise.all([
+  const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
     memberStats(c.env.DB, row.id),
     recentReferrals(c.env.DB, row.id),
     // A suspended member gets no token, so their widget cannot record shares or referrals.
     member.status === "active" ? issueMemberToken(program, row.id) : "",
-    memberRewardsView(c.env.DB, program, row.id),
+    readMemberRewards(c.env.DB, program, row.id),
   ]);
+  // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
+  const offered = withEffectiveOffer(program, ruleset);
   const response: MeResponse = {
     member,
     member_token: memberToken,
-    message: renderMessage(program, member),
+    message: renderMessage(offered, member),
     program: {
       name: program.name,
-      offer_text: program.offerText,
+      offer_text: offered.offerText,
       brand_color: program.brandColor,
       program_page_url: program.programPageUrl,
       test_mode: program.testMode,
+      // Only a test-mode program tells the widget what its owner should fix; members never see vendor config.
+      warnings: program.testMode ? programWarnings(ruleset) : [],
     },
     stats,
     referrals,

@@ -92,6 +92,8 @@ export interface MeResponse {
     brand_color: string;
     program_page_url: string | null;
     test_mode: boolean;
+    /** What the program's owner should fix (e.g. `no_reward_rules`); test mode only, otherwise empty. */
+    warnings: { code: string; message: string }[];
   };
   stats: MemberStats;
   referrals: ReferralSummary[];

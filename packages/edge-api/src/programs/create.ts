@@ -1,7 +1,8 @@
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
+import { type RulesetInput, rulesetSchema } from "../rewards/schema";
+import { isOriginAllowed, originOf } from "./origins";
 import { type CreateProgramInput, createProgramSchema } from "./schema";
-import { isOriginAllowed, originOf } from "./service";
 
 export interface Statement {
   sql: string;
@@ -42,9 +43,10 @@ function slugify(name: string): string {
 }
 
 /**
- * Builds the rows of a new program and its first key pair. Pure and runtime-neutral (Web Crypto only),
- * so the Worker, the tests and the `vouch` CLI (which writes to D1 through wrangler) share it.
- * Fixed keys are for the local demo seed only.
+ * Builds the rows of a new program, its first key pair and, with `rules`, version 1 of its reward rules (the
+ * JSON `PUT /v1/reward-rules` would store). Pure and runtime-neutral (Web Crypto only), so the Worker, the
+ * tests and the `vouch` CLI (which writes to D1 through wrangler) share it. Fixed keys are for the local demo
+ * seed only.
  */
 export async function buildProgram(
   input: CreateProgramInput,
@@ -57,6 +59,7 @@ export async function buildProgram(
       identitySecret: string;
       tokenSecret?: string;
     };
+    rules?: RulesetInput;
   } = {},
 ): Promise<NewProgram> {
   const p = createProgramSchema.parse(input);
@@ -108,6 +111,12 @@ export async function buildProgram(
     statements.push({
       sql: "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       params: [newId("key"), programId, type, await sha256Hex(key), keyPrefix(key), now],
+    });
+  }
+  if (opts.rules) {
+    statements.push({
+      sql: "INSERT INTO reward_rules (program_id, version, config, created_at) VALUES (?, ?, ?, ?)",
+      params: [programId, 1, JSON.stringify(rulesetSchema.parse(opts.rules)), now],
     });
   }
   return { programId, slug, publishableKey, secretKey, identitySecret, statements };

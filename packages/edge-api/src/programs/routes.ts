@@ -3,13 +3,18 @@ import { fraudRulesSchema, mergeFraudRules } from "../fraud/schema";
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { parseWith, readBody } from "../lib/validate";
+import { currentRuleset } from "../rewards/rules";
 import { DEFAULT_MESSAGE } from "./create";
+import { isOriginAllowed, originOf } from "./origins";
 import { rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
-import { getProgram, isOriginAllowed, originOf, publicProgram, rotateIdentitySecret } from "./service";
+import { getProgram, publicProgram, rotateIdentitySecret } from "./service";
 
 export const programRoutes = router();
 
-programRoutes.get("/", (c) => c.json({ program: publicProgram(c.get("program")) }));
+programRoutes.get("/", async (c) => {
+  const program = c.get("program");
+  return c.json({ program: publicProgram(program, await currentRuleset(c.env.DB, program.id)) });
+});
 
 programRoutes.patch("/", async (c) => {
   const input = await readBody(c, updateProgramSchema);
@@ -26,7 +31,9 @@ programRoutes.patch("/", async (c) => {
   if (input.allowed_origins !== undefined) set("allowed_origins", JSON.stringify(input.allowed_origins));
   if (input.test_mode !== undefined) set("test_mode", input.test_mode ? 1 : 0);
   if (input.block_same_domain !== undefined) set("block_same_domain", input.block_same_domain ? 1 : 0);
-  if (input.offer_text !== undefined) set("offer_text", input.offer_text);
+  // Both name the override ("" or null: say what the rules pay); offer_text is the older spelling.
+  const offerOverride = input.offer_text_override !== undefined ? input.offer_text_override : input.offer_text;
+  if (offerOverride !== undefined) set("offer_text", offerOverride ?? "");
   if (input.brand_color !== undefined) set("brand_color", input.brand_color);
   if (input.message_template !== undefined) set("message_template", input.message_template || DEFAULT_MESSAGE);
   if (input.attribution?.model !== undefined) set("attribution_model", input.attribution.model);
@@ -66,7 +73,8 @@ programRoutes.patch("/", async (c) => {
     .bind(...params, id)
     .run();
   forgetProgram(id);
-  return c.json({ program: publicProgram(await getProgram(c.env.DB, id)) });
+  const [program, ruleset] = await Promise.all([getProgram(c.env.DB, id), currentRuleset(c.env.DB, id)]);
+  return c.json({ program: publicProgram(program, ruleset) });
 });
 
 /**

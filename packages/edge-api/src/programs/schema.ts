@@ -41,6 +41,7 @@ export const createProgramSchema = z.object({
   test_mode: z.boolean().default(false),
   attribution: attributionSchema.default({ model: "first", window_days: 90, param_names: ["via", "ref"] }),
   block_same_domain: z.boolean().default(true),
+  /** An override of the offer members see; "" says what the reward rules pay. */
   offer_text: z.string().max(140).default(""),
   brand_color: hexColor.default("#4f46e5"),
   message_template: z.string().max(2000).default(""),
@@ -71,6 +72,9 @@ export const updateProgramSchema = z
       })
       .partial(),
     block_same_domain: z.boolean(),
+    /** The offer members see instead of the rules in words; "" or null goes back to the rules. */
+    offer_text_override: z.string().max(140).nullable(),
+    /** The same override under its older name. */
     offer_text: z.string().max(140),
     brand_color: hexColor,
     message_template: z.string().max(2000),
@@ -79,4 +83,8 @@ export const updateProgramSchema = z
     fraud_rules: fraudRulesPatchSchema,
   })
   .partial()
-  .refine((v) => Object.keys(v).length > 0, "Send at least one field to change");
+  .refine((v) => Object.keys(v).length > 0, "Send at least one field to change")
+  .refine((v) => v.offer_text === undefined || v.offer_text_override === undefined, {
+    message: "Send offer_text_override or offer_text, not both",
+    path: ["offer_text"],
+  });

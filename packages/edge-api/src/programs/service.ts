@@ -3,6 +3,8 @@ import { auditStatement } from "../lib/audit";
 import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { jwtSecretFor } from "../members/jwt-secret";
+import { effectiveOffer, programWarnings } from "../rewards/offer";
+import type { Ruleset } from "../rewards/schema";
 
 export interface ProgramRow {
   id: string;
@@ -89,8 +91,11 @@ export function toProgram(row: ProgramRow): Program {
   };
 }
 
-/** The program as its owner sees it through the secret-key API: never the identity secret. */
-export function publicProgram(p: Program) {
+/**
+ * The program as its owner sees it through the secret-key API: never the identity secret. `offer_text` is what
+ * members see (the override, or the current rules in words); `warnings` say what to fix before launch.
+ */
+export function publicProgram(p: Program, ruleset: Ruleset | null) {
   return {
     id: p.id,
     name: p.name,
@@ -101,7 +106,8 @@ export function publicProgram(p: Program) {
     test_mode: p.testMode,
     attribution: { model: p.attributionModel, window_days: p.attributionWindowDays, param_names: p.paramNames },
     block_same_domain: p.blockSameDomain,
-    offer_text: p.offerText,
+    offer_text: effectiveOffer(p, ruleset),
+    offer_text_override: p.offerText.trim() ? p.offerText : null,
     brand_color: p.brandColor,
     message_template: p.messageTemplate,
     require_signature_timestamp: p.requireSignatureTimestamp,
@@ -111,6 +117,7 @@ export function publicProgram(p: Program) {
         : null,
     fraud_rules: p.fraudRules,
     created_at: new Date(p.createdAt).toISOString(),
+    warnings: programWarnings(ruleset),
   };
 }
 
@@ -118,36 +125,6 @@ export async function getProgram(db: D1Database, id: string): Promise<Program> {
   const row = await db.prepare("SELECT * FROM programs WHERE id = ?").bind(id).first<ProgramRow>();
   if (!row) throw new ApiError("not_found", "Program not found.");
   return toProgram(row);
-}
-
-/** `https://app.example.com/path` → `https://app.example.com`; anything unparsable → null. */
-export function originOf(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Allowed origins are exact (`https://app.acme.com`) or a sub-domain wildcard (`https://*.acme.com`,
- * which does not match the bare `https://acme.com`).
- */
-export function isOriginAllowed(origin: string, allowed: readonly string[]): boolean {
-  for (const entry of allowed) {
-    if (entry === "*") return true;
-    if (entry === origin) return true;
-    const star = entry.indexOf("://*.");
-    if (star !== -1) {
-      const scheme = entry.slice(0, star + 3);
-      const suffix = entry.slice(star + 4); // ".acme.com" (keeps the leading dot)
-      if (origin.startsWith(scheme) && origin.endsWith(suffix) && origin.length > scheme.length + suffix.length) {
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 /**

@@ -3,7 +3,7 @@ import { nextMilestone, stackingDiscount } from "./engine";
 import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
 import { monthOf } from "./raffle";
 import { CURRENT_RULES_SQL, type RulesRow, toRuleset } from "./rules";
-import type { MemberRewardsView, RewardKind, RewardState } from "./schema";
+import type { MemberRewardsView, RewardKind, RewardState, Ruleset } from "./schema";
 
 /**
  * A pending reward of an auto-approving program is shown as approved as soon as its hold ends, even if
@@ -22,6 +22,19 @@ export async function memberRewardsView(
   memberId: string,
   now = Date.now(),
 ): Promise<MemberRewardsView> {
+  return (await readMemberRewards(db, program, memberId, now)).view;
+}
+
+/**
+ * The view plus the current rules it was computed from, so a caller that also needs the rules (the offer in
+ * words, warnings) reads them in the same batch instead of another round trip.
+ */
+export async function readMemberRewards(
+  db: D1Database,
+  program: Program,
+  memberId: string,
+  now = Date.now(),
+): Promise<{ view: MemberRewardsView; ruleset: Ruleset | null }> {
   const month = monthOf(now);
   const [rulesRes, totalsRes, countsRes, recentRes, raffleRes] = await db.batch([
     db.prepare(CURRENT_RULES_SQL).bind(program.id),
@@ -68,7 +81,7 @@ export async function memberRewardsView(
   }
 
   const milestone = ruleset ? nextMilestone(ruleset.config, counts) : null;
-  return {
+  const view: MemberRewardsView = {
     rule_version: ruleset?.version ?? null,
     totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
     free_months: freeMonths,
@@ -103,4 +116,5 @@ export async function memberRewardsView(
       created_at: new Date(r.created_at).toISOString(),
     })),
   };
+  return { view, ruleset };
 }

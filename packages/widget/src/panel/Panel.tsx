@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { safeHttpUrl } from "../dom";
+import { isPaused } from "../paused";
 import type { PanelMountOptions, ReferralSummary, ShareChannel } from "../types";
 import { CopyField } from "./CopyField";
 import { PeerForm } from "./PeerForm";
@@ -63,6 +64,13 @@ export function Panel({
   }
 
   const programPage = safeHttpUrl(data.program.program_page_url);
+  const program = data.program.name;
+  // A suspended member sees why and their referrals so far: no link, no sharing, no peer form.
+  const paused = isPaused(data);
+  const warnings = Array.isArray(data.program.warnings) ? data.program.warnings : [];
+  const noRules = data.program.test_mode && warnings.some((w) => w?.code === "no_reward_rules");
+  // A program without rules (and without its own text) has no offer: no empty line, nothing to describe by.
+  const offer = paused ? format(t.paused, { program }) : data.program.offer_text;
   return (
     <div class="root">
       {/* biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a pointer convenience; keyboard users have Esc and the close button */}
@@ -72,51 +80,65 @@ export function Panel({
         role="dialog"
         aria-modal="true"
         aria-labelledby="vouch-title"
-        aria-describedby="vouch-offer"
+        aria-describedby={offer ? "vouch-offer" : undefined}
         tabIndex={-1}
         ref={dialog}
         onKeyDown={onKeyDown}
       >
         <header>
           <div>
-            <h2 id="vouch-title">{format(t.title, { program: data.program.name })}</h2>
-            <p id="vouch-offer" class="offer">
-              {data.program.offer_text}
-            </p>
+            <h2 id="vouch-title">{format(paused ? t.pausedTitle : t.title, { program })}</h2>
+            {offer && (
+              <p id="vouch-offer" class="offer">
+                {offer}
+              </p>
+            )}
           </div>
           <button type="button" class="close" aria-label={t.close} onClick={onClose}>
             <span aria-hidden="true">×</span>
           </button>
         </header>
         <div class="body">
-          {data.program.test_mode && <p class="notice test">{t.testMode}</p>}
-          <section>
-            <CopyField
-              id="vouch-link"
-              label={t.linkLabel}
-              value={data.member.link}
-              buttonLabel={t.copyLink}
-              t={t}
-              onCopied={() => recordShare("copy")}
-            />
-            <CopyField
-              id="vouch-code"
-              label={t.codeLabel}
-              value={data.member.code}
-              buttonLabel={t.copyCode}
-              t={t}
-              onCopied={() => recordShare("copy")}
-            />
-          </section>
-          <ShareSection
-            message={data.message}
-            link={data.member.link}
-            program={data.program.name}
-            t={t}
-            onShare={recordShare}
-          />
-          <PeerForm t={t} submit={(lead) => api.submitLead(token, lead)} onReferred={onReferred} />
-          <ProgressSection data={data} locale={locale} t={t} />
+          {/* The owner's own test: say plainly that these referrals would earn nothing yet. */}
+          {data.program.test_mode && (
+            <p class={noRules ? "notice test warn" : "notice test"}>{noRules ? t.noRules : t.testMode}</p>
+          )}
+          {!paused && (
+            <>
+              <section>
+                <CopyField
+                  id="vouch-link"
+                  label={t.linkLabel}
+                  value={data.member.link}
+                  buttonLabel={t.copyLink}
+                  t={t}
+                  onCopied={() => recordShare("copy")}
+                />
+                <CopyField
+                  id="vouch-code"
+                  label={t.codeLabel}
+                  value={data.member.code}
+                  buttonLabel={t.copyCode}
+                  t={t}
+                  onCopied={() => recordShare("copy")}
+                />
+              </section>
+              <ShareSection
+                message={data.message}
+                link={data.member.link}
+                program={program}
+                t={t}
+                onShare={recordShare}
+              />
+              <PeerForm
+                t={t}
+                program={program}
+                submit={(lead) => api.submitLead(token, lead)}
+                onReferred={onReferred}
+              />
+            </>
+          )}
+          <ProgressSection data={data} locale={locale} t={t} paused={paused} />
         </div>
         {programPage && (
           <footer>

@@ -10,6 +10,8 @@ type Outcome = { kind: "success" | "error"; message: string } | null;
 
 interface Props {
   t: PanelStrings;
+  /** The program's name, for the thank-you. */
+  program: string;
   submit(lead: LeadInput): Promise<{ ok: true; data: LeadResponse } | { ok: false; error: ApiErrorBody }>;
   onReferred(referral: ReferralSummary): void;
 }
@@ -45,7 +47,9 @@ export function describeLeadError(
   }
 }
 
-export function PeerForm({ t, submit, onReferred }: Props) {
+let localIds = 0;
+
+export function PeerForm({ t, program, submit, onReferred }: Props) {
   const [values, setValues] = useState(EMPTY);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [outcome, setOutcome] = useState<Outcome>(null);
@@ -78,18 +82,17 @@ export function PeerForm({ t, submit, onReferred }: Props) {
     const result = await submit(lead);
     setSending(false);
     if (result.ok) {
+      // The API answers a new friend, one already referred and one a fraud rule stops alike (202 accepted), so
+      // nobody can probe who is a customer: thank the member without claiming the friend is new.
       const who = lead.name ?? lead.email;
-      if (result.data.duplicate) {
-        setOutcome({ kind: "error", message: format(t.leadDuplicate, { who }) });
-        return;
-      }
-      setOutcome({ kind: "success", message: format(t.leadCreated, { who }) });
+      setOutcome({ kind: "success", message: format(t.leadAccepted, { who, program }) });
       setValues(EMPTY);
+      // Shown as a lead until the next enrolment brings the API's own list.
       onReferred({
-        id: result.data.referral.id,
-        name: lead.name ?? lead.email,
+        id: `local-${Date.now().toString(36)}-${++localIds}`,
+        name: who,
         company: lead.company ?? null,
-        status: result.data.referral.status ?? "lead",
+        status: "lead",
         created_at: new Date().toISOString(),
       });
       return;

@@ -6,11 +6,13 @@ interface Props {
   data: MeResponse;
   locale: string;
   t: PanelStrings;
+  /** A paused member is not nudged to share: no milestone to work toward, no "share your link" hint. */
+  paused?: boolean;
 }
 
 /** Stats, rewards (only when the API sends them) and the member's referrals so far. */
-export function ProgressSection({ data, locale, t }: Props) {
-  const rewards = readRewards(data.rewards);
+export function ProgressSection({ data, locale, t, paused }: Props) {
+  const rewards = readRewards(paused ? { ...data.rewards, next_milestone: null } : data.rewards);
   const statuses = t as unknown as Record<string, string | undefined>;
   const stats: [string, number][] = [
     [t.statVisits, data.stats.visits],
@@ -55,7 +57,7 @@ export function ProgressSection({ data, locale, t }: Props) {
         </div>
       )}
       {data.referrals.length === 0 ? (
-        <p class="muted">{t.noReferrals}</p>
+        !paused && <p class="muted">{t.noReferrals}</p>
       ) : (
         <ul class="referrals">
           {data.referrals.map((r) => (

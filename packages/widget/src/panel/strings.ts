@@ -1,8 +1,13 @@
+import { PAUSED_STRINGS } from "../strings";
+
 /** The panel's strings. `{name}` placeholders are filled by `format`; hosts override any key via `strings`. */
 const en = {
   title: "Refer a peer to {program}",
+  pausedTitle: "Your referrals at {program}",
+  ...PAUSED_STRINGS.en,
   close: "Close",
   testMode: "Test mode: referrals and rewards here are not real.",
+  noRules: "Test mode: this program has no reward rules yet, so referrals earn nothing.",
   linkLabel: "Your referral link",
   codeLabel: "Your referral code",
   copyLink: "Copy link",
@@ -26,8 +31,7 @@ const en = {
   required: "required",
   submit: "Send referral",
   submitting: "Sending…",
-  leadCreated: "Thanks! {who} is now on your referrals list.",
-  leadDuplicate: "{who} was already referred, so this one will not count again.",
+  leadAccepted: "Thanks! If {who} is new to {program}, they'll count as your referral.",
   errorSelf: "You cannot refer yourself.",
   errorSameDomain: "Referrals within your own company do not count. Refer someone at another company.",
   errorEmail: "Enter a valid work email address, like alex@company.com.",
@@ -62,8 +66,11 @@ export type PanelStrings = typeof en;
 
 const de: PanelStrings = {
   title: "Empfehlen Sie {program} weiter",
+  pausedTitle: "Ihre Empfehlungen bei {program}",
+  ...PAUSED_STRINGS.de,
   close: "Schließen",
   testMode: "Testmodus: Empfehlungen und Prämien hier sind nicht echt.",
+  noRules: "Testmodus: Für dieses Programm gibt es noch keine Prämienregeln, daher bringen Empfehlungen nichts ein.",
   linkLabel: "Ihr Empfehlungslink",
   codeLabel: "Ihr Empfehlungscode",
   copyLink: "Link kopieren",
@@ -87,8 +94,7 @@ const de: PanelStrings = {
   required: "Pflichtfeld",
   submit: "Empfehlung senden",
   submitting: "Wird gesendet…",
-  leadCreated: "Danke! {who} steht jetzt auf Ihrer Empfehlungsliste.",
-  leadDuplicate: "{who} wurde bereits empfohlen und zählt daher nicht noch einmal.",
+  leadAccepted: "Danke! Falls {who} {program} noch nicht nutzt, zählt die Empfehlung für Sie.",
   errorSelf: "Sie können sich nicht selbst empfehlen.",
   errorSameDomain:
     "Empfehlungen im eigenen Unternehmen zählen nicht. Empfehlen Sie jemanden aus einem anderen Unternehmen.",

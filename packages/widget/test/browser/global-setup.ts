@@ -32,6 +32,7 @@ export default async function setup(project: TestProject) {
 
   const [hostPort, examplePort, marketingPort] = [await freePort(), await freePort(), await freePort()];
   const api = await startApi({
+    demoRules: true,
     dashboardPort: examplePort,
     marketingPort,
     extraOrigins: [`http://127.0.0.1:${hostPort}`, `http://localhost:${hostPort}`],

@@ -16,6 +16,17 @@ export async function adminGet<T>(apiUrl: string, pathname: string): Promise<T> 
   return (await res.json()) as T;
 }
 
+/** Changes something through the admin API (secret key), as a vendor's server would. */
+export async function adminSend<T>(apiUrl: string, method: string, pathname: string, body: unknown): Promise<T> {
+  const res = await fetch(`${apiUrl}${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${DEMO.secretKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${pathname} → ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
 export async function sharesByChannel(apiUrl: string): Promise<Record<string, number>> {
   const summary = await adminGet<{ shares: { by_channel: Record<string, number> } }>(apiUrl, "/v1/analytics/summary");
   return summary.shares.by_channel;

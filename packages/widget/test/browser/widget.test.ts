@@ -1,7 +1,17 @@
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { ARTIFACTS, adminGet, launchChromium, memberQuery, sharesByChannel, uniqueMember, watchPage } from "./helpers";
+import { DEMO_RULES } from "../../../edge-api/scripts/demo";
+import {
+  ARTIFACTS,
+  adminGet,
+  adminSend,
+  launchChromium,
+  memberQuery,
+  sharesByChannel,
+  uniqueMember,
+  watchPage,
+} from "./helpers";
 
 const apiUrl = inject("apiUrl");
 const hostUrl = inject("hostUrl");
@@ -40,7 +50,9 @@ describe("widget on a host page (real API, real Chromium)", () => {
     const button = calloutButton(page);
     await button.waitFor();
     expect(await button.textContent()).toBe("Refer & earn");
-    await expect.poll(() => page.locator("vouch-callout .card").textContent()).toBe("Give $100, get $100.Refer & earn");
+    await expect
+      .poll(() => page.locator("vouch-callout .card").textContent())
+      .toBe("Give $100, get $100, plus $250 on your third customer.Refer & earn");
     const background = await button.evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).toBe("rgb(15, 118, 110)"); // #0f766e, the demo program's brand colour
     expect(panelRequests).toEqual([]);
@@ -178,7 +190,8 @@ describe("widget on a host page (real API, real Chromium)", () => {
     await form.getByLabel("Role (optional)").fill("Controller");
     await form.getByLabel("Company size (optional)").selectOption("51-200");
     await send.click();
-    await form.getByText("Thanks! Grace Hopper is now on your referrals list.").waitFor();
+    // New or already referred, the answer is the same; the thanks does not claim the friend is new.
+    await form.getByText("Thanks! If Grace Hopper is new to Ledgerly, they'll count as your referral.").waitFor();
     expect(await form.locator(".referrals").textContent()).toContain("Grace Hopper");
 
     const referrals = await adminGet<{ data: Record<string, unknown>[] }>(apiUrl, "/v1/referrals?limit=50");
@@ -197,7 +210,9 @@ describe("widget on a host page (real API, real Chromium)", () => {
     await form.getByLabel(/^Name/).fill("<img src=y onerror=alert(2)>");
     await form.getByLabel(/^Work email/).fill(`x.${member.id}@elsewhere.example`);
     await form.getByRole("button", { name: "Send referral" }).click();
-    await form.getByText("Thanks! <img src=y onerror=alert(2)> is now on your referrals list.").waitFor();
+    await form
+      .getByText("Thanks! If <img src=y onerror=alert(2)> is new to Ledgerly, they'll count as your referral.")
+      .waitFor();
     expect(
       await page.evaluate(() => document.querySelector("vouch-panel")?.shadowRoot?.querySelectorAll("img").length),
     ).toBe(0);
@@ -311,6 +326,86 @@ describe("widget on a host page (real API, real Chromium)", () => {
       return [s.backgroundColor, s.borderTopLeftRadius];
     });
     expect(style).toEqual(["rgb(124, 58, 237)", "2px"]);
+  });
+
+  it("in test mode without reward rules, the panel says referrals earn nothing (and the callout promises nothing)", async () => {
+    await adminSend(apiUrl, "PUT", "/v1/reward-rules", { rules: [] });
+    try {
+      const { page, errors } = await openFixture("basic", memberQuery(uniqueMember("norules")));
+      const button = calloutButton(page);
+      await button.waitFor();
+      expect(await page.locator("vouch-callout .card").textContent()).toBe("Refer & earn");
+      expect(await page.locator("vouch-callout .offer").count()).toBe(0);
+      await page.locator("#sidebar").screenshot({ path: path.join(ARTIFACTS, "test-mode-no-rules-callout.png") });
+      await button.click();
+      const notice = dialog(page).getByText(
+        "Test mode: this program has no reward rules yet, so referrals earn nothing.",
+      );
+      await notice.waitFor();
+      // At the top of the panel's body, above the link, and styled apart from the ordinary test-mode line.
+      expect(await notice.evaluate((el) => el === el.parentElement?.firstElementChild)).toBe(true);
+      const style = await notice.evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { border: s.borderLeftStyle, weight: s.fontWeight };
+      });
+      expect(style).toEqual({ border: "solid", weight: "600" });
+      expect(
+        await dialog(page)
+          .getByText(/referrals and rewards here are not real/)
+          .count(),
+      ).toBe(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, "test-mode-no-rules.png") });
+      expect(errors).toEqual([]);
+    } finally {
+      await adminSend(apiUrl, "PUT", "/v1/reward-rules", DEMO_RULES);
+    }
+  });
+
+  it("a suspended member's callout, launcher and panel say the link is paused and call nothing", async () => {
+    // The API marks the member suspended and sends no member token; until its side lands, the test does that
+    // to the real API's answer on its way to the page.
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.route(/\/v1\/members\/me/, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      await route.fulfill({
+        response,
+        json: { ...body, member: { ...body.member, status: "suspended" }, member_token: "" },
+      });
+    });
+    const page = await context.newPage();
+    const { errors } = watchPage(page);
+    const tracked: string[] = [];
+    context.on("request", (r) => {
+      if (r.url().includes("/v1/track/")) tracked.push(r.url());
+    });
+    const paused = "Your referral link is paused for now. Questions? Please contact the Ledgerly team.";
+    for (const scenario of ["basic", "launcher"]) {
+      await page.goto(`${hostUrl}/${scenario}?${memberQuery(uniqueMember(`paused${scenario}`))}`);
+      const button = calloutButton(page);
+      await button.waitFor();
+      expect(await button.textContent()).toContain("View your referrals");
+      expect(await page.locator("vouch-callout .root").textContent()).toContain(paused);
+      expect(await page.locator("vouch-callout .root").textContent()).not.toContain("Give $100");
+      await (scenario === "basic" ? page.locator("#sidebar") : page).screenshot({
+        path: path.join(ARTIFACTS, scenario === "basic" ? "suspended-callout.png" : "suspended-launcher.png"),
+      });
+    }
+    await calloutButton(page).click();
+    const panel = page.getByRole("dialog", { name: "Your referrals at Ledgerly" });
+    await panel.waitFor();
+    expect(await panel.getByText(paused).isVisible()).toBe(true);
+    expect(await panel.locator("input, textarea, form").count()).toBe(0);
+    expect(await panel.getByRole("link", { name: /LinkedIn|WhatsApp|Email/ }).count()).toBe(0);
+    expect(await panel.getByRole("heading", { name: "Your referrals", exact: true }).isVisible()).toBe(true);
+    expect(await panel.getByRole("progressbar").count()).toBe(0); // no milestone to work toward while paused
+    await page.screenshot({ path: path.join(ARTIFACTS, "suspended-panel.png") });
+    // Keyboard still works: Tab stays in the dialog, Escape closes it.
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Escape");
+    await panel.waitFor({ state: "detached" });
+    expect(tracked).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it("speaks German on request", async () => {

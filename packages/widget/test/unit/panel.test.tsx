@@ -5,7 +5,7 @@ import { Panel } from "../../src/panel/Panel";
 import { formatMoney } from "../../src/panel/rewards";
 import { format } from "../../src/panel/strings";
 import type { ApiClient, MeResponse } from "../../src/types";
-import { apiError, createdLead, meResponse, recordingApi } from "./fixtures";
+import { acceptedLead, apiError, meResponse, recordingApi, rewardsView } from "./fixtures";
 
 afterEach(cleanup);
 
@@ -141,25 +141,7 @@ describe("Panel", () => {
   });
 
   it("shows pending, earned and paid rewards and progress to the next milestone", () => {
-    const data = meResponse({
-      rewards: {
-        rule_version: 1,
-        totals: [{ currency: "USD", pending: 10000, approved: 15000, paid: 5000, earned: 20000 }],
-        free_months: { pending: 0, earned: 0 },
-        discount_percent: 10,
-        next_milestone: {
-          rule_id: "r1",
-          description: "a $250 bonus",
-          trigger: "converted",
-          at: 5,
-          current: 2,
-          remaining: 3,
-        },
-        raffle: null,
-        recent: [],
-      },
-    });
-    renderPanel({ data });
+    renderPanel({ data: meResponse({ rewards: rewardsView() }) });
     const rewards = screen.getByTestId("rewards");
     expect(within(rewards).getByText("$100.00")).toBeTruthy();
     expect(within(rewards).getByText("$200.00")).toBeTruthy();
@@ -170,6 +152,90 @@ describe("Panel", () => {
     expect(within(rewards).getByText("2 of 5 toward a $250 bonus")).toBeTruthy();
     expect(within(rewards).getByText("Your discount: 10%")).toBeTruthy();
     expect((bar.firstElementChild as HTMLElement).style.width).toBe("40%");
+  });
+
+  it("in test mode without reward rules, says so at the top; never outside test mode", () => {
+    const warnings = [{ code: "no_reward_rules", message: "This program has no reward rules…" }];
+    const { unmount } = renderPanel({ data: meResponse({ program: { ...meResponse().program, warnings } }) });
+    const notice = screen.getByText("Test mode: this program has no reward rules yet, so referrals earn nothing.");
+    expect(notice.classList.contains("warn")).toBe(true);
+    expect(notice.parentElement?.firstElementChild).toBe(notice); // first thing in the panel's body
+    expect(screen.queryByText(/referrals and rewards here are not real/)).toBeNull(); // one notice, not two
+    unmount();
+
+    // Test mode with rules: the usual test-mode line only.
+    const withRules = renderPanel();
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.").classList.contains("warn")).toBe(
+      false,
+    );
+    expect(screen.queryByText(/no reward rules/)).toBeNull();
+    withRules.unmount();
+
+    // A live program never shows either, whatever the answer carries.
+    renderPanel({ data: meResponse({ program: { ...meResponse().program, test_mode: false, warnings } }) });
+    expect(screen.queryByText(/^Test mode/)).toBeNull();
+    expect(screen.queryByText(/no reward rules/)).toBeNull();
+  });
+
+  it("ignores warnings it does not know and answers from older servers without warnings", () => {
+    const program = { ...meResponse().program, warnings: [{ code: "something_else", message: "?" }] };
+    const { unmount } = renderPanel({ data: meResponse({ program }) });
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.")).toBeTruthy();
+    unmount();
+    const { warnings: _, ...older } = meResponse().program;
+    renderPanel({ data: meResponse({ program: older as MeResponse["program"] }) });
+    expect(screen.getByText("Test mode: referrals and rewards here are not real.")).toBeTruthy();
+  });
+
+  it("tells a suspended member their link is paused: no link, no sharing, no peer form, no API calls", () => {
+    const data = meResponse({ member: { ...meResponse().member, status: "suspended" }, member_token: "" });
+    const { container, shares, leads } = renderPanel({ data });
+    const dialog = screen.getByRole("dialog", { name: "Your referrals at Ledgerly" });
+    expect(dialog.getAttribute("aria-describedby")).toBe("vouch-offer");
+    expect(container.querySelector("#vouch-offer")?.textContent).toBe(
+      "Your referral link is paused for now. Questions? Please contact the Ledgerly team.",
+    );
+    expect(screen.queryByText("Give $100, get $100.")).toBeNull();
+    expect(screen.queryByLabelText("Your referral link")).toBeNull();
+    expect(screen.queryByLabelText("Your referral code")).toBeNull();
+    expect(container.textContent).not.toContain("DANA42");
+    expect(screen.queryByRole("link", { name: /LinkedIn|WhatsApp|Email/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Send referral" })).toBeNull();
+    expect(container.querySelector("form, textarea, input")).toBeNull();
+    // Their referrals so far, the program page and the close button stay.
+    expect(screen.getByText("Ada Lovelace")).toBeTruthy();
+    expect(screen.getByRole("link", { name: /How it works/ })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Close" })).toBeTruthy();
+    expect(shares).toEqual([]);
+    expect(leads).toEqual([]);
+  });
+
+  it("does not nudge a paused member to share: no milestone, no 'share your link' hint", () => {
+    const earned = [{ currency: "USD", pending: 0, approved: 10_000, paid: 0, earned: 10_000 }];
+    const rewards = rewardsView({ totals: earned, discount_percent: 0 });
+    renderPanel({ data: meResponse({ member_token: "", referrals: [], rewards }) });
+    expect(within(screen.getByTestId("rewards")).getByText("$100.00")).toBeTruthy(); // what they earned stays
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect(screen.queryByText(/Share your link/)).toBeNull();
+    cleanup();
+    // With nothing earned either, no empty "Your rewards" heading.
+    renderPanel({ data: meResponse({ member_token: "", rewards: rewardsView({ totals: [], discount_percent: 0 }) }) });
+    expect(screen.queryByTestId("rewards")).toBeNull();
+  });
+
+  it("has no empty offer line when the program has no offer", () => {
+    const { container } = renderPanel({ data: meResponse({ program: { ...meResponse().program, offer_text: "" } }) });
+    expect(container.querySelector("#vouch-offer")).toBeNull();
+    expect(screen.getByRole("dialog").hasAttribute("aria-describedby")).toBe(false);
+  });
+
+  it("treats an answer without a member token as paused too, and speaks German", () => {
+    renderPanel({ data: meResponse({ member_token: "" }), locale: "de" });
+    expect(screen.getByRole("dialog", { name: "Ihre Empfehlungen bei Ledgerly" })).toBeTruthy();
+    expect(
+      screen.getByText("Ihr Empfehlungslink ist derzeit pausiert. Fragen? Wenden Sie sich bitte an das Ledgerly-Team."),
+    ).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Empfehlung senden" })).toBeNull();
   });
 
   it("speaks German when asked, and a host can override a string", () => {
@@ -187,20 +253,53 @@ describe("PeerForm", () => {
     }
   }
 
-  it("posts the lead, confirms it, and adds it to the referrals list", async () => {
-    const recorder = recordingApi(createdLead());
+  const thanks = (who: string) => `Thanks! If ${who} is new to Ledgerly, they'll count as your referral.`;
+
+  it("posts the lead, thanks the member without claiming the friend is new, and lists them as referred", async () => {
+    const recorder = recordingApi(acceptedLead());
     const { onDataChange } = renderPanel({ api: recorder.api });
     fill({ Name: "Grace Hopper", "Work email": "grace@cobol.example", Company: "Cobol Inc" });
     fireEvent.change(screen.getByLabelText("Company size (optional)"), { target: { value: "51-200" } });
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    expect(await screen.findByText("Thanks! Grace Hopper is now on your referrals list.")).toBeTruthy();
+    expect(await screen.findByText(thanks("Grace Hopper"))).toBeTruthy();
     expect(recorder.leads).toEqual([
       { email: "grace@cobol.example", name: "Grace Hopper", company: "Cobol Inc", size: "51-200" },
     ]);
-    expect(screen.getByText("Grace Hopper", { selector: ".name" })).toBeTruthy();
+    const row = screen.getByText("Grace Hopper", { selector: ".name" }).closest("li") as HTMLElement;
+    expect(within(row).getByText("Referred", { selector: ".status" })).toBeTruthy();
+    expect(within(row).getByText("Cobol Inc")).toBeTruthy();
     expect(onDataChange).toHaveBeenCalledTimes(1);
-    expect(onDataChange.mock.calls[0]?.[0].referrals).toHaveLength(2);
+    const [added] = onDataChange.mock.calls[0]?.[0].referrals ?? [];
+    expect(added).toMatchObject({ name: "Grace Hopper", company: "Cobol Inc", status: "lead" });
+    expect(added.id).toMatch(/^local-/); // the API's list replaces it on the next enrolment
     expect((screen.getByLabelText(/^Work email/) as HTMLInputElement).value).toBe("");
+  });
+
+  it("answers a lead the API may already know exactly like a new one (no duplicate oracle)", async () => {
+    const { onDataChange } = renderPanel({ api: recordingApi(acceptedLead()).api });
+    const send = screen.getByRole("button", { name: "Send referral" });
+    const form = send.closest("form") as HTMLFormElement;
+    for (let i = 0; i < 2; i++) {
+      fill({ "Work email": "old@friend.example" });
+      fireEvent.click(send);
+      await waitFor(() => expect(onDataChange).toHaveBeenCalledTimes(i + 1));
+      expect(within(form).getByRole("status").textContent).toBe(thanks("old@friend.example"));
+      expect(within(form).queryByRole("alert")).toBeNull();
+    }
+    const ids = onDataChange.mock.calls.map((c) => c[0].referrals[0].id);
+    expect(new Set(ids).size).toBe(2); // each local row keeps its own key
+    expect(screen.queryByText(/already referred/)).toBeNull();
+  });
+
+  it("thanks in German", async () => {
+    renderPanel({ api: recordingApi(acceptedLead()).api, locale: "de" });
+    fill({ "Geschäftliche E-Mail": "ada@analytical.example" });
+    fireEvent.click(screen.getByRole("button", { name: "Empfehlung senden" }));
+    expect(
+      await screen.findByText(
+        "Danke! Falls ada@analytical.example Ledgerly noch nicht nutzt, zählt die Empfehlung für Sie.",
+      ),
+    ).toBeTruthy();
   });
 
   it("asks for the email before calling the API", async () => {
@@ -226,7 +325,7 @@ describe("PeerForm", () => {
     await waitFor(() => expect(document.activeElement).toBe(email));
   });
 
-  it("explains a self-referral by same email and by same company domain", async () => {
+  it("explains a self-referral by same email and by same company domain (which no longer names the domain)", async () => {
     let reason = "same_email";
     const recorder = recordingApi(() => apiError(422, "self_referral", "Members cannot refer themselves.", { reason }));
     renderPanel({ api: recorder.api });
@@ -236,16 +335,6 @@ describe("PeerForm", () => {
     reason = "same_domain";
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
     await screen.findByText(/Referrals within your own company do not count/);
-  });
-
-  it("says so when the person was already referred", async () => {
-    const recorder = recordingApi(createdLead(true));
-    renderPanel({ api: recorder.api });
-    fill({ "Work email": "old@friend.example" });
-    fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    expect(
-      await screen.findByText("old@friend.example was already referred, so this one will not count again."),
-    ).toBeTruthy();
   });
 
   it("keeps success and error in two live regions that never change role", async () => {
@@ -258,9 +347,9 @@ describe("PeerForm", () => {
     expect((await within(form).findByRole("alert")).textContent).toMatch(/could not reach the server/);
     expect(within(form).getByRole("status")).toBe(status);
     expect(status.textContent).toBe("");
-    reply = createdLead();
+    reply = acceptedLead();
     fireEvent.click(screen.getByRole("button", { name: "Send referral" }));
-    await waitFor(() => expect(status.textContent).toBe("Thanks! x@y.example is now on your referrals list."));
+    await waitFor(() => expect(status.textContent).toBe(thanks("x@y.example")));
     expect(status.getAttribute("role")).toBe("status");
     expect(within(form).queryByRole("alert")).toBeNull();
   });

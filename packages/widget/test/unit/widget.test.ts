@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createApiClient } from "../../src/api";
 import { textColorOn } from "../../src/dom";
 import * as panelModule from "../../src/panel/mount";
 import { createWidget, type VouchCommand } from "../../src/widget";
@@ -181,6 +182,15 @@ describe("widget", () => {
     expect(calloutButton(callouts()[0]!).getAttribute("aria-label")).toBe("Refer & earn: open the referral panel");
   });
 
+  it("shows just the button inline when the program has no offer (no icon on an empty line)", async () => {
+    reply = () => json(200, meResponse({ program: { ...meResponse().program, offer_text: "" } }));
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    const card = callouts()[0]?.shadowRoot?.querySelector(".card");
+    expect(card?.querySelector(".offer")).toBeNull();
+    expect(card?.textContent).toBe("Refer & earn");
+  });
+
   it("warns instead of throwing on unknown commands and open before init", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     await vouch("explode");
@@ -195,6 +205,54 @@ describe("widget", () => {
     reply = () => json(200, meResponse({ program: { ...meResponse().program, brand_color: "red;background:url(x)" } }));
     await vouch("init", identity);
     expect(callouts()[0]?.style.getPropertyValue("--vouch-program-brand")).toBe("");
+  });
+
+  it("tells a suspended member their link is paused, in the callout and the launcher, and offers no link", async () => {
+    const suspended = meResponse({ member: { ...meResponse().member, status: "suspended" }, member_token: "" });
+    reply = () => json(200, suspended);
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    const [inline] = callouts();
+    const paused = "Your referral link is paused for now. Questions? Please contact the Ledgerly team.";
+    expect(inline?.shadowRoot?.querySelector(".card.paused .offer")?.textContent).toBe(paused);
+    expect(inline?.shadowRoot?.textContent).not.toContain("Give $100");
+    expect(inline?.shadowRoot?.querySelector("svg")).toBeNull(); // no gift: nothing is on offer
+    expect(calloutButton(inline!).textContent).toBe("View your referrals");
+
+    document.body.innerHTML = "";
+    await settle(); // the launcher takes the removed placeholder's place
+    const launcher = calloutButton(callouts()[0]!);
+    expect(launcher.getAttribute("aria-label")).toBe(`View your referrals. ${paused}`);
+    expect(launcher.textContent).toBe(`View your referrals${paused}`);
+
+    launcher.click();
+    await vi.waitFor(() => expect(panelDialog()).toBeTruthy());
+    const panelRoot = document.querySelector("vouch-panel")?.shadowRoot;
+    expect(panelRoot?.querySelector("input, textarea, form")).toBeNull();
+    expect(panelRoot?.textContent).toContain(paused);
+    expect(requests.map((r) => r.url.split("?")[0])).toEqual([`${API}/v1/members/me`]); // no track/* call
+  });
+
+  it("sends no share or lead without a member token", async () => {
+    const api = createApiClient(API, KEY);
+    const share = await api.recordShare("", "copy");
+    const lead = await api.submitLead("", { email: "x@y.example" });
+    expect(share).toMatchObject({ ok: false, error: { code: "member_paused" } });
+    expect(lead).toMatchObject({ ok: false, error: { code: "member_paused" } });
+    expect(requests).toEqual([]);
+    await api.recordShare("mt_test", "copy");
+    expect(requests.map((r) => r.url)).toEqual([`${API}/v1/track/share?key=${KEY}`]);
+  });
+
+  it("says the pause in German", async () => {
+    reply = () => json(200, meResponse({ member_token: "" }));
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", { ...identity, locale: "de" });
+    const host = callouts()[0]!;
+    expect(host.shadowRoot?.querySelector(".offer")?.textContent).toBe(
+      "Ihr Empfehlungslink ist derzeit pausiert. Fragen? Wenden Sie sich bitte an das Ledgerly-Team.",
+    );
+    expect(calloutButton(host).textContent).toBe("Ihre Empfehlungen ansehen");
   });
 
   it("translates the callout", async () => {
