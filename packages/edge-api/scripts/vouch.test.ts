@@ -151,4 +151,41 @@ describe("pnpm vouch create-program (real local D1)", () => {
     const programs = await querySql<{ name: string }>(target, "SELECT name FROM programs ORDER BY created_at");
     expect(programs.map((p) => p.name)).toEqual(["Acme", "Bare"]);
   });
+
+  it("rotates a program's identity secret, keeping the old one for the grace period, audited", async () => {
+    const [before] = await querySql<{ id: string; identity_secret: string }>(
+      target,
+      "SELECT id, identity_secret FROM programs WHERE name = 'Acme'",
+    );
+    const started = Date.now();
+    const { stdout } = await vouch(
+      "rotate-identity-secret",
+      "--persist-to",
+      persistTo,
+      "--program",
+      String(before?.id),
+      "--grace-hours",
+      "2",
+    );
+    const secret = /identity secret\s+(vch_is_\S+)/.exec(stdout)?.[1];
+    expect(stdout).toMatch(/JWT secret\s+vch_js_\S+/);
+    expect(stdout).toContain("still verifies until");
+    const [after] = await querySql<{
+      identity_secret: string;
+      previous_identity_secret: string;
+      previous_identity_secret_until: number;
+    }>(target, `SELECT * FROM programs WHERE id = '${before?.id}'`);
+    expect(after?.identity_secret).toBe(secret);
+    expect(after?.previous_identity_secret).toBe(before?.identity_secret);
+    expect(after?.previous_identity_secret_until).toBeGreaterThanOrEqual(started + 2 * 3_600_000);
+    const audit = await querySql<{ action: string; actor: string }>(
+      target,
+      `SELECT action, actor FROM audit_log WHERE program_id = '${before?.id}'`,
+    );
+    expect(audit).toEqual([{ action: "identity_secret.rotated", actor: "cli" }]);
+    const unknown = await vouch("rotate-identity-secret", "--persist-to", persistTo, "--program", "prg_nope").catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(unknown).toMatchObject({ code: 2 });
+  });
 });

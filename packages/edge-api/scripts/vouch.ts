@@ -6,6 +6,7 @@
  *     --give 100 --get 100 --currency USD [--test-mode]
  *   pnpm vouch create-key --program prg_… --type secret|publishable
  *   pnpm vouch revoke-key --key key_…
+ *   pnpm vouch rotate-identity-secret --program prg_… [--grace-hours 72]
  *   pnpm vouch list-programs
  */
 import { parseArgs } from "node:util";
@@ -13,6 +14,7 @@ import { sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { jwtSecretFor } from "../src/members/jwt-secret";
 import { buildProgram, generateApiKey, keyPrefix } from "../src/programs/create";
+import { identitySecretRotation } from "../src/programs/rotation";
 import { describeOffer } from "../src/rewards/offer";
 import { type RulesetInput, rulesetSchema } from "../src/rewards/schema";
 import { twoSidedRules } from "../src/rewards/two-sided";
@@ -35,6 +37,9 @@ Commands:
                    words ("Give $100, get $100."); --offer replaces those words, not the rules.
   create-key       --program PROGRAM_ID --type secret|publishable   (rotation: create, deploy, then revoke the old one)
   revoke-key       --key KEY_ID
+  rotate-identity-secret --program PROGRAM_ID [--grace-hours 72]
+                   A new identity secret (and JWT secret), shown once. The old one keeps verifying for the
+                   grace period (0 ends it now) while you deploy the new one to your servers.
   list-programs
 
 Target (default: the local D1 that \`pnpm dev\` uses):
@@ -64,6 +69,7 @@ const { values, positionals } = parseArgs({
     remote: { type: "boolean" },
     "persist-to": { type: "string" },
     env: { type: "string" },
+    "grace-hours": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -154,6 +160,24 @@ The secret key and identity secret are shown once. Store them in your secrets ma
         `UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = ${quote(values.key)} AND revoked_at IS NULL;`,
       );
       console.log(`Key ${values.key} revoked (publishable keys may be honoured for up to 30 s by warm isolates).`);
+      return;
+    }
+    case "rotate-identity-secret": {
+      if (!values.program) fail("--program is required");
+      const grace = Number(values["grace-hours"] ?? 72);
+      if (!Number.isInteger(grace) || grace < 0 || grace > 720) fail("--grace-hours must be a whole number, 0–720");
+      const found = await querySql(target, `SELECT id FROM programs WHERE id = ${quote(values.program)}`);
+      if (found.length === 0) fail(`no program ${values.program} in the ${target.mode} database`);
+      const rotation = identitySecretRotation(values.program, grace, "cli");
+      await executeSql(target, toSqlScript(rotation.statements));
+      const until = rotation.previousValidUntil;
+      console.log(`Identity secret rotated (${target.mode}).
+
+  identity secret   ${rotation.secret}     (server only: HMAC-signs member ids)
+  JWT secret        ${await jwtSecretFor(rotation.secret)}     (server only: signs HS256 member JWTs)
+  old secret        ${until ? `still verifies until ${new Date(until).toISOString()}` : "no longer verifies"}
+
+Shown once. Deploy the new secrets to your servers${until ? " before the old one expires" : " now"}.`);
       return;
     }
     case "list-programs": {

@@ -1,10 +1,9 @@
 import { type FraudRules, parseFraudRules } from "../fraud/schema";
-import { auditStatement } from "../lib/audit";
-import { randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { jwtSecretFor } from "../members/jwt-secret";
 import { effectiveOffer, programWarnings } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
+import { identitySecretRotation } from "./rotation";
 
 export interface ProgramRow {
   id: string;
@@ -127,29 +126,14 @@ export async function getProgram(db: D1Database, id: string): Promise<Program> {
   return toProgram(row);
 }
 
-/**
- * A new identity secret; the current one becomes the previous one, valid for `graceHours` more. A second
- * rotation inside the grace period ends the oldest secret at once (two live secrets at most).
- */
+/** Rotates the identity secret (see rotation.ts) and answers what the host needs, shown once. */
 export async function rotateIdentitySecret(db: D1Database, program: Program, graceHours: number, actor: string) {
-  const now = Date.now();
-  const secret = `vch_is_${randomToken(24)}`;
-  const until = now + graceHours * 3_600_000;
-  await db.batch([
-    db
-      .prepare(
-        "UPDATE programs SET identity_secret = ?, previous_identity_secret = ?, previous_identity_secret_until = ? WHERE id = ?",
-      )
-      .bind(secret, graceHours > 0 ? program.identitySecret : null, graceHours > 0 ? until : null, program.id),
-    auditStatement(
-      db,
-      { programId: program.id, action: "identity_secret.rotated", actor, data: { grace_hours: graceHours } },
-      now,
-    ),
-  ]);
+  const rotation = identitySecretRotation(program.id, graceHours, actor);
+  await db.batch(rotation.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
   return {
-    identity_secret: secret,
-    jwt_secret: await jwtSecretFor(secret),
-    previous_valid_until: graceHours > 0 ? new Date(until).toISOString() : null,
+    identity_secret: rotation.secret,
+    jwt_secret: await jwtSecretFor(rotation.secret),
+    previous_valid_until:
+      rotation.previousValidUntil === null ? null : new Date(rotation.previousValidUntil).toISOString(),
   };
 }
