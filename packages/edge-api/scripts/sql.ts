@@ -1,4 +1,4 @@
-import type { Statement } from "../src/programs/create";
+import type { Statement } from "../src/lib/sql";
 
 function literal(v: string | number | null): string {
   if (v === null) return "NULL";

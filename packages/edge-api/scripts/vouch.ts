@@ -10,10 +10,9 @@
  *   pnpm vouch list-programs
  */
 import { parseArgs } from "node:util";
-import { sha256Hex } from "../src/lib/crypto";
-import { newId } from "../src/lib/ids";
+import { newApiKey } from "../src/keys/service";
 import { jwtSecretFor } from "../src/members/jwt-secret";
-import { buildProgram, generateApiKey, keyPrefix } from "../src/programs/create";
+import { buildProgram } from "../src/programs/create";
 import { identitySecretRotation } from "../src/programs/rotation";
 import { describeOffer } from "../src/rewards/offer";
 import { type RulesetInput, rulesetSchema } from "../src/rewards/schema";
@@ -140,16 +139,10 @@ The secret key and identity secret are shown once. Store them in your secrets ma
     case "create-key": {
       if (!values.program) fail("--program is required");
       if (values.type !== "secret" && values.type !== "publishable") fail("--type must be secret or publishable");
-      const key = generateApiKey(values.type, values["test-mode"] ?? false);
-      const id = newId("key");
-      await executeSql(
-        target,
-        `INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at)
-         SELECT ${quote(id)}, id, ${quote(values.type)}, ${quote(await sha256Hex(key))}, ${quote(keyPrefix(key))}, ${Date.now()}
-         FROM programs WHERE id = ${quote(values.program)};`,
-      );
+      const { key, row, statement } = await newApiKey(values.program, values.type, values["test-mode"] ?? false);
+      await executeSql(target, toSqlScript([statement]));
       console.log(
-        `Key ${id} created: ${key}\nShown once. Deploy it, then revoke the old key with: pnpm vouch revoke-key --key <old key id>`,
+        `Key ${row.id} created: ${key}\nShown once. Deploy it, then revoke the old key with: pnpm vouch revoke-key --key <old key id>`,
       );
       return;
     }

@@ -1,13 +1,10 @@
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { generateApiKey, newApiKey } from "../keys/service";
+import { randomToken } from "../lib/crypto";
 import { newId } from "../lib/ids";
+import type { Statement } from "../lib/sql";
 import { type RulesetInput, rulesetSchema } from "../rewards/schema";
 import { isOriginAllowed, originOf } from "./origins";
 import { type CreateProgramInput, createProgramSchema } from "./schema";
-
-export interface Statement {
-  sql: string;
-  params: (string | number | null)[];
-}
 
 export interface NewProgram {
   programId: string;
@@ -16,17 +13,6 @@ export interface NewProgram {
   secretKey: string;
   identitySecret: string;
   statements: Statement[];
-}
-
-/** What lists show of a key. `vch_sk_live_` alone is the same for every key; four random characters tell them apart. */
-export function keyPrefix(key: string): string {
-  return `${key.slice(0, 16)}…`;
-}
-
-/** `vch_pk_live_…` / `vch_sk_test_…`: the type and mode are readable; the rest is random. */
-export function generateApiKey(type: "publishable" | "secret", testMode: boolean): string {
-  const mode = testMode ? "test_" : "live_";
-  return type === "publishable" ? `vch_pk_${mode}${randomToken(18)}` : `vch_sk_${mode}${randomToken(24)}`;
 }
 
 export const DEFAULT_MESSAGE =
@@ -108,10 +94,7 @@ export async function buildProgram(
     ["publishable", publishableKey],
     ["secret", secretKey],
   ] as const) {
-    statements.push({
-      sql: "INSERT INTO api_keys (id, program_id, type, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      params: [newId("key"), programId, type, await sha256Hex(key), keyPrefix(key), now],
-    });
+    statements.push((await newApiKey(programId, type, p.test_mode, { now, fixed: key })).statement);
   }
   if (opts.rules) {
     statements.push({

@@ -1,6 +1,6 @@
 import { randomToken } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import type { Statement } from "./create";
+import type { Statement } from "../lib/sql";
 
 /**
  * A new identity secret, as statements the API runs through D1 and `pnpm vouch` through wrangler. The
