@@ -1,7 +1,7 @@
-import type { ReferralStatus } from "../referrals/status";
-import { addMonths, DAY_MS } from "./engine";
-import type { RewardState, RulesetInput } from "./schema";
-import type { ScriptStep } from "./simulate";
+import type { ReferralStatus } from "../src/referrals/status";
+import { addMonths, DAY_MS } from "../src/rewards/engine";
+import type { RewardState, RulesetInput } from "../src/rewards/schema";
+import type { ScriptStep } from "../src/rewards/simulate";
 
 /**
  * The referral programs the product was designed from, written as rules, each with a scripted history

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SEED_PROGRAMS } from "../../test/seed-programs";
 import {
   describeOffer,
   effectiveOffer,
@@ -8,7 +9,6 @@ import {
   withEffectiveOffer,
 } from "./offer";
 import { type RulesetInput, rulesetSchema } from "./schema";
-import { SEED_PROGRAMS } from "./seed-programs";
 
 type RuleInput = NonNullable<RulesetInput["rules"]>[number];
 

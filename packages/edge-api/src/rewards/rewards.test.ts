@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { browser, enrol, makeProgram, referralOf, server, type TestProgram } from "../../test/fixtures";
+import { type ExpectedReward, ledgerLines, SEED_PROGRAMS } from "../../test/seed-programs";
 import worker from "../index";
 import { drawRaffle, monthOf } from "./raffle";
 import type { RulesetInput } from "./schema";
-import { type ExpectedReward, ledgerLines, SEED_PROGRAMS } from "./seed-programs";
 
 type Json = Record<string, any>;
 

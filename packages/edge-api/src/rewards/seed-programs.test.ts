@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ledgerLines, SEED_PROGRAMS } from "./seed-programs";
+import { ledgerLines, SEED_PROGRAMS } from "../../test/seed-programs";
 import { simulateLedger } from "./simulate";
 
 const lastStep = (p: (typeof SEED_PROGRAMS)[number]) => Math.max(...p.steps.map((s) => s.at));
