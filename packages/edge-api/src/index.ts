@@ -12,14 +12,11 @@ import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { openapiRoutes } from "./openapi/routes";
 import { programRoutes } from "./programs/routes";
 import { conversionRoutes, referralRoutes } from "./referrals/routes";
+import { leaderboardRoutes } from "./rewards/leaderboard-routes";
 import { promoteDue } from "./rewards/ledger";
-import {
-  leaderboardRoutes,
-  memberDiscountRoutes,
-  raffleRoutes,
-  rewardRoutes,
-  rewardRuleRoutes,
-} from "./rewards/routes";
+import { rewardRoutes } from "./rewards/ledger-routes";
+import { raffleRoutes } from "./rewards/raffle-routes";
+import { rewardRuleRoutes } from "./rewards/rules-routes";
 import { RULESET_BODY_LIMIT_BYTES } from "./rewards/schema";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
 
@@ -48,7 +45,6 @@ app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics", analyticsRoutes);
 app.route("/v1/reward-rules", rewardRuleRoutes);
 app.route("/v1/rewards", rewardRoutes);
-app.route("/v1/members", memberDiscountRoutes);
 app.route("/v1/raffle", raffleRoutes);
 app.route("/v1/leaderboard", leaderboardRoutes);
 app.route("/v1/reviews", reviewRoutes);

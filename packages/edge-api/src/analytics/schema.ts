@@ -16,6 +16,8 @@ export const summaryQuery = z
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
 
+export type SummaryQuery = z.infer<typeof summaryQuery>;
+
 export interface AnalyticsSummary {
   range: { from: string; to: string };
   campaign: string | null;

@@ -1,15 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/app";
+import { clientAddress } from "../lib/client";
 import { ApiError } from "../lib/errors";
 import { checkRateLimit, type RateLimitKind, type RateLimitVerdict, SlidingWindowLimiter } from "../lib/rate-limit";
 import { isOriginAllowed } from "../programs/origins";
 import { resolveKey } from "./keys";
 
 const BROWSER_ALLOW_HEADERS = "Content-Type, X-Vouch-Key";
-
-export function clientAddress(c: Context): string {
-  return c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
-}
 
 function refuseIfLimited(verdict: RateLimitVerdict, limitPerMinute: number): void {
   if (!verdict.ok) {
@@ -34,7 +31,7 @@ async function enforceLimit(c: Context<AppEnv>, kind: RateLimitKind, key: string
 const badKeys = new SlidingWindowLimiter(60, 60_000);
 
 async function resolveKeyGuarded(c: Context<AppEnv>, key: string) {
-  const address = `bad:${clientAddress(c)}`;
+  const address = `bad:${clientAddress(c.req)}`;
   refuseIfLimited(badKeys.peek(address), badKeys.limit);
   try {
     return await resolveKey(c.env.DB, key);
@@ -85,7 +82,7 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
         origin,
       });
     }
-    await enforceLimit(c, "browser", `${resolved.keyId}:${clientAddress(c)}`);
+    await enforceLimit(c, "browser", `${resolved.keyId}:${clientAddress(c.req)}`);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
     c.set("origin", origin);

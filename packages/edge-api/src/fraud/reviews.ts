@@ -1,6 +1,7 @@
 import { auditStatement } from "../lib/audit";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { listPage, type Page } from "../lib/pagination";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { promoteDue, rewardInsert, voidStatement } from "../rewards/ledger";
@@ -235,7 +236,7 @@ export async function decideReview(
 }
 
 /** A page of the program's reviews, newest first, by status, member or referral. */
-export async function listReviews(
+export function listReviews(
   db: D1Database,
   programId: string,
   q: {
@@ -243,16 +244,9 @@ export async function listReviews(
     member_id?: string | undefined;
     referral_id?: string | undefined;
     limit: number;
-    start: [number, string];
+    cursor?: string | undefined;
   },
-): Promise<ReviewRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT * FROM reviews WHERE program_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR member_id = ?3)
-         AND (?4 IS NULL OR referral_id = ?4) AND (created_at, id) < (?5, ?6)
-       ORDER BY created_at DESC, id DESC LIMIT ?7`,
-    )
-    .bind(programId, q.status ?? null, q.member_id ?? null, q.referral_id ?? null, q.start[0], q.start[1], q.limit + 1)
-    .all<ReviewRow>();
-  return results;
+): Promise<Page<ReviewRow>> {
+  const { status, member_id, referral_id } = q;
+  return listPage<ReviewRow>(db, { table: "reviews" }, { program_id: programId, status, member_id, referral_id }, q);
 }

@@ -1,5 +1,4 @@
 import { router } from "../lib/app";
-import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import { decideReview, getReview, listReviews, reviewView } from "./reviews";
 import { listReviewsQuery, reviewDecisionSchema } from "./schema";
@@ -8,9 +7,7 @@ import { listReviewsQuery, reviewDecisionSchema } from "./schema";
 export const reviewRoutes = router();
 
 reviewRoutes.get("/", async (c) => {
-  const q = readQuery(c, listReviewsQuery);
-  const rows = await listReviews(c.env.DB, c.get("program").id, { ...q, start: pageStart(q.cursor) });
-  const { page, next_cursor } = pageOf(rows, q.limit);
+  const { page, next_cursor } = await listReviews(c.env.DB, c.get("program").id, readQuery(c, listReviewsQuery));
   return c.json({ data: page.map(reviewView), next_cursor });
 });
 

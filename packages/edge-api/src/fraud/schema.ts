@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageQuery } from "../lib/pagination";
 
 /**
  * The fraud engine's rules per program. Each has an action:
@@ -85,8 +86,7 @@ export const listReviewsQuery = z.object({
   status: z.enum(REVIEW_STATUSES).optional(),
   member_id: z.string().max(40).optional(),
   referral_id: z.string().max(40).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery.shape,
 });
 
 /** One reason a rule gave, with what it saw. The vendor sees all of it; the member never does. */

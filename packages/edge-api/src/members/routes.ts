@@ -1,10 +1,8 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { normalizeCode } from "../lib/ids";
-import { pageOf, pageStart } from "../lib/pagination";
 import { readBody, readQuery } from "../lib/validate";
 import type { Program } from "../programs/service";
-import { memberRewardsView, readMemberRewards } from "../rewards/member-view";
+import { memberDiscount, memberRewardsView, readMemberRewards } from "../rewards/member-view";
 import { programWarnings, withEffectiveOffer } from "../rewards/offer";
 import { requestVisitorHash } from "../tracking/visitor";
 import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
@@ -19,7 +17,9 @@ import {
 } from "./schema";
 import {
   enrolMember,
+  enrolWithCode,
   getMember,
+  listMembers,
   type MemberRow,
   memberStats,
   recentReferrals,
@@ -93,39 +93,14 @@ function serverView(c: { req: { url: string } }, program: Program, row: MemberRo
 
 memberServerRoutes.get("/", async (c) => {
   const program = c.get("program");
-  const { limit, cursor } = readQuery(c, listMembersQuery);
-  const [cursorAt, cursorId] = pageStart(cursor);
-  const { results } = await c.env.DB.prepare(
-    `SELECT * FROM members WHERE program_id = ? AND (created_at, id) < (?, ?)
-     ORDER BY created_at DESC, id DESC LIMIT ?`,
-  )
-    .bind(program.id, cursorAt, cursorId, limit + 1)
-    .all<MemberRow>();
-  const { page, next_cursor } = pageOf(results, limit);
+  const { page, next_cursor } = await listMembers(c.env.DB, program.id, readQuery(c, listMembersQuery));
   return c.json({ data: page.map((r) => serverView(c, program, r)), next_cursor });
 });
 
 /** Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. */
 memberServerRoutes.post("/", async (c) => {
   const program = c.get("program");
-  const { code, ...identity } = await readBody(c, serverEnrolSchema);
-  if (code) {
-    const existing = await c.env.DB.prepare("SELECT id, code FROM members WHERE program_id = ? AND external_id = ?")
-      .bind(program.id, identity.id)
-      .first<{ id: string; code: string }>();
-    if (existing && existing.code !== normalizeCode(code)) {
-      throw new ApiError("conflict", "This member already exists with another code; PATCH the member to change it.", {
-        member_id: existing.id,
-        code: existing.code,
-      });
-    }
-  }
-  const { row, created } = await enrolMember(
-    c.env.DB,
-    program,
-    { ...identity, profileVerified: true },
-    { customCode: code },
-  );
+  const { row, created } = await enrolWithCode(c.env.DB, program, await readBody(c, serverEnrolSchema));
   return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
 });
 
@@ -163,4 +138,9 @@ memberServerRoutes.post("/:id/unsuspend", async (c) => {
     lift: true,
   });
   return c.json({ member: serverView(c, program, row) });
+});
+
+/** `GET /v1/members/:id/discount`: the stacking discount the host's server applies to the member's bill. */
+memberServerRoutes.get("/:id/discount", async (c) => {
+  return c.json(await memberDiscount(c.env.DB, c.get("program").id, c.req.param("id")));
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
+import { pageQuery } from "../lib/pagination";
 import { email } from "../lib/validate";
 import type { MemberRewardsView } from "../rewards/schema";
 
@@ -44,10 +45,7 @@ export const updateMemberSchema = z
 export const suspendSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 export const unsuspendSchema = z.object({ reason: z.string().trim().max(500).optional() });
 
-export const listMembersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
+export const listMembersQuery = pageQuery;
 
 /** What the widget receives. Types are shared with the browser packages with `import type` only. */
 export interface MemberView {

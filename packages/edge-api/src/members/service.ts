@@ -2,6 +2,8 @@ import { auditStatement } from "../lib/audit";
 import { emailKey } from "../lib/email";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { generateCode, newId, normalizeCode } from "../lib/ids";
+import { referralLink, shortLink } from "../lib/links";
+import { listPage, type Page } from "../lib/pagination";
 import type { Program } from "../programs/service";
 import type { IdentityClaims } from "./identity";
 import type { MemberStats, MemberView, ReferralSummary } from "./schema";
@@ -21,12 +23,6 @@ export interface MemberRow {
   created_at: number;
 }
 
-export function referralLink(program: Program, code: string): string {
-  const url = new URL(program.landingUrl);
-  url.searchParams.set(program.paramNames[0] ?? "via", code);
-  return url.toString();
-}
-
 /** The member as the widget sees them. Why a member was suspended is the vendor's business, not shown here. */
 export function toMemberView(program: Program, row: MemberRow, apiOrigin: string): MemberView {
   return {
@@ -37,8 +33,8 @@ export function toMemberView(program: Program, row: MemberRow, apiOrigin: string
     name: row.name,
     company: row.company,
     code: row.code,
-    link: referralLink(program, row.code),
-    short_link: `${apiOrigin}/r/${encodeURIComponent(program.slug)}/${encodeURIComponent(row.code)}`,
+    link: referralLink(program.landingUrl, program.paramNames, row.code).toString(),
+    short_link: shortLink(apiOrigin, program.slug, row.code),
     status: row.suspended_at === null ? "active" : "suspended",
     created_at: new Date(row.created_at).toISOString(),
   };
@@ -131,6 +127,45 @@ export async function enrolMember(
     }
   }
   throw new ApiError("conflict", "Could not find a free referral code; try again.");
+}
+
+/**
+ * Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. The profile comes from
+ * the vendor, so it counts as verified. A member who already exists with another code keeps it: PATCH changes it.
+ */
+export async function enrolWithCode(
+  db: D1Database,
+  program: Program,
+  input: {
+    id: string;
+    email?: string | undefined;
+    name?: string | undefined;
+    company?: string | undefined;
+    code?: string | undefined;
+  },
+): Promise<{ row: MemberRow; created: boolean }> {
+  const { code, ...identity } = input;
+  if (code) {
+    const existing = await db
+      .prepare("SELECT id, code FROM members WHERE program_id = ? AND external_id = ?")
+      .bind(program.id, identity.id)
+      .first<{ id: string; code: string }>();
+    if (existing && existing.code !== normalizeCode(code)) {
+      throw new ApiError("conflict", "This member already exists with another code; PATCH the member to change it.", {
+        member_id: existing.id,
+        code: existing.code,
+      });
+    }
+  }
+  return enrolMember(db, program, { ...identity, profileVerified: true }, { customCode: code });
+}
+
+export function listMembers(
+  db: D1Database,
+  programId: string,
+  q: { limit: number; cursor?: string | undefined },
+): Promise<Page<MemberRow>> {
+  return listPage<MemberRow>(db, { table: "members" }, { program_id: programId }, q);
 }
 
 export async function getMember(db: D1Database, programId: string, memberId: string): Promise<MemberRow> {

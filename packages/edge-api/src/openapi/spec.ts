@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { summaryQuery } from "../analytics/schema";
-import { createKeySchema } from "../keys/routes";
+import { createKeySchema } from "../keys/schema";
 import { ERROR_STATUS } from "../lib/errors";
 import { pageQuery } from "../lib/pagination";
 import { enrolSchema, listMembersQuery, serverEnrolSchema, updateMemberSchema } from "../members/schema";

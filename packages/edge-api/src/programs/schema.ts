@@ -88,3 +88,4 @@ export const updateProgramSchema = z
     message: "Send offer_text_override or offer_text, not both",
     path: ["offer_text"],
   });
+export type UpdateProgramInput = z.infer<typeof updateProgramSchema>;

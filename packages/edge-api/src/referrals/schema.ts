@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageQuery } from "../lib/pagination";
 import { currency, email } from "../lib/validate";
 import { REFERRAL_STATUSES } from "./status";
 
@@ -47,6 +48,7 @@ export const listReferralsQuery = z.object({
   member_id: z.string().max(40).optional(),
   /** The friend's address, any spelling of it (case, +tag, Gmail dots). */
   email: z.string().trim().max(254).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery.shape,
 });
+export type ListReferralsQuery = z.infer<typeof listReferralsQuery>;
+export type UpdateReferralInput = z.infer<typeof updateReferralSchema>;

@@ -1,4 +1,9 @@
+import { type ReviewRow, reviewView } from "../fraud/reviews";
+import { type AuditRow, auditView } from "../lib/audit";
+import { emailKey } from "../lib/email";
 import { ApiError } from "../lib/errors";
+import { listPage, type Page } from "../lib/pagination";
+import type { ListReferralsQuery } from "./schema";
 import type { ReferralStatus } from "./status";
 
 export interface ReferralRow {
@@ -103,4 +108,34 @@ export function referralFrom(
   const referral = referralRes?.results[0] as ReferralRow | undefined;
   if (!referral) throw new ApiError("referral_not_found", `No referral ${id} in this program.`);
   return { referral, events: (eventsRes?.results ?? []) as EventRow[] };
+}
+
+export function listReferrals(db: D1Database, programId: string, q: ListReferralsQuery): Promise<Page<ReferralRow>> {
+  return listPage<ReferralRow>(
+    db,
+    { table: "referrals" },
+    {
+      program_id: programId,
+      status: q.status,
+      member_id: q.member_id,
+      friend_email_key: q.email ? emailKey(q.email) : undefined,
+    },
+    q,
+  );
+}
+
+/** One referral with its status history, its fraud reviews and its audit trail, in one round trip. */
+export async function referralDetail(db: D1Database, programId: string, id: string) {
+  const [referralRes, eventsRes, reviewsRes, auditRes] = await db.batch([
+    ...referralReads(db, programId, id),
+    db.prepare("SELECT * FROM reviews WHERE referral_id = ? ORDER BY created_at").bind(id),
+    db.prepare("SELECT * FROM audit_log WHERE referral_id = ? ORDER BY created_at, id").bind(id),
+  ]);
+  const { referral, events } = referralFrom(id, referralRes, eventsRes);
+  return {
+    referral: referralView(referral),
+    events: events.map(eventView),
+    reviews: ((reviewsRes?.results ?? []) as ReviewRow[]).map(reviewView),
+    audit: ((auditRes?.results ?? []) as AuditRow[]).map(auditView),
+  };
 }

@@ -34,14 +34,10 @@ export function rewardReadStatements(
   member: SqlRef,
   referral: SqlRef,
 ): D1PreparedStatement[] {
-  const counts = `WITH target(member_id, referral_id) AS (SELECT ${member.sql}, ${referral.sql}) ${MEMBER_COUNTS_SQL.replace(
-    "?1",
-    "(SELECT member_id FROM target)",
-  ).replace("?2", "(SELECT referral_id FROM target)")}`;
   return [
     db.prepare(CURRENT_RULES_SQL).bind(programId),
     db.prepare(`SELECT version FROM referrals WHERE id = (${referral.sql})`).bind(...referral.params),
-    db.prepare(counts).bind(...member.params, ...referral.params),
+    memberCountsStatement(db, member, referral),
     db
       .prepare(
         `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
@@ -69,15 +65,24 @@ export function rewardReadStatements(
 
 /**
  * Counts over a member's referrals, the same as `summarizeMemberHistory`: a refunded sale is not a
- * successful referral; a churned customer was one. Only `lost` rows need their events read.
+ * successful referral; a churned customer was one. Only `lost` rows need their events read. `member` and
+ * `referral` are SQL values (a parameter or a subquery); the referral is left out of the counts (`""`: none).
  */
-export const MEMBER_COUNTS_SQL = `SELECT COUNT(*) AS leads,
-  COALESCE(SUM(status IN ('qualified', 'converted', 'renewed', 'refunded') OR (status = 'lost' AND EXISTS (
-    SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status IN ('qualified', 'converted')))), 0) AS qualified,
-  COALESCE(SUM(status IN ('converted', 'renewed') OR (status = 'lost' AND EXISTS (
-    SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status = 'converted'))), 0) AS converted,
-  COALESCE(SUM(status IN ('converted', 'renewed')), 0) AS active
-FROM referrals r WHERE member_id = ?1 AND id != ?2 AND rejected_at IS NULL`;
+export function memberCountsStatement(db: D1Database, member: SqlRef, referral: SqlRef): D1PreparedStatement {
+  return db
+    .prepare(
+      `WITH target(member_id, referral_id) AS (SELECT ${member.sql}, ${referral.sql})
+       SELECT COUNT(*) AS leads,
+         COALESCE(SUM(status IN ('qualified', 'converted', 'renewed', 'refunded') OR (status = 'lost' AND EXISTS (
+           SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status IN ('qualified', 'converted')))), 0) AS qualified,
+         COALESCE(SUM(status IN ('converted', 'renewed') OR (status = 'lost' AND EXISTS (
+           SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status = 'converted'))), 0) AS converted,
+         COALESCE(SUM(status IN ('converted', 'renewed')), 0) AS active
+       FROM referrals r WHERE member_id = (SELECT member_id FROM target) AND id != (SELECT referral_id FROM target)
+         AND rejected_at IS NULL`,
+    )
+    .bind(...member.params, ...referral.params);
+}
 
 export interface MemberCounts {
   leads: number;

@@ -1,8 +1,10 @@
 import { ApiError } from "../lib/errors";
+import type { Outcome, Reader } from "../lib/idempotency";
 import { newId } from "../lib/ids";
+import { listPage, type Page } from "../lib/pagination";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import type { LedgerEntry } from "./engine";
-import type { Recipient, RewardKind, RewardState } from "./schema";
+import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState } from "./schema";
 
 /**
  * What approval asks of a reward besides its state and hold: not waiting for its lead to qualify, its
@@ -252,4 +254,109 @@ export function rewardInsert(
       event.created_at,
       e.state === "approved" ? event.created_at : null,
     );
+}
+
+/** The ledger, newest first, with the list route's filters. Due rewards are promoted first. */
+export async function listRewards(db: D1Database, programId: string, q: ListRewardsQuery): Promise<Page<RewardRow>> {
+  await promoteDue(db, Date.now(), programId);
+  const { state, member_id, referral_id, recipient, kind, rule_id, currency } = q;
+  return listPage<RewardRow>(
+    db,
+    { table: "rewards" },
+    { program_id: programId, state, member_id, referral_id, recipient, kind, rule_id, currency },
+    q,
+  );
+}
+
+/** Approves one reward, or says precisely why not (unknown, still on hold, or in another state). */
+export async function approveReward(db: D1Database, programId: string, id: string, now: number): Promise<RewardRow> {
+  const { approved, skipped } = await approveRewards(db, programId, [id], now);
+  const done = approved[0];
+  if (done) return done;
+  const reason = skipped[0]?.reason ?? "not_found";
+  if (reason === "not_found") throw new ApiError("reward_not_found", `No reward ${id} in this program.`);
+  if (reason === "on_hold") {
+    const row = await getReward(db, programId, id);
+    throw new ApiError("reward_on_hold", "This reward is still in its hold period.", {
+      available_at: new Date(row.available_at).toISOString(),
+    });
+  }
+  throw new ApiError("invalid_reward_state", `This reward cannot be approved (${reason}).`, { reason });
+}
+
+/** Voids a pending or approved reward by hand, with a reason. A paid reward stays paid. */
+export async function voidReward(db: D1Database, programId: string, id: string, reason: string): Promise<RewardRow> {
+  const row = await db
+    .prepare(
+      `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
+       WHERE id = ? AND program_id = ? AND state IN ('pending', 'approved') RETURNING *`,
+    )
+    .bind(Date.now(), reason, id, programId)
+    .first<RewardRow>();
+  if (row) return row;
+  const current = await getReward(db, programId, id);
+  throw new ApiError("invalid_reward_state", `A ${current.state} reward cannot be voided.`, { state: current.state });
+}
+
+/**
+ * Plans a payout for `runIdempotent`: marks the approved rewards among `ids` paid under one payout. The payout
+ * row counts the rewards it really moved; if a reward changed state since it was read the count is NULL, the
+ * NOT NULL column refuses it, and the whole batch rolls back (see `isPayoutRace`).
+ */
+export async function planPayout(db: D1Database, programId: string, input: PayInput, reader: Reader): Promise<Outcome> {
+  const now = Date.now();
+  await promoteDue(db, now, programId);
+  const unique = [...new Set(input.ids)];
+  // Through the reader, so a replay is answered from the stored response, not from today's state.
+  const [payableRes] = await reader.batch([
+    db
+      .prepare(
+        "SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'",
+      )
+      .bind(programId, JSON.stringify(unique)),
+  ]);
+  const payable = (payableRes?.results ?? []) as RewardRow[];
+  const payableIds = new Set(payable.map((r) => r.id));
+  const skipped = await explainPaySkipped(
+    db,
+    programId,
+    unique.filter((id) => !payableIds.has(id)),
+    now,
+  );
+  if (payable.length === 0) {
+    throw new ApiError("invalid_reward_state", "None of these rewards is approved, so there is nothing to pay.", {
+      skipped,
+    });
+  }
+  const payoutId = newId("pay");
+  const paid = payable.map((r) => ({ ...r, state: "paid" as const, paid_at: now, payout_id: payoutId }));
+  const totals: Record<string, number> = {};
+  for (const r of paid) if (r.currency) totals[r.currency] = (totals[r.currency] ?? 0) + r.amount;
+  return {
+    status: 201,
+    body: {
+      payout: { id: payoutId, reference: input.payout_reference, reward_count: paid.length, totals },
+      paid: paid.map(rewardView),
+      skipped,
+    },
+    statements: [
+      db
+        .prepare(
+          `UPDATE rewards SET state = 'paid', paid_at = ?, payout_id = ?
+           WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'`,
+        )
+        .bind(now, payoutId, programId, JSON.stringify([...payableIds])),
+      db
+        .prepare(
+          `INSERT INTO payouts (id, program_id, reference, reward_count, created_at)
+           VALUES (?1, ?2, ?3, (SELECT CASE WHEN COUNT(*) = ?4 THEN COUNT(*) END FROM rewards WHERE payout_id = ?1), ?5)`,
+        )
+        .bind(payoutId, programId, input.payout_reference, paid.length, now),
+    ],
+  };
+}
+
+/** A payout whose rewards changed state between its read and its write (the payout row's count was NULL). */
+export function isPayoutRace(err: unknown): boolean {
+  return String((err as Error)?.message).includes("NOT NULL constraint failed");
 }

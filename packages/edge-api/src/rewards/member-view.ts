@@ -1,8 +1,10 @@
+import { valueRef } from "../lib/sql";
+import { getMember } from "../members/service";
 import type { Program } from "../programs/service";
 import { nextMilestone, stackingDiscount } from "./engine";
-import { MEMBER_COUNTS_SQL, type MemberCounts } from "./hook";
+import { type MemberCounts, memberCountsStatement } from "./hook";
 import { monthOf } from "./raffle";
-import { CURRENT_RULES_SQL, type RulesRow, toRuleset } from "./rules";
+import { CURRENT_RULES_SQL, currentRuleset, type RulesRow, toRuleset } from "./rules";
 import type { MemberRewardsView, RewardKind, RewardState, Ruleset } from "./schema";
 
 /**
@@ -44,7 +46,7 @@ export async function readMemberRewards(
          WHERE member_id = ?1 AND recipient = 'member' AND state != 'voided' GROUP BY kind, currency, effective`,
       )
       .bind(memberId, now),
-    db.prepare(MEMBER_COUNTS_SQL).bind(memberId, ""),
+    memberCountsStatement(db, valueRef(memberId), valueRef("")),
     db
       .prepare(
         `SELECT id, kind, amount, currency, description, ${EFFECTIVE_STATE} AS state, available_at, created_at
@@ -117,4 +119,21 @@ export async function readMemberRewards(
     })),
   };
   return { view, ruleset };
+}
+
+/** The stacking discount the host's server applies to the member's bill: per referred customer still active. */
+export async function memberDiscount(db: D1Database, programId: string, memberId: string) {
+  const member = await getMember(db, programId, memberId);
+  const [ruleset, counts] = await Promise.all([
+    currentRuleset(db, programId),
+    memberCountsStatement(db, valueRef(member.id), valueRef("")).first<MemberCounts>(),
+  ]);
+  const active = counts?.active ?? 0;
+  return {
+    member_id: member.id,
+    discount_percent: ruleset ? stackingDiscount(ruleset.config, active) : 0,
+    active_referrals: active,
+    stacking: ruleset?.config.stacking_discount ?? null,
+    rule_version: ruleset?.version ?? null,
+  };
 }

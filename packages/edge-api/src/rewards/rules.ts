@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import { type Ruleset, type RulesetConfig, rulesetSchema } from "./schema";
 
 export interface RulesRow {
@@ -27,8 +27,36 @@ export function toRuleset(row: RulesRow | null | undefined): Ruleset | null {
 
 const parsedConfigs = new Map<string, Ruleset | null>();
 
+export async function currentRulesRow(db: D1Database, programId: string): Promise<RulesRow | null> {
+  return db.prepare(CURRENT_RULES_SQL).bind(programId).first<RulesRow>();
+}
+
 export async function currentRuleset(db: D1Database, programId: string): Promise<Ruleset | null> {
-  return toRuleset(await db.prepare(CURRENT_RULES_SQL).bind(programId).first<RulesRow>());
+  return toRuleset(await currentRulesRow(db, programId));
+}
+
+/** The last 100 saved versions, newest first. */
+export async function ruleVersions(db: D1Database, programId: string): Promise<RulesRow[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT version, config, created_at FROM reward_rules WHERE program_id = ? ORDER BY version DESC LIMIT 100",
+    )
+    .bind(programId)
+    .all<RulesRow>();
+  return results;
+}
+
+/** One saved version; `version` is the path segment as sent, so anything but a number is simply not found. */
+export async function ruleVersion(db: D1Database, programId: string, version: string): Promise<RulesRow> {
+  const n = Number(version);
+  const row = Number.isInteger(n)
+    ? await db
+        .prepare("SELECT version, config, created_at FROM reward_rules WHERE program_id = ? AND version = ?")
+        .bind(programId, n)
+        .first<RulesRow>()
+    : null;
+  if (!row) throw new ApiError("not_found", `No reward rules version ${version}.`);
+  return row;
 }
 
 export function rulesetView(programId: string, row: RulesRow | null) {
@@ -51,7 +79,7 @@ export async function saveRuleset(
   config: RulesetConfig,
   expectedVersion: number | undefined,
 ): Promise<{ row: RulesRow; created: boolean }> {
-  const current = await db.prepare(CURRENT_RULES_SQL).bind(programId).first<RulesRow>();
+  const current = await currentRulesRow(db, programId);
   const currentVersion = current?.version ?? 0;
   if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
     throw new ApiError(
@@ -71,7 +99,7 @@ export async function saveRuleset(
       .bind(programId, row.version, row.config, row.created_at)
       .run();
   } catch (err) {
-    if (!String((err as Error).message).includes("constraint failed")) throw err;
+    if (!isUniqueViolation(err)) throw err;
     throw new ApiError("rules_version_conflict", "Someone saved the rules at the same time. Read them and retry.", {
       current_version: currentVersion + 1,
     });

@@ -155,6 +155,7 @@ const ids = z.array(z.string().min(1).max(40)).min(1).max(100);
 
 export const approveSchema = z.object({ ids });
 export const paySchema = z.object({ ids, payout_reference: z.string().trim().min(1).max(200) });
+export type PayInput = z.infer<typeof paySchema>;
 export const voidSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 
 export const listRewardsQuery = z.object({
@@ -167,6 +168,7 @@ export const listRewardsQuery = z.object({
   currency: currency.optional(),
   ...pageQuery.shape,
 });
+export type ListRewardsQuery = z.infer<typeof listRewardsQuery>;
 
 export const exportQuery = z.object({
   currency: currency.optional(),

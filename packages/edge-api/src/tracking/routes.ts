@@ -1,58 +1,26 @@
 import type { Context } from "hono";
-import { clientAddress } from "../auth/middleware";
 import { type AppEnv, router } from "../lib/app";
+import { clientAddress } from "../lib/client";
 import { ApiError } from "../lib/errors";
-import { newId, normalizeCode } from "../lib/ids";
 import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { readBody } from "../lib/validate";
 import { verifyMemberToken } from "../members/identity";
 import { createLead } from "../referrals/leads";
-import { type LeadResponse, leadSchema, shareSchema, type VisitResponse, visitSchema } from "./schema";
+import { type LeadResponse, leadSchema, shareSchema, visitSchema } from "./schema";
+import { recordShare, recordVisit, shortLinkTarget } from "./service";
 import { requestVisitorHash } from "./visitor";
 
 export const trackingRoutes = router();
 
-/** The hot path: one INSERT … SELECT that both checks the code and writes the visit. */
 trackingRoutes.post("/visit", async (c) => {
   const program = c.get("program");
   const v = await readBody(c, visitSchema);
   const now = Date.now();
-  const clickId = newId("clk");
-  const hash = await requestVisitorHash(program, c.req, now);
-  const country = (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null;
-  const code = normalizeCode(v.code);
-  const result = await c.env.DB.prepare(
-    `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
-        utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
-     SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
-     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL`,
-  )
-    .bind(
-      clickId,
-      program.id,
-      v.campaign ?? v.utm_campaign ?? null,
-      v.sub_source ?? null,
-      v.landing_url ?? null,
-      v.referrer ?? null,
-      v.utm_source ?? null,
-      v.utm_medium ?? null,
-      v.utm_campaign ?? null,
-      country,
-      hash,
-      now,
-      code,
-      program.id,
-    )
-    .run();
-  // A suspended member's code answers like an unknown one: their link records nothing new.
-  if (result.meta.changes !== 1)
-    throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
-  const body: VisitResponse = {
-    click_id: clickId,
-    code,
-    attribution: { model: program.attributionModel, window_days: program.attributionWindowDays },
-    expires_at: new Date(now + program.attributionWindowDays * 86_400_000).toISOString(),
-  };
+  const body = await recordVisit(c.env.DB, program, v, {
+    visitorHash: await requestVisitorHash(program, c.req, now),
+    country: (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null,
+    now,
+  });
   return c.json(body, 201);
 });
 
@@ -60,15 +28,7 @@ trackingRoutes.post("/share", async (c) => {
   const program = c.get("program");
   const s = await readBody(c, shareSchema);
   const memberId = await verifyMemberToken(program, s.member_token);
-  const id = newId("shr");
-  const { meta } = await c.env.DB.prepare(
-    `INSERT INTO shares (id, program_id, member_id, channel, created_at)
-     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL`,
-  )
-    .bind(id, program.id, s.channel, Date.now(), memberId, program.id)
-    .run();
-  if (meta.changes !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
-  return c.json({ share: { id, channel: s.channel } }, 201);
+  return c.json({ share: await recordShare(c.env.DB, program, memberId, s.channel) }, 201);
 });
 
 /**
@@ -117,16 +77,12 @@ function limitShortLinks(address: string): void {
   }
 }
 
-function redirectTo(c: Context<AppEnv>, row: { landing_url: string; param_names: string } | null, code: string) {
-  if (!row) throw new ApiError("unknown_code", `No member has the referral code ${code}.`, { code });
-  const url = new URL(row.landing_url);
-  const param = (JSON.parse(row.param_names) as string[])[0] ?? "via";
-  url.searchParams.set(param, code);
+function redirectTo(c: Context<AppEnv>, target: URL) {
   const vsrc = c.req.query("vsrc");
-  if (vsrc) url.searchParams.set("vsrc", vsrc.slice(0, 100));
+  if (vsrc) target.searchParams.set("vsrc", vsrc.slice(0, 100));
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer-when-downgrade");
-  return c.redirect(url.toString(), 302);
+  return c.redirect(target.toString(), 302);
 }
 
 /**
@@ -135,26 +91,12 @@ function redirectTo(c: Context<AppEnv>, row: { landing_url: string; param_names:
  * page is always on one of the program's allowed origins, so this is no open redirect.
  */
 shortLinkRoutes.get("/r/:slug/:code", async (c) => {
-  limitShortLinks(clientAddress(c));
-  const code = normalizeCode(c.req.param("code"));
-  const row = await c.env.DB.prepare(
-    `SELECT p.landing_url, p.param_names FROM programs p JOIN members m ON m.program_id = p.id
-     WHERE p.slug = ? AND m.code = ? AND m.suspended_at IS NULL`,
-  )
-    .bind(c.req.param("slug"), code)
-    .first<{ landing_url: string; param_names: string }>();
-  return redirectTo(c, row, code);
+  limitShortLinks(clientAddress(c.req));
+  return redirectTo(c, await shortLinkTarget(c.env.DB, c.req.param("code"), c.req.param("slug")));
 });
 
 /** `/r/:code`: links shared before codes became per-program keep working while the code names one member. */
 shortLinkRoutes.get("/r/:code", async (c) => {
-  limitShortLinks(clientAddress(c));
-  const code = normalizeCode(c.req.param("code"));
-  const { results } = await c.env.DB.prepare(
-    `SELECT p.landing_url, p.param_names FROM members m JOIN programs p ON p.id = m.program_id
-     WHERE m.code = ? AND m.suspended_at IS NULL LIMIT 2`,
-  )
-    .bind(code)
-    .all<{ landing_url: string; param_names: string }>();
-  return redirectTo(c, results.length === 1 ? (results[0] ?? null) : null, code);
+  limitShortLinks(clientAddress(c.req));
+  return redirectTo(c, await shortLinkTarget(c.env.DB, c.req.param("code")));
 });

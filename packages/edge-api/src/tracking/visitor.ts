@@ -1,3 +1,4 @@
+import { clientAddress } from "../lib/client";
 import { deriveKey, sha256Hex } from "../lib/crypto";
 import type { Program } from "../programs/service";
 
@@ -23,5 +24,5 @@ export async function requestVisitorHash(
   now = Date.now(),
 ) {
   const salt = await deriveKey(program.tokenSecret, "visitor-hash");
-  return visitorHash(salt, req.header("cf-connecting-ip") ?? "", req.header("user-agent") ?? "", now);
+  return visitorHash(salt, clientAddress(req), req.header("user-agent") ?? "", now);
 }
