@@ -2,12 +2,15 @@
 import { readFileSync } from "node:fs";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 
-/** Bytes after gzip. The base must stay small enough to add to any page without a second thought. */
+/**
+ * Bytes after gzip. The base must stay small enough to add to any page without a second thought. The lead
+ * builds got 100 B more when they learnt the API's company sizes (a lead with another size would be refused).
+ */
 export const BUDGETS = {
   "vouch.js": 1200,
   "vouch.consent.js": 1800,
-  "vouch.lead.js": 1800,
-  "vouch.lead.consent.js": 1800,
+  "vouch.lead.js": 1900,
+  "vouch.lead.consent.js": 1900,
 };
 
 /** Raw, gzip (level 9, as a CDN serves static files) and brotli sizes of each build in dist/. */

@@ -10,7 +10,7 @@
  *   pnpm vouch list-programs
  */
 import { parseArgs } from "node:util";
-import { newApiKey } from "../src/keys/service";
+import { newApiKey } from "../src/keys/create";
 import { jwtSecretFor } from "../src/members/jwt-secret";
 import { buildProgram } from "../src/programs/create";
 import { identitySecretRotation } from "../src/programs/rotation";

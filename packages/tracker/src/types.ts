@@ -1,6 +1,6 @@
-import type { LeadInput, VisitInput, VisitResponse } from "../../edge-api/src/tracking/schema";
+import type { CompanySize, LeadInput, VisitInput, VisitResponse } from "@vouch/edge-api/types";
 
-export type { LeadInput, VisitInput, VisitResponse };
+export type { CompanySize, LeadInput, VisitInput, VisitResponse };
 
 /** What the tracker remembers about the referral, in the `vouch_ref` cookie and localStorage. */
 export interface StoredReferral {
@@ -32,7 +32,10 @@ export interface TrackerConfig {
   consent?: string;
 }
 
-export type LeadFields = Pick<LeadInput, "email" | "name" | "company" | "role" | "size" | "code">;
+/** A lead as the page gives it: `size` is any text here; only the API's buckets are sent (see `leadBody`). */
+export type LeadFields = Pick<LeadInput, "email" | "name" | "company" | "role" | "code"> & {
+  size?: string | undefined;
+};
 
 /** The public call signature: `vouch('lead', {...})`, `vouch('consent', true)`. */
 export type VouchCommand = ((command: "lead", fields: LeadFields) => void) &

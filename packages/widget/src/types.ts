@@ -1,7 +1,15 @@
-import type { MeResponse as ApiMeResponse, ReferralSummary } from "../../edge-api/src/members/schema";
-import type { ShareChannel } from "../../edge-api/src/tracking/schema";
+import type {
+  LeadInput as ApiLeadInput,
+  MeResponse as ApiMeResponse,
+  CompanySize,
+  ErrorBody,
+  ErrorCode,
+  LeadResponse,
+  ReferralSummary,
+  ShareChannel,
+} from "@vouch/edge-api/types";
 
-export type { ReferralSummary, ShareChannel };
+export type { CompanySize, LeadResponse, ReferralSummary, ShareChannel };
 export type MeResponse = ApiMeResponse;
 
 /** What the host passes to `vouch('init', …)`. */
@@ -25,30 +33,19 @@ export interface InitOptions {
   launcher?: boolean;
 }
 
-/** Error shape of the API (`{ error: { code, message, details } }`), plus `network_error` for failed fetches. */
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  details?: unknown;
-}
+/**
+ * Error shape of the API (`{ error: { code, message, details } }`), plus the client's own codes: `network_error`
+ * (the fetch failed), `http_error` (an answer without the API's error body, e.g. a proxy's page) and
+ * `member_paused` (no member token, so nothing was sent).
+ */
+export type ApiErrorBody = Omit<ErrorBody["error"], "code"> & {
+  code: ErrorCode | "network_error" | "http_error" | "member_paused";
+};
 
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error: ApiErrorBody };
 
-export interface LeadInput {
-  email: string;
-  name?: string;
-  company?: string;
-  role?: string;
-  size?: string;
-}
-
-/**
- * `POST /v1/track/lead` from the browser: 202 and the same body for a new lead, one already referred and one a
- * fraud rule stops, so the answer says nothing about who is already a customer.
- */
-export interface LeadResponse {
-  accepted: true;
-}
+/** What the peer form sends to `POST /v1/track/lead` (with the member token the API client adds). */
+export type LeadInput = Pick<ApiLeadInput, "email" | "name" | "company" | "role" | "size">;
 
 export interface ApiClient {
   enrol(identity: Pick<InitOptions, "member" | "signature" | "token">): Promise<ApiResult<MeResponse>>;

@@ -1,7 +1,8 @@
 import { auditStatement } from "../lib/audit";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { listPage, type Page } from "../lib/pagination";
+import { listPage } from "../lib/list-page";
+import type { Page } from "../lib/pagination";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { promoteDue, rewardInsert, voidStatement } from "../rewards/ledger";

@@ -7,14 +7,10 @@ export interface SqlRef {
 export const valueRef = (value: string): SqlRef => ({ sql: "?", params: [value] });
 
 /**
- * A statement with its parameters, runtime-neutral: the Worker binds it to D1 (`prepared`), the `vouch` CLI
- * inlines it for `wrangler d1 execute` (scripts/sql.ts).
+ * A statement with its parameters, runtime-neutral: the Worker binds it to D1, the `vouch` CLI inlines it for
+ * `wrangler d1 execute` (scripts/sql.ts).
  */
 export interface Statement {
   sql: string;
   params: (string | number | null)[];
-}
-
-export function prepared(db: D1Database, statements: readonly Statement[]): D1PreparedStatement[] {
-  return statements.map((s) => db.prepare(s.sql).bind(...s.params));
 }

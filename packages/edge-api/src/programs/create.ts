@@ -1,4 +1,4 @@
-import { generateApiKey, newApiKey } from "../keys/service";
+import { generateApiKey, newApiKey } from "../keys/create";
 import { randomToken } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import type { Statement } from "../lib/sql";

@@ -2,7 +2,8 @@ import { type ReviewRow, reviewView } from "../fraud/reviews";
 import { type AuditRow, auditView } from "../lib/audit";
 import { emailKey } from "../lib/email";
 import { ApiError } from "../lib/errors";
-import { listPage, type Page } from "../lib/pagination";
+import { listPage } from "../lib/list-page";
+import type { Page } from "../lib/pagination";
 import type { ListReferralsQuery } from "./schema";
 import type { ReferralStatus } from "./status";
 

@@ -1,7 +1,8 @@
 import { ApiError } from "../lib/errors";
 import type { Outcome, Reader } from "../lib/idempotency";
 import { newId } from "../lib/ids";
-import { listPage, type Page } from "../lib/pagination";
+import { listPage } from "../lib/list-page";
+import type { Page } from "../lib/pagination";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import type { LedgerEntry } from "./engine";
 import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState } from "./schema";

@@ -32,14 +32,16 @@ export const shareSchema = z.object({
   channel: z.enum(SHARE_CHANNELS),
 });
 
+/** The company-size buckets a lead may carry: the widget's peer form offers exactly these. */
 export const COMPANY_SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001+"] as const;
+export type CompanySize = (typeof COMPANY_SIZES)[number];
 
 export const leadSchema = z.object({
   email,
   name: optionalText(200),
   company: optionalText(200),
   role: optionalText(200),
-  size: optionalText(40),
+  size: z.enum(COMPANY_SIZES, { error: `Use one of ${COMPANY_SIZES.join(", ")}` }).optional(),
   /** Attribution, strongest first: the member's own token (refer-a-peer), a click id, or a typed code. */
   member_token: z.string().max(300).optional(),
   click_id: clickId.optional(),

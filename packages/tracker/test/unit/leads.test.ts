@@ -71,6 +71,17 @@ test("a code typed into the form attributes a visitor who never followed a link"
   expect(form.querySelector("input[name=vouch_click_id]")).toBeNull();
 });
 
+test("a size in the page's own words is left out, so the API does not refuse the whole lead", async () => {
+  document.body.innerHTML = `
+    <form data-vouch-lead>
+      <input name="email" value="dana@northwind.example">
+      <input name="size" value="50-100 people">
+      <input name="referral_code" value="ANNA7K2M">
+    </form>`;
+  submit(document.querySelector("form")!);
+  await eventually(() => expect(leads()).toEqual([{ email: "dana@northwind.example", code: "ANNA7K2M" }]));
+});
+
 test("unmarked forms and forms without a referral are left alone", async () => {
   referral("ANNA7K2M", "clk_0000000000000007");
   document.body.innerHTML = '<form><input name="email" value="x@y.example"></form>';

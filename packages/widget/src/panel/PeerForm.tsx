@@ -1,9 +1,20 @@
 import { useRef, useState } from "preact/hooks";
-import type { ApiErrorBody, LeadInput, LeadResponse, ReferralSummary } from "../types";
+import type { ApiErrorBody, CompanySize, LeadInput, LeadResponse, ReferralSummary } from "../types";
 import { format, type PanelStrings } from "./strings";
 
-/** The API's company-size buckets (edge-api COMPANY_SIZES). */
-export const COMPANY_SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001+"] as const;
+/**
+ * The API's company-size buckets, in the order the form offers them. A value here only, or one the API adds,
+ * fails the type check, so the form offers exactly what `POST /v1/track/lead` accepts (types only: no zod in
+ * the panel).
+ */
+const SIZE_OPTIONS: Record<CompanySize, true> = {
+  "1-10": true,
+  "11-50": true,
+  "51-200": true,
+  "201-1000": true,
+  "1001+": true,
+};
+export const COMPANY_SIZES = Object.keys(SIZE_OPTIONS) as CompanySize[];
 
 type FieldName = keyof LeadInput;
 type Outcome = { kind: "success" | "error"; message: string } | null;
@@ -77,8 +88,8 @@ export function PeerForm({ t, program, submit, onReferred }: Props) {
     setErrors({});
     setSending(true);
     const lead: LeadInput = { email: values.email.trim() };
-    for (const key of ["name", "company", "role", "size"] as const)
-      if (values[key].trim()) lead[key] = values[key].trim();
+    for (const key of ["name", "company", "role"] as const) if (values[key].trim()) lead[key] = values[key].trim();
+    if (values.size) lead.size = values.size as CompanySize; // the select offers COMPANY_SIZES only
     const result = await submit(lead);
     setSending(false);
     if (result.ok) {

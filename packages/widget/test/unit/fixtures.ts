@@ -1,4 +1,12 @@
-import type { ApiClient, ApiResult, LeadInput, LeadResponse, MeResponse, ShareChannel } from "../../src/types";
+import type {
+  ApiClient,
+  ApiErrorBody,
+  ApiResult,
+  LeadInput,
+  LeadResponse,
+  MeResponse,
+  ShareChannel,
+} from "../../src/types";
 
 /** A rewards view with money in every state and a milestone on the way. */
 export function rewardsView(overrides: Partial<NonNullable<MeResponse["rewards"]>> = {}): MeResponse["rewards"] {
@@ -86,6 +94,6 @@ export function acceptedLead(): LeadReply {
   return { ok: true, status: 202, data: { accepted: true } };
 }
 
-export function apiError(status: number, code: string, message: string, details?: unknown): LeadReply {
+export function apiError(status: number, code: ApiErrorBody["code"], message: string, details?: unknown): LeadReply {
   return { ok: false, status, error: { code, message, details } };
 }
