@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
@@ -9,7 +9,7 @@ import { limitBody } from "./lib/body-limit";
 import { ApiError, handleError } from "./lib/errors";
 import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
-import { openapiRoutes } from "./openapi/routes";
+import { referenceRoutes } from "./openapi/routes";
 import { programRoutes } from "./programs/routes";
 import { conversionRoutes, referralRoutes } from "./referrals/routes";
 import { leaderboardRoutes } from "./rewards/leaderboard-routes";
@@ -20,14 +20,15 @@ import { rewardRuleRoutes } from "./rewards/rules-routes";
 import { RULESET_BODY_LIMIT_BYTES } from "./rewards/schema";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
 
-const app = new Hono<AppEnv>();
+const app = new OpenAPIHono<AppEnv>();
 
 // After authentication (an unknown caller makes us read nothing) and before any handler reads the body.
 const bodyLimit = limitBody(BODY_LIMIT_BYTES, { "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES });
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", shortLinkRoutes);
-app.route("/v1", openapiRoutes);
+// The API document, built from the routes mounted below, and its interactive reference at /docs.
+app.route("/", referenceRoutes(app));
 
 // Browser endpoints: publishable key + allowed origin + CORS.
 app.use("/v1/track/*", browserAuth(), bodyLimit);

@@ -18,17 +18,27 @@ export const summaryQuery = z
 
 export type SummaryQuery = z.infer<typeof summaryQuery>;
 
-export interface AnalyticsSummary {
-  range: { from: string; to: string };
-  campaign: string | null;
-  visits: number;
-  unique_visitors: number;
-  shares: { total: number; by_channel: Record<string, number> };
-  leads: number;
-  qualified: number;
-  conversions: number;
-  referral_conversion_rate: number;
-  members: { total: number; active: number };
-  participation_rate: number;
-  by_campaign: { campaign: string | null; visits: number; leads: number; conversions: number }[];
-}
+export const analyticsSummarySchema = z
+  .object({
+    range: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
+    campaign: z.string().nullable(),
+    visits: z.number().int(),
+    unique_visitors: z.number().int(),
+    shares: z.object({ total: z.number().int(), by_channel: z.record(z.string(), z.number().int()) }),
+    leads: z.number().int(),
+    qualified: z.number().int(),
+    conversions: z.number().int(),
+    referral_conversion_rate: z.number().meta({ description: "conversions / leads, 0–1." }),
+    members: z.object({ total: z.number().int(), active: z.number().int() }),
+    participation_rate: z.number().meta({ description: "Members who shared or referred in the range / all members." }),
+    by_campaign: z.array(
+      z.object({
+        campaign: z.string().nullable(),
+        visits: z.number().int(),
+        leads: z.number().int(),
+        conversions: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: "AnalyticsSummary" });
+export type AnalyticsSummary = z.infer<typeof analyticsSummarySchema>;

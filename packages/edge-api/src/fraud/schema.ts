@@ -96,3 +96,31 @@ export interface FraudSignal {
   message: string;
   evidence: Record<string, unknown>;
 }
+
+export const fraudSignalSchema = z.object({
+  rule: z.enum(Object.keys(fraudRulesSchema.unwrap().shape) as [FraudRuleName, ...FraudRuleName[]]),
+  action: z.enum(["flag", "block"]),
+  message: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+});
+
+/** What the vendor sees of a review: every reason with its evidence. Never shown to the member. */
+export const reviewViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(REVIEW_STATUSES),
+    referral_id: z.string().nullable(),
+    member_id: z.string().nullable(),
+    friend_email: z.string().nullable(),
+    reasons: z.array(fraudSignalSchema),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    decided_at: z.iso.datetime().nullable(),
+    decided_by: z.string().nullable(),
+    decision_reason: z.string().nullable(),
+  })
+  .meta({ id: "Review" });
+
+export const reviewParams = z.object({
+  id: z.string().meta({ description: "The review's id (`rev_…`).", example: "rev_9Lp4Xq2Zn7Vb3Kw5" }),
+});

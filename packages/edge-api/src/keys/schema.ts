@@ -1,3 +1,21 @@
 import { z } from "zod";
 
 export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
+
+export const keyViewSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(["publishable", "secret"]),
+    prefix: z.string().meta({ description: "The key's first characters, to tell keys apart." }),
+    created_at: z.iso.datetime(),
+    revoked_at: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "ApiKey" });
+
+export const createdKeySchema = z.object({
+  key: keyViewSchema.extend({ secret: z.string().meta({ description: "The full key, shown once." }) }),
+});
+
+export const keyParams = z.object({
+  id: z.string().meta({ description: "The key's id (`key_…`).", example: "key_3Vb7Lq2Xp8Zn4Kw6" }),
+});

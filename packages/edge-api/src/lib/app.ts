@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Program } from "../programs/service";
 
 export interface AppVariables {
@@ -10,7 +10,10 @@ export interface AppVariables {
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-/** Every router is a `Hono<AppEnv>` made here, so bindings and variables are typed the same way. */
+/**
+ * Every router is an `OpenAPIHono<AppEnv>` made here, so bindings and variables are typed the same way, and the
+ * operations its routes define (src/lib/openapi.ts) join the app's document when it is mounted.
+ */
 export function router() {
-  return new Hono<AppEnv>();
+  return new OpenAPIHono<AppEnv>();
 }

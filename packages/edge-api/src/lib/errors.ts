@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 
 /**
  * Every error a client can see has a stable code. The code decides the HTTP status, so a route cannot
@@ -47,6 +48,64 @@ export const ERROR_STATUS = {
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** What each code means and what to do: the API document's error responses and the README's table say this. */
+export const ERROR_DESCRIPTIONS = {
+  bad_request:
+    "The request is malformed: a cursor this API did not return, or an Idempotency-Key that is not 1–255 printable ASCII characters.",
+  invalid_json: "The body is not valid JSON.",
+  validation_failed: "A field is missing or invalid; `details` lists each as `{ path, message }`.",
+  unauthorized: "No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).",
+  invalid_key: "The key is unknown, malformed or revoked.",
+  key_type_not_allowed: "A secret key on a browser route (rotate it), or a publishable key on a server route.",
+  origin_not_allowed: "The page's origin is not in the program's allowed origins (or there is no Origin header).",
+  invalid_signature: "The member's identity signature or JWT does not verify, or has expired.",
+  signature_required: "The program is live: sign the member id on your server (`signature`) or send a JWT (`token`).",
+  invalid_member_token: "The member token is invalid or expired: enrol again (`POST /v1/members/me`).",
+  not_found: "No such route, program setting, rules version or API key.",
+  unknown_code: "No active member has this referral code.",
+  unknown_click: "No visit has this click id.",
+  member_not_found: "No member with this id in the program.",
+  referral_not_found: "No referral with this id in the program.",
+  no_attribution: "Nothing ties this customer to a member: no referral, click id or code matched.",
+  attribution_expired: "The visit is older than the program's attribution window.",
+  self_referral: "A member cannot refer themselves (or, when the program says so, their own company).",
+  invalid_transition: "The referral cannot move from its status to the one asked; `details.allowed` lists the moves.",
+  conflict: "A concurrent change won (retry), or the request contradicts stored state (see the message).",
+  code_taken: "Another member already has this referral code.",
+  idempotency_key_reused: "This Idempotency-Key was used with a different request: use a new key.",
+  payload_too_large: "The body is over the limit (16 KiB; 64 KiB for reward rules).",
+  unsupported_media_type: "Send the body as `application/json` (browser routes also take `text/plain`).",
+  rate_limited: "Too many requests: wait `Retry-After` seconds.",
+  internal_error: "Something went wrong on our side; it has been logged.",
+  reward_not_found: "No reward with this id in the program.",
+  reward_on_hold: "The reward is still in its hold period; `details.available_at` says until when.",
+  invalid_reward_state:
+    "The reward's state does not allow this (e.g. voiding a paid reward, paying an unapproved one).",
+  rules_version_conflict: "The rules changed since you read them: `expected_version` is not the current version.",
+  raffle_already_drawn: "This month was already drawn; `details` is the recorded draw.",
+  raffle_no_entries: "Nobody has raffle entries for this month.",
+  draw_not_found: "This month has not been drawn.",
+  review_not_found: "No fraud review with this id in the program.",
+  review_closed: "The review was already decided.",
+  referral_blocked: "A fraud rule blocked this change; `details.reasons` lists each rule and its evidence.",
+  idempotency_key_required: "A renewal pays again each time: send `invoice_id` or an Idempotency-Key.",
+  member_suspended: "The member is suspended: their link records nothing new.",
+} as const satisfies Record<ErrorCode, string>;
+
+/** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      details: z
+        .unknown()
+        .optional()
+        .meta({ description: "Depends on the code; e.g. `[{ path, message }]` for `validation_failed`." }),
+    }),
+  })
+  .meta({ id: "Error", description: "Every error: a stable `code` to search for, a message for people, and details." });
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

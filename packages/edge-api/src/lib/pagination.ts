@@ -7,6 +7,17 @@ export const pageQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/** A page of a list: `data` and the cursor of the next page (null on the last). */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last." }),
+  });
+}
+
+/** Times in answers: ISO 8601 in UTC with milliseconds. */
+export const timestamp = z.iso.datetime();
+
 function badCursor(): ApiError {
   return new ApiError("bad_request", "The cursor is not one this API returned.");
 }

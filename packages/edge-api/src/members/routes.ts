@@ -1,16 +1,24 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { readBody, readQuery } from "../lib/validate";
+import { defineRoute } from "../lib/openapi";
+import { pageSchema } from "../lib/pagination";
+import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
 import type { Program } from "../programs/service";
 import { memberDiscount, memberRewardsView, readMemberRewards } from "../rewards/member-view";
 import { programWarnings, withEffectiveOffer } from "../rewards/offer";
+import { memberDiscountSchema } from "../rewards/schema";
 import { requestVisitorHash } from "../tracking/visitor";
 import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
 import {
   enrolSchema,
   listMembersQuery,
   type MeResponse,
+  memberDetailSchema,
+  memberParams,
+  memberResponseSchema,
+  meResponseSchema,
   serverEnrolSchema,
+  serverMemberSchema,
   suspendSchema,
   unsuspendSchema,
   updateMemberSchema,
@@ -49,41 +57,90 @@ async function verifiedIdentity(program: Program, body: import("./schema").Enrol
 export const memberBrowserRoutes = router();
 
 /** One Click enrolment: the host's signed identity in, everything the widget shows out. */
-memberBrowserRoutes.post("/", async (c) => {
-  const program = c.get("program");
-  const body = await readBody(c, enrolSchema);
-  const identity = await verifiedIdentity(program, body);
-  const visitorHash = await requestVisitorHash(program, c.req);
-  const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
-  const member = toMemberView(program, row, new URL(c.req.url).origin);
-  const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
-    memberStats(c.env.DB, row.id),
-    recentReferrals(c.env.DB, row.id),
-    // A suspended member gets no token, so their widget cannot record shares or referrals.
-    member.status === "active" ? issueMemberToken(program, row.id) : "",
-    readMemberRewards(c.env.DB, program, row.id),
-  ]);
-  // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
-  const offered = withEffectiveOffer(program, ruleset);
-  const response: MeResponse = {
-    member,
-    member_token: memberToken,
-    message: renderMessage(offered, member),
-    program: {
-      name: program.name,
-      offer_text: offered.offerText,
-      brand_color: program.brandColor,
-      program_page_url: program.programPageUrl,
-      test_mode: program.testMode,
-      // Only a test-mode program tells the widget what its owner should fix; members never see vendor config.
-      warnings: program.testMode ? programWarnings(ruleset) : [],
+defineRoute(
+  memberBrowserRoutes,
+  {
+    method: "post",
+    path: "/",
+    operationId: "enrolMember",
+    tag: "members",
+    summary: "Enrol or fetch the member from the host's signed identity",
+    description:
+      "The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The answer is everything the widget shows, and a member token for its later calls.",
+    auth: "publishable",
+    body: enrolSchema,
+    bodyExample: {
+      member: { id: "user_4821", email: "dana@northwind.com", name: "Dana Scully", company: "Northwind" },
+      signature: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     },
-    stats,
-    referrals,
-    rewards,
-  };
-  return c.json(response);
-});
+    responses: {
+      200: {
+        description: "The member, their link and message, counts, recent referrals and rewards.",
+        schema: meResponseSchema,
+        example: {
+          member: memberExample,
+          member_token: "mem_8fKq2xLp9Xz3Vb6T.1767646800.Zk3qLp9X",
+          message:
+            "Hi! I've been using Acme and think you'd like it too. Give $100, get $100. Sign up with my link: https://www.acme.com/?via=DANA7K2M",
+          program: {
+            name: "Acme",
+            offer_text: "Give $100, get $100.",
+            brand_color: "#4f46e5",
+            program_page_url: null,
+            test_mode: false,
+            warnings: [],
+          },
+          stats: statsExample,
+          referrals: [
+            {
+              id: "ref_5Tn2Qw8Lp3Xz7Vb4",
+              name: "Sam Lee",
+              company: "Initech",
+              status: "converted",
+              created_at: "2026-01-05T09:00:00.000Z",
+            },
+          ],
+          rewards: memberRewardsExample,
+        },
+      },
+    },
+    errors: ["invalid_signature", "signature_required", "code_taken", "conflict"],
+  },
+  async (c, { body }) => {
+    const program = c.get("program");
+    const identity = await verifiedIdentity(program, body);
+    const visitorHash = await requestVisitorHash(program, c.req);
+    const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
+    const member = toMemberView(program, row, new URL(c.req.url).origin);
+    const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
+      memberStats(c.env.DB, row.id),
+      recentReferrals(c.env.DB, row.id),
+      // A suspended member gets no token, so their widget cannot record shares or referrals.
+      member.status === "active" ? issueMemberToken(program, row.id) : "",
+      readMemberRewards(c.env.DB, program, row.id),
+    ]);
+    // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
+    const offered = withEffectiveOffer(program, ruleset);
+    const response: MeResponse = {
+      member,
+      member_token: memberToken,
+      message: renderMessage(offered, member),
+      program: {
+        name: program.name,
+        offer_text: offered.offerText,
+        brand_color: program.brandColor,
+        program_page_url: program.programPageUrl,
+        test_mode: program.testMode,
+        // Only a test-mode program tells the widget what its owner should fix; members never see vendor config.
+        warnings: program.testMode ? programWarnings(ruleset) : [],
+      },
+      stats,
+      referrals,
+      rewards,
+    };
+    return c.json(response);
+  },
+);
 
 export const memberServerRoutes = router();
 
@@ -91,56 +148,210 @@ function serverView(c: { req: { url: string } }, program: Program, row: MemberRo
   return toServerMemberView(program, row, new URL(c.req.url).origin);
 }
 
-memberServerRoutes.get("/", async (c) => {
-  const program = c.get("program");
-  const { page, next_cursor } = await listMembers(c.env.DB, program.id, readQuery(c, listMembersQuery));
-  return c.json({ data: page.map((r) => serverView(c, program, r)), next_cursor });
-});
+const memberResponse = {
+  description: "The member.",
+  schema: memberResponseSchema,
+  example: { member: serverMemberExample },
+};
+
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "get",
+    path: "/",
+    operationId: "listMembers",
+    tag: "members",
+    summary: "List members, newest first",
+    auth: "secret",
+    query: listMembersQuery,
+    responses: {
+      200: {
+        description: "A page of members.",
+        schema: pageSchema(serverMemberSchema),
+        example: { data: [serverMemberExample], next_cursor: null },
+      },
+    },
+    errors: ["bad_request"],
+  },
+  async (c, { query }) => {
+    const program = c.get("program");
+    const { page, next_cursor } = await listMembers(c.env.DB, program.id, query);
+    return c.json({ data: page.map((r) => serverView(c, program, r)), next_cursor });
+  },
+);
 
 /** Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. */
-memberServerRoutes.post("/", async (c) => {
-  const program = c.get("program");
-  const { row, created } = await enrolWithCode(c.env.DB, program, await readBody(c, serverEnrolSchema));
-  return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
-});
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "post",
+    path: "/",
+    operationId: "createMember",
+    tag: "members",
+    summary: "Enrol a member from your server, optionally with a custom code",
+    description:
+      "Creates the member, or returns the existing one (200) with any new profile fields saved. The profile comes from your server, so it counts as verified.",
+    auth: "secret",
+    body: serverEnrolSchema,
+    bodyExample: {
+      id: "user_4821",
+      email: "dana@northwind.com",
+      name: "Dana Scully",
+      company: "Northwind",
+      code: "DANA",
+    },
+    responses: { 200: memberResponse, 201: { ...memberResponse, description: "The new member." } },
+    errors: ["code_taken", "conflict"],
+  },
+  async (c, { body }) => {
+    const program = c.get("program");
+    const { row, created } = await enrolWithCode(c.env.DB, program, body);
+    return c.json({ member: serverView(c, program, row) }, created ? 201 : 200);
+  },
+);
 
-memberServerRoutes.get("/:id", async (c) => {
-  const program = c.get("program");
-  const row = await getMember(c.env.DB, program.id, c.req.param("id"));
-  const [stats, rewards] = await Promise.all([
-    memberStats(c.env.DB, row.id),
-    memberRewardsView(c.env.DB, program, row.id),
-  ]);
-  return c.json({ member: serverView(c, program, row), stats, rewards });
-});
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "get",
+    path: "/{id}",
+    operationId: "getMember",
+    tag: "members",
+    summary: "One member with counts and rewards",
+    auth: "secret",
+    params: memberParams,
+    responses: {
+      200: {
+        description: "The member, their counts and their rewards.",
+        schema: memberDetailSchema,
+        example: { member: serverMemberExample, stats: statsExample, rewards: memberRewardsExample },
+      },
+    },
+    errors: ["member_not_found"],
+  },
+  async (c, { params }) => {
+    const program = c.get("program");
+    const row = await getMember(c.env.DB, program.id, params.id);
+    const [stats, rewards] = await Promise.all([
+      memberStats(c.env.DB, row.id),
+      memberRewardsView(c.env.DB, program, row.id),
+    ]);
+    return c.json({ member: serverView(c, program, row), stats, rewards });
+  },
+);
 
-memberServerRoutes.patch("/:id", async (c) => {
-  const program = c.get("program");
-  const input = await readBody(c, updateMemberSchema);
-  const row = await updateMember(c.env.DB, program.id, c.req.param("id"), input);
-  return c.json({ member: serverView(c, program, row) });
-});
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "patch",
+    path: "/{id}",
+    operationId: "updateMember",
+    tag: "members",
+    summary: "Change a member's code or profile",
+    description: "Only the fields sent change; `null` clears one. An email set here is verified.",
+    auth: "secret",
+    params: memberParams,
+    body: updateMemberSchema,
+    bodyExample: { code: "DANA-VIP", company: "Northwind Traders" },
+    responses: { 200: memberResponse },
+    errors: ["member_not_found", "code_taken"],
+  },
+  async (c, { params, body }) => {
+    const program = c.get("program");
+    const row = await updateMember(c.env.DB, program.id, params.id, body);
+    return c.json({ member: serverView(c, program, row) });
+  },
+);
 
 /** Suspends a member: their link records nothing new, they earn nothing, unpaid rewards wait. Audited. */
-memberServerRoutes.post("/:id/suspend", async (c) => {
-  const program = c.get("program");
-  const { reason } = await readBody(c, suspendSchema);
-  const row = await setSuspended(c.env.DB, program.id, c.req.param("id"), { reason, actor: c.get("keyId") });
-  return c.json({ member: serverView(c, program, row) });
-});
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "post",
+    path: "/{id}/suspend",
+    operationId: "suspendMember",
+    tag: "members",
+    summary: "Suspend a member",
+    description:
+      "Their link records nothing new, their referrals earn nothing, and their unpaid rewards wait. Audited with the reason.",
+    auth: "secret",
+    params: memberParams,
+    body: suspendSchema,
+    bodyExample: { reason: "Posted the link on a coupon site." },
+    responses: {
+      200: {
+        ...memberResponse,
+        example: {
+          member: {
+            ...serverMemberExample,
+            status: "suspended",
+            suspended_at: "2026-01-20T10:00:00.000Z",
+            suspended_reason: "Posted the link on a coupon site.",
+          },
+        },
+      },
+    },
+    errors: ["member_not_found"],
+  },
+  async (c, { params, body }) => {
+    const program = c.get("program");
+    const row = await setSuspended(c.env.DB, program.id, params.id, { reason: body.reason, actor: c.get("keyId") });
+    return c.json({ member: serverView(c, program, row) });
+  },
+);
 
-memberServerRoutes.post("/:id/unsuspend", async (c) => {
-  const program = c.get("program");
-  const { reason } = await readBody(c, unsuspendSchema);
-  const row = await setSuspended(c.env.DB, program.id, c.req.param("id"), {
-    reason,
-    actor: c.get("keyId"),
-    lift: true,
-  });
-  return c.json({ member: serverView(c, program, row) });
-});
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "post",
+    path: "/{id}/unsuspend",
+    operationId: "unsuspendMember",
+    tag: "members",
+    summary: "Lift a member's suspension",
+    auth: "secret",
+    params: memberParams,
+    body: unsuspendSchema,
+    bodyExample: { reason: "Removed the post." },
+    responses: { 200: memberResponse },
+    errors: ["member_not_found"],
+  },
+  async (c, { params, body }) => {
+    const program = c.get("program");
+    const row = await setSuspended(c.env.DB, program.id, params.id, {
+      reason: body.reason,
+      actor: c.get("keyId"),
+      lift: true,
+    });
+    return c.json({ member: serverView(c, program, row) });
+  },
+);
 
-/** `GET /v1/members/:id/discount`: the stacking discount the host's server applies to the member's bill. */
-memberServerRoutes.get("/:id/discount", async (c) => {
-  return c.json(await memberDiscount(c.env.DB, c.get("program").id, c.req.param("id")));
-});
+/** The stacking discount the host's server applies to the member's bill. */
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "get",
+    path: "/{id}/discount",
+    operationId: "getMemberDiscount",
+    tag: "members",
+    summary: "The member's stacking discount, for your billing",
+    description: "Percent off per referred customer who is still active, capped, from the current reward rules.",
+    auth: "secret",
+    params: memberParams,
+    responses: {
+      200: {
+        description: "The discount and what it is computed from.",
+        schema: memberDiscountSchema,
+        example: {
+          member_id: memberExample.id,
+          discount_percent: 10,
+          active_referrals: 2,
+          stacking: { percent_per_referral: 5, max_percent: 25 },
+          rule_version: 3,
+        },
+      },
+    },
+    errors: ["member_not_found"],
+  },
+  async (c, { params }) => c.json(await memberDiscount(c.env.DB, c.get("program").id, params.id)),
+);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
 import { pageQuery } from "../lib/pagination";
 import { email } from "../lib/validate";
-import type { MemberRewardsView } from "../rewards/schema";
+import { memberRewardsViewSchema } from "../rewards/schema";
 
 export const memberIdentitySchema = z.object({
   id: z.string().trim().min(1).max(200),
@@ -47,54 +47,83 @@ export const unsuspendSchema = z.object({ reason: z.string().trim().max(500).opt
 
 export const listMembersQuery = pageQuery;
 
-/** What the widget receives. Types are shared with the browser packages with `import type` only. */
-export interface MemberView {
-  id: string;
-  external_id: string;
-  email: string | null;
-  /** False when the address came from the browser alongside an id-only signature: check it before paying. */
-  email_verified: boolean;
-  name: string | null;
-  company: string | null;
-  code: string;
-  link: string;
-  short_link: string;
-  /** A suspended member's link records nothing new and earns nothing; the widget says so. */
-  status: "active" | "suspended";
-  created_at: string;
-}
+const time = z.iso.datetime();
 
-export interface MemberStats {
-  visits: number;
-  shares: number;
-  leads: number;
-  qualified: number;
-  converted: number;
-}
+/** The member as the widget sees them. Types are shared with the browser packages with `import type` only. */
+export const memberViewSchema = z
+  .object({
+    id: z.string(),
+    external_id: z.string().meta({ description: "Your id for the member (the one you sign)." }),
+    email: z.string().nullable(),
+    /** False when the address came from the browser alongside an id-only signature: check it before paying. */
+    email_verified: z.boolean(),
+    name: z.string().nullable(),
+    company: z.string().nullable(),
+    code: z.string(),
+    link: z.string().meta({ description: "The landing page with the member's code." }),
+    short_link: z.string().meta({ description: "`/r/{slug}/{code}` on the API's origin." }),
+    /** A suspended member's link records nothing new and earns nothing; the widget says so. */
+    status: z.enum(["active", "suspended"]),
+    created_at: time,
+  })
+  .meta({ id: "Member" });
+export type MemberView = z.infer<typeof memberViewSchema>;
 
-export interface ReferralSummary {
-  id: string;
-  name: string | null;
-  company: string | null;
-  status: string;
-  created_at: string;
-}
+/** The member as the vendor sees them through the secret-key API: suspension details too. */
+export const serverMemberSchema = memberViewSchema
+  .extend({ suspended_at: time.nullable(), suspended_reason: z.string().nullable() })
+  .meta({ id: "ServerMember" });
 
-export interface MeResponse {
-  member: MemberView;
-  member_token: string;
-  message: string;
-  program: {
-    name: string;
-    offer_text: string;
-    brand_color: string;
-    program_page_url: string | null;
-    test_mode: boolean;
+export const memberStatsSchema = z
+  .object({
+    visits: z.number().int(),
+    shares: z.number().int(),
+    leads: z.number().int(),
+    qualified: z.number().int(),
+    converted: z.number().int(),
+  })
+  .meta({ id: "MemberStats" });
+export type MemberStats = z.infer<typeof memberStatsSchema>;
+
+export const referralSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  company: z.string().nullable(),
+  status: z.string(),
+  created_at: time,
+});
+export type ReferralSummary = z.infer<typeof referralSummarySchema>;
+
+export const meResponseSchema = z.object({
+  member: memberViewSchema,
+  member_token: z.string().meta({
+    description: "For the widget's later calls (shares, leads), valid 12 hours; empty for a suspended member.",
+  }),
+  message: z.string().meta({ description: "The program's message template, filled in for this member." }),
+  program: z.object({
+    name: z.string(),
+    offer_text: z.string(),
+    brand_color: z.string(),
+    program_page_url: z.string().nullable(),
+    test_mode: z.boolean(),
     /** What the program's owner should fix (e.g. `no_reward_rules`); test mode only, otherwise empty. */
-    warnings: { code: string; message: string }[];
-  };
-  stats: MemberStats;
-  referrals: ReferralSummary[];
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  }),
+  stats: memberStatsSchema,
+  referrals: z.array(referralSummarySchema),
   /** The rewards engine's view: totals by state, free months, discount, next milestone, raffle, recent. */
-  rewards?: MemberRewardsView;
-}
+  rewards: memberRewardsViewSchema.optional(),
+});
+export type MeResponse = z.infer<typeof meResponseSchema>;
+
+export const memberResponseSchema = z.object({ member: serverMemberSchema });
+export const memberDetailSchema = z.object({
+  member: serverMemberSchema,
+  stats: memberStatsSchema,
+  rewards: memberRewardsViewSchema,
+});
+
+/** `/v1/members/{id}…`: the member's id. */
+export const memberParams = z.object({
+  id: z.string().meta({ description: "The member's id (`mem_…`).", example: "mem_8fKq2xLp9Xz3Vb6T" }),
+});

@@ -1,32 +1,98 @@
 import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
-import { readBody } from "../lib/validate";
+import { defineRoute } from "../lib/openapi";
+import { programExample } from "../openapi/examples";
 import { currentRuleset } from "../rewards/rules";
-import { rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
+import { programResponseSchema, rotatedSecretSchema, rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
 import { getProgram, publicProgram, rotateIdentitySecret, updateProgram } from "./service";
 
 export const programRoutes = router();
 
-programRoutes.get("/", async (c) => {
-  const program = c.get("program");
-  return c.json({ program: publicProgram(program, await currentRuleset(c.env.DB, program.id)) });
-});
+const programResponse = {
+  description: "The program (never its identity secret).",
+  schema: programResponseSchema,
+  example: { program: programExample },
+};
 
-programRoutes.patch("/", async (c) => {
-  const input = await readBody(c, updateProgramSchema);
-  const id = await updateProgram(c.env.DB, c.get("program"), input);
-  forgetProgram(id);
-  const [program, ruleset] = await Promise.all([getProgram(c.env.DB, id), currentRuleset(c.env.DB, id)]);
-  return c.json({ program: publicProgram(program, ruleset) });
-});
+defineRoute(
+  programRoutes,
+  {
+    method: "get",
+    path: "/",
+    operationId: "getProgram",
+    tag: "programs",
+    summary: "The program this key belongs to",
+    auth: "secret",
+    responses: { 200: programResponse },
+    errors: [],
+  },
+  async (c) => {
+    const program = c.get("program");
+    return c.json({ program: publicProgram(program, await currentRuleset(c.env.DB, program.id)) });
+  },
+);
+
+defineRoute(
+  programRoutes,
+  {
+    method: "patch",
+    path: "/",
+    operationId: "updateProgram",
+    tag: "programs",
+    summary: "Change program settings",
+    description:
+      'Only the settings sent change. `fraud_rules` is merged into the stored rules (`{ "disposable_email": { "action": "block" } }` changes that one field). The landing page must stay on an allowed origin.',
+    auth: "secret",
+    body: updateProgramSchema,
+    bodyExample: {
+      allowed_origins: ["https://www.acme.com", "https://app.acme.com"],
+      attribution: { window_days: 60 },
+      fraud_rules: { disposable_email: { action: "block" } },
+    },
+    responses: { 200: programResponse },
+    errors: ["not_found"],
+  },
+  async (c, { body }) => {
+    const id = await updateProgram(c.env.DB, c.get("program"), body);
+    forgetProgram(id);
+    const [program, ruleset] = await Promise.all([getProgram(c.env.DB, id), currentRuleset(c.env.DB, id)]);
+    return c.json({ program: publicProgram(program, ruleset) });
+  },
+);
 
 /**
  * Rotates the identity secret: the new one is shown once; the old one keeps verifying signatures and JWTs
  * for `grace_hours` (default 72; 0 ends it now) while the host deploys the new one. Audited.
  */
-programRoutes.post("/identity-secret/rotate", async (c) => {
-  const { grace_hours } = await readBody(c, rotateIdentitySecretSchema);
-  const rotated = await rotateIdentitySecret(c.env.DB, c.get("program"), grace_hours, c.get("keyId"));
-  forgetProgram(c.get("program").id);
-  return c.json(rotated, 201);
-});
+defineRoute(
+  programRoutes,
+  {
+    method: "post",
+    path: "/identity-secret/rotate",
+    operationId: "rotateIdentitySecret",
+    tag: "programs",
+    summary: "Rotate the identity secret",
+    description:
+      "The new secret is shown once. The old one keeps verifying signatures and JWTs for `grace_hours` (default 72; 0 ends it now) while you deploy the new one. Audited.",
+    auth: "secret",
+    body: rotateIdentitySecretSchema,
+    bodyExample: { grace_hours: 72 },
+    responses: {
+      201: {
+        description: "The new secrets, shown once.",
+        schema: rotatedSecretSchema,
+        example: {
+          identity_secret: "vch_is_Zk3qLp9Xn2Vb5Tw8Qm4Rj7Hd",
+          jwt_secret: "vch_js_5f2c8e1a9b7d3f6e0c4a8b2d7f1e9c3a5b8d0f2e4c6a8b1d",
+          previous_valid_until: "2026-01-08T09:00:00.000Z",
+        },
+      },
+    },
+    errors: [],
+  },
+  async (c, { body }) => {
+    const rotated = await rotateIdentitySecret(c.env.DB, c.get("program"), body.grace_hours, c.get("keyId"));
+    forgetProgram(c.get("program").id);
+    return c.json(rotated, 201);
+  },
+);

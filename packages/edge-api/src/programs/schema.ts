@@ -89,3 +89,43 @@ export const updateProgramSchema = z
     path: ["offer_text"],
   });
 export type UpdateProgramInput = z.infer<typeof updateProgramSchema>;
+
+const time = z.iso.datetime();
+
+/** The program as its owner sees it through the secret-key API (never the identity secret). */
+export const programViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    landing_url: z.string(),
+    program_page_url: z.string().nullable(),
+    allowed_origins: z.array(z.string()),
+    test_mode: z.boolean(),
+    attribution: z.object({
+      model: z.enum(["first", "last"]),
+      window_days: z.number().int(),
+      param_names: z.array(z.string()),
+    }),
+    block_same_domain: z.boolean(),
+    offer_text: z.string().meta({ description: "What members see: the override, or the current rules in words." }),
+    offer_text_override: z.string().nullable(),
+    brand_color: z.string(),
+    message_template: z.string(),
+    require_signature_timestamp: z.boolean(),
+    identity_secret_rotation: z.object({ previous_valid_until: time }).nullable(),
+    fraud_rules: fraudRulesSchema,
+    created_at: time,
+    warnings: z
+      .array(z.object({ code: z.string(), message: z.string() }))
+      .meta({ description: "What to fix before launch, e.g. `no_reward_rules`." }),
+  })
+  .meta({ id: "Program" });
+
+export const programResponseSchema = z.object({ program: programViewSchema });
+
+export const rotatedSecretSchema = z.object({
+  identity_secret: z.string().meta({ description: "Shown once: HMAC-signs member ids." }),
+  jwt_secret: z.string().meta({ description: "Shown once: signs HS256 member JWTs." }),
+  previous_valid_until: time.nullable().meta({ description: "Until when the old secret still verifies." }),
+});

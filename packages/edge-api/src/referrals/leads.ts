@@ -10,7 +10,8 @@ import type { Program } from "../programs/service";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
 import type { LeadInput } from "../tracking/schema";
 import { attributedMemberRef, attributionFrom, attributionStatement, newReferralRow } from "./attribution";
-import { type ReferralRow, type ReferralView, referralView } from "./service";
+import type { ReferralView } from "./schema";
+import { type ReferralRow, referralView } from "./service";
 import { planTransitions } from "./transition";
 
 export type LeadOutcome =

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { reviewViewSchema } from "../fraud/schema";
 import { pageQuery } from "../lib/pagination";
 import { currency, email } from "../lib/validate";
 import { REFERRAL_STATUSES } from "./status";
@@ -52,3 +53,78 @@ export const listReferralsQuery = z.object({
 });
 export type ListReferralsQuery = z.infer<typeof listReferralsQuery>;
 export type UpdateReferralInput = z.infer<typeof updateReferralSchema>;
+
+const time = z.iso.datetime();
+
+export const referralViewSchema = z
+  .object({
+    id: z.string(),
+    member_id: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    source: z.string().meta({ description: "`form` (sign-up form), `peer` (the widget's peer form) or `server`." }),
+    click_id: z.string().nullable(),
+    campaign: z.string().nullable(),
+    friend: z.object({
+      email: z.string(),
+      name: z.string().nullable(),
+      company: z.string().nullable(),
+      role: z.string().nullable(),
+      company_size: z.string().nullable(),
+    }),
+    external_customer_id: z.string().nullable(),
+    plan: z.string().nullable(),
+    value_cents: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    created_at: time,
+    updated_at: time,
+  })
+  .meta({ id: "Referral" });
+export type ReferralView = z.infer<typeof referralViewSchema>;
+
+export const eventViewSchema = z
+  .object({
+    id: z.string(),
+    seq: z.number().int(),
+    from: z.enum(REFERRAL_STATUSES).nullable(),
+    to: z.enum(REFERRAL_STATUSES),
+    value_cents: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    plan: z.string().nullable(),
+    reason: z.string().nullable(),
+    idempotency_key: z.string().nullable(),
+    created_at: time,
+  })
+  .meta({ id: "ReferralEvent" });
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  actor: z.string(),
+  referral_id: z.string().nullable(),
+  member_id: z.string().nullable(),
+  reason: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  created_at: time,
+});
+
+export const referralDetailSchema = z.object({
+  referral: referralViewSchema,
+  events: z.array(eventViewSchema),
+  reviews: z.array(reviewViewSchema),
+  audit: z.array(auditEntrySchema),
+});
+
+export const statusChangeResponseSchema = z.object({
+  referral: referralViewSchema,
+  events: z.array(eventViewSchema).meta({ description: "The events this request wrote." }),
+});
+
+export const conversionResponseSchema = statusChangeResponseSchema.extend({
+  changed: z
+    .boolean()
+    .meta({ description: "False when the referral already was at (or past) this status: nothing was written." }),
+});
+
+export const referralParams = z.object({
+  id: z.string().meta({ description: "The referral's id (`ref_…`).", example: "ref_5Tn2Qw8Lp3Xz7Vb4" }),
+});

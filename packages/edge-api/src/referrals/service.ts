@@ -4,7 +4,7 @@ import { emailKey } from "../lib/email";
 import { ApiError } from "../lib/errors";
 import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
-import type { ListReferralsQuery } from "./schema";
+import type { ListReferralsQuery, ReferralView } from "./schema";
 import type { ReferralStatus } from "./status";
 
 export interface ReferralRow {
@@ -52,7 +52,7 @@ export interface EventRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function referralView(r: ReferralRow) {
+export function referralView(r: ReferralRow): ReferralView {
   return {
     id: r.id,
     member_id: r.member_id,
@@ -75,7 +75,6 @@ export function referralView(r: ReferralRow) {
     updated_at: iso(r.updated_at),
   };
 }
-export type ReferralView = ReturnType<typeof referralView>;
 
 export function eventView(e: EventRow) {
   return {

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { ApiError } from "../lib/errors";
 import type { Outcome, Reader } from "../lib/idempotency";
 import { newId } from "../lib/ids";
@@ -5,7 +6,7 @@ import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import type { LedgerEntry } from "./engine";
-import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState } from "./schema";
+import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState, skippedSchema } from "./schema";
 
 /**
  * What approval asks of a reward besides its state and hold: not waiting for its lead to qualify, its
@@ -107,20 +108,7 @@ export async function getReward(db: D1Database, programId: string, id: string): 
   return row;
 }
 
-export interface Skipped {
-  id: string;
-  reason:
-    | "not_found"
-    | "on_hold"
-    | "already_approved"
-    | "already_paid"
-    | "voided"
-    | "not_approved"
-    | "in_review"
-    | "awaiting_qualification"
-    | "member_suspended"
-    | "referral_closed";
-}
+export type Skipped = z.infer<typeof skippedSchema>;
 
 type SkipRow = RewardRow & { member_suspended: number; referral_closed: number };
 

@@ -1,31 +1,121 @@
+import { z } from "zod";
 import { router } from "../lib/app";
-import { readBody } from "../lib/validate";
+import { defineRoute } from "../lib/openapi";
+import { rulesBodyExample, rulesExample } from "../openapi/examples";
 import { currentRulesRow, rulesetView, ruleVersion, ruleVersions, saveRuleset } from "./rules";
-import { putRulesetSchema, RULESET_BODY_LIMIT_BYTES } from "./schema";
+import {
+  putRulesetSchema,
+  RULESET_BODY_LIMIT_BYTES,
+  rulesetViewSchema,
+  rulesResponseSchema,
+  ruleVersionParams,
+} from "./schema";
 
 /** `GET/PUT /v1/reward-rules`: the program's rules; every change is a new version. */
 export const rewardRuleRoutes = router();
 
-rewardRuleRoutes.get("/", async (c) => {
-  const program = c.get("program");
-  return c.json({ rules: rulesetView(program.id, await currentRulesRow(c.env.DB, program.id)) });
-});
+const rulesResponse = {
+  description: "The rules and their version.",
+  schema: rulesResponseSchema,
+  example: { rules: rulesExample },
+};
 
-rewardRuleRoutes.put("/", async (c) => {
-  const program = c.get("program");
-  const { expected_version, ...config } = await readBody(c, putRulesetSchema, RULESET_BODY_LIMIT_BYTES);
-  const { row, created } = await saveRuleset(c.env.DB, program.id, config, expected_version);
-  return c.json({ rules: rulesetView(program.id, row), created }, created ? 201 : 200);
-});
+defineRoute(
+  rewardRuleRoutes,
+  {
+    method: "get",
+    path: "/",
+    operationId: "getRewardRules",
+    tag: "rewards",
+    summary: "The program's current reward rules (version 0 when none are set)",
+    auth: "secret",
+    responses: { 200: rulesResponse },
+    errors: [],
+  },
+  async (c) => {
+    const program = c.get("program");
+    return c.json({ rules: rulesetView(program.id, await currentRulesRow(c.env.DB, program.id)) });
+  },
+);
 
-rewardRuleRoutes.get("/versions", async (c) => {
-  const program = c.get("program");
-  const rows = await ruleVersions(c.env.DB, program.id);
-  return c.json({ data: rows.map((r) => rulesetView(program.id, r)) });
-});
+defineRoute(
+  rewardRuleRoutes,
+  {
+    method: "put",
+    path: "/",
+    operationId: "saveRewardRules",
+    tag: "rewards",
+    summary: "Save the reward rules as a new version; rewards already earned keep theirs",
+    description:
+      "The whole rule set, as the example: each rule pays `recipient` (member or friend) a `kind` and `amount` when a referral reaches `trigger`, held `hold_days`. Unchanged rules keep their version (200). Send `expected_version` (the version you read) so two people editing at once cannot overwrite each other. Up to 64 KiB.",
+    auth: "secret",
+    body: putRulesetSchema,
+    bodyLimit: RULESET_BODY_LIMIT_BYTES,
+    bodyExample: { ...rulesBodyExample, expected_version: 0 },
+    responses: {
+      200: {
+        ...rulesResponse,
+        description: "Unchanged: the same rules were already current.",
+        schema: rulesResponseSchema.extend({ created: z.literal(false) }),
+        example: { rules: rulesExample, created: false },
+      },
+      201: {
+        ...rulesResponse,
+        description: "Saved as a new version.",
+        schema: rulesResponseSchema.extend({ created: z.literal(true) }),
+        example: { rules: rulesExample, created: true },
+      },
+    },
+    errors: ["rules_version_conflict"],
+  },
+  async (c, { body }) => {
+    const program = c.get("program");
+    const { expected_version, ...config } = body;
+    const { row, created } = await saveRuleset(c.env.DB, program.id, config, expected_version);
+    return c.json({ rules: rulesetView(program.id, row), created }, created ? 201 : 200);
+  },
+);
 
-rewardRuleRoutes.get("/versions/:version", async (c) => {
-  const program = c.get("program");
-  const row = await ruleVersion(c.env.DB, program.id, c.req.param("version"));
-  return c.json({ rules: rulesetView(program.id, row) });
-});
+defineRoute(
+  rewardRuleRoutes,
+  {
+    method: "get",
+    path: "/versions",
+    operationId: "listRewardRuleVersions",
+    tag: "rewards",
+    summary: "Every saved version, newest first (the last 100)",
+    auth: "secret",
+    responses: {
+      200: {
+        description: "The saved versions.",
+        schema: z.object({ data: z.array(rulesetViewSchema) }),
+        example: { data: [rulesExample] },
+      },
+    },
+    errors: [],
+  },
+  async (c) => {
+    const program = c.get("program");
+    const rows = await ruleVersions(c.env.DB, program.id);
+    return c.json({ data: rows.map((r) => rulesetView(program.id, r)) });
+  },
+);
+
+defineRoute(
+  rewardRuleRoutes,
+  {
+    method: "get",
+    path: "/versions/{version}",
+    operationId: "getRewardRuleVersion",
+    tag: "rewards",
+    summary: "One saved version",
+    auth: "secret",
+    params: ruleVersionParams,
+    responses: { 200: { ...rulesResponse, description: "That version." } },
+    errors: ["not_found"],
+  },
+  async (c, { params }) => {
+    const program = c.get("program");
+    return c.json({ rules: rulesetView(program.id, await ruleVersion(c.env.DB, program.id, params.version)) });
+  },
+);

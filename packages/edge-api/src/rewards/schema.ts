@@ -189,31 +189,164 @@ export const drawSchema = z.object({
   seed: z.string().trim().min(1).max(200).optional(),
 });
 
+const time = z.iso.datetime();
+
 /** What `POST /v1/members/me` and `GET /v1/members/:id` return as `rewards`. Shared with the widget as a type. */
-export interface MemberRewardsView {
-  rule_version: number | null;
-  /** Money the member earned, per currency: on hold, approved (payable), paid, and earned = approved + paid. */
-  totals: { currency: string; pending: number; approved: number; paid: number; earned: number }[];
-  free_months: { pending: number; earned: number };
-  /** The member's current stacking discount (0 when the program has none). */
-  discount_percent: number;
-  next_milestone: {
-    rule_id: string;
-    description: string | null;
-    trigger: RewardTrigger;
-    at: number;
-    current: number;
-    remaining: number;
-  } | null;
-  raffle: { month: string; entries: number } | null;
-  recent: {
-    id: string;
-    kind: RewardKind;
-    amount: number;
-    currency: string | null;
-    description: string | null;
-    state: RewardState;
-    available_at: string;
-    created_at: string;
-  }[];
-}
+export const memberRewardsViewSchema = z
+  .object({
+    rule_version: z.number().int().nullable(),
+    /** Money the member earned, per currency: on hold, approved (payable), paid, and earned = approved + paid. */
+    totals: z.array(
+      z.object({
+        currency: z.string(),
+        pending: z.number().int(),
+        approved: z.number().int(),
+        paid: z.number().int(),
+        earned: z.number().int(),
+      }),
+    ),
+    free_months: z.object({ pending: z.number().int(), earned: z.number().int() }),
+    /** The member's current stacking discount (0 when the program has none). */
+    discount_percent: z.number(),
+    next_milestone: z
+      .object({
+        rule_id: z.string(),
+        description: z.string().nullable(),
+        trigger: z.enum(REWARD_TRIGGERS),
+        at: z.number().int(),
+        current: z.number().int(),
+        remaining: z.number().int(),
+      })
+      .nullable(),
+    raffle: z.object({ month: z.string(), entries: z.number().int() }).nullable(),
+    recent: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(REWARD_KINDS),
+        amount: z.number().int(),
+        currency: z.string().nullable(),
+        description: z.string().nullable(),
+        state: z.enum(REWARD_STATES),
+        available_at: time,
+        created_at: time,
+      }),
+    ),
+  })
+  .meta({ id: "MemberRewards", description: "Amounts in minor units of their currency (cents)." });
+export type MemberRewardsView = z.infer<typeof memberRewardsViewSchema>;
+
+/** One ledger entry as the secret-key API shows it. */
+export const rewardViewSchema = z
+  .object({
+    id: z.string(),
+    member_id: z.string(),
+    referral_id: z.string(),
+    event_id: z.string(),
+    recipient: z.enum(RECIPIENTS),
+    kind: z.enum(REWARD_KINDS),
+    amount: z.number().int().meta({ description: "Minor units for money kinds, months, percent points or a count." }),
+    currency: z.string().nullable(),
+    description: z.string().nullable(),
+    rule: z.object({ id: z.string(), version: z.number().int() }),
+    state: z.enum(REWARD_STATES),
+    auto_approve: z.boolean(),
+    while_active: z.boolean(),
+    awaiting_qualification: z.boolean(),
+    clawback_of: z.string().nullable(),
+    available_at: time,
+    created_at: time,
+    approved_at: time.nullable(),
+    paid_at: time.nullable(),
+    payout_id: z.string().nullable(),
+    voided_at: time.nullable(),
+    void_reason: z.string().nullable(),
+  })
+  .meta({ id: "Reward" });
+
+export const SKIP_REASONS = [
+  "not_found",
+  "on_hold",
+  "already_approved",
+  "already_paid",
+  "voided",
+  "not_approved",
+  "in_review",
+  "awaiting_qualification",
+  "member_suspended",
+  "referral_closed",
+] as const;
+export const skippedSchema = z.object({ id: z.string(), reason: z.enum(SKIP_REASONS) });
+
+export const rewardResponseSchema = z.object({ reward: rewardViewSchema });
+export const approveResponseSchema = z.object({ approved: z.array(rewardViewSchema), skipped: z.array(skippedSchema) });
+export const payoutResponseSchema = z.object({
+  payout: z.object({
+    id: z.string(),
+    reference: z.string(),
+    reward_count: z.number().int(),
+    totals: z.record(z.string(), z.number().int()).meta({ description: "Paid per currency, in minor units." }),
+  }),
+  paid: z.array(rewardViewSchema),
+  skipped: z.array(skippedSchema),
+});
+
+/** The rules as stored, with their version (0 and the defaults when none were saved). */
+export const rulesetViewSchema = rulesetSchema
+  .extend({
+    program_id: z.string(),
+    version: z.number().int(),
+    created_at: time.nullable(),
+  })
+  .meta({ id: "RewardRules" });
+export const rulesResponseSchema = z.object({ rules: rulesetViewSchema });
+
+export const raffleEntrantSchema = z.object({ member_id: z.string(), entries: z.number().int() });
+export const raffleEntriesResponseSchema = z.object({
+  month: z.string(),
+  total_entries: z.number().int(),
+  entrants: z.array(raffleEntrantSchema),
+  next_cursor: z.string().nullable(),
+});
+export const drawViewSchema = z
+  .object({
+    month: z.string(),
+    seed: z.string(),
+    algorithm: z.string(),
+    entrants: z.array(raffleEntrantSchema),
+    total_entries: z.number().int(),
+    ticket: z.number().int(),
+    winner: z.object({ member_id: z.string() }),
+    created_at: time,
+  })
+  .meta({ id: "RaffleDraw" });
+
+export const leaderboardResponseSchema = z.object({
+  month: z.string(),
+  data: z.array(
+    z.object({
+      rank: z.number().int(),
+      member_id: z.string(),
+      name: z.string().nullable(),
+      code: z.string(),
+      successful_referrals: z.number().int(),
+    }),
+  ),
+});
+
+export const memberDiscountSchema = z.object({
+  member_id: z.string(),
+  discount_percent: z.number(),
+  active_referrals: z.number().int(),
+  stacking: rulesetSchema.shape.stacking_discount.unwrap().nullable(),
+  rule_version: z.number().int().nullable(),
+});
+
+export const rewardParams = z.object({
+  id: z.string().meta({ description: "The reward's id (`rwd_…`).", example: "rwd_2Zp8Lq4Xn7Vb3Kw9" }),
+});
+export const ruleVersionParams = z.object({
+  version: z.string().meta({ description: "A saved version number.", example: "1" }),
+});
+export const drawParams = z.object({
+  month: z.string().meta({ description: "The drawn month, `YYYY-MM`.", example: "2026-01" }),
+});

@@ -15,22 +15,26 @@ export const visitSchema = z.object({
   utm_medium: optionalText(200),
   utm_campaign: optionalText(200),
 });
-export type VisitInput = z.infer<typeof visitSchema>;
+export type VisitInput = z.input<typeof visitSchema>;
 
-export interface VisitResponse {
-  click_id: string;
-  code: string;
-  attribution: { model: "first" | "last"; window_days: number };
-  expires_at: string;
-}
+export const visitResponseSchema = z
+  .object({
+    click_id: z.string().meta({ description: "Send it with the lead (`click_id`) or to /v1/conversions." }),
+    code: z.string().meta({ description: "The code as the API keeps it (upper case)." }),
+    attribution: z.object({ model: z.enum(["first", "last"]), window_days: z.number().int() }),
+    expires_at: z.iso.datetime().meta({ description: "When the attribution window of this visit ends." }),
+  })
+  .meta({ id: "Visit" });
+export type VisitResponse = z.infer<typeof visitResponseSchema>;
 
 export const SHARE_CHANNELS = ["email", "linkedin", "x", "whatsapp", "facebook", "copy", "other"] as const;
 export type ShareChannel = (typeof SHARE_CHANNELS)[number];
 
 export const shareSchema = z.object({
-  member_token: z.string().max(300),
+  member_token: z.string().max(300).meta({ description: "From `POST /v1/members/me`." }),
   channel: z.enum(SHARE_CHANNELS),
 });
+export const shareResponseSchema = z.object({ share: z.object({ id: z.string(), channel: z.enum(SHARE_CHANNELS) }) });
 
 /** The company-size buckets a lead may carry: the widget's peer form offers exactly these. */
 export const COMPANY_SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001+"] as const;
@@ -47,9 +51,8 @@ export const leadSchema = z.object({
   click_id: clickId.optional(),
   code: code.optional(),
 });
-export type LeadInput = z.infer<typeof leadSchema>;
+export type LeadInput = z.input<typeof leadSchema>;
 
 /** The browser lead route's only answer: the same for a new lead, a repeat, and one a fraud rule blocked. */
-export interface LeadResponse {
-  accepted: true;
-}
+export const leadResponseSchema = z.object({ accepted: z.literal(true) });
+export type LeadResponse = z.infer<typeof leadResponseSchema>;
