@@ -1,3 +1,4 @@
+import baseCss from "./base.css?raw";
 import calloutCss from "./callout.css?raw";
 import { adoptStyles, applyBrand, createHost } from "./dom";
 import { isPaused, withProgram } from "./paused";
@@ -56,7 +57,7 @@ export function buildCallout(options: CalloutOptions): HTMLElement {
   const { host, root } = createHost("vouch-callout");
   host.setAttribute("mode", options.mode);
   applyBrand(host, options.data.program.brand_color);
-  adoptStyles(root, calloutCss, options.nonce);
+  adoptStyles(root, baseCss + calloutCss, options.nonce);
 
   const { data, strings } = options;
   // A suspended member is told their link is paused, politely, instead of being offered it; the button still

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiHandle } from "../../../../scripts/lib/stack";
 import { freePort, waitForHttp } from "../../../../scripts/lib/stack";
@@ -12,6 +12,7 @@ import {
   type AdminApi,
   adminApi,
   DEMO,
+  freshPages,
   launchChromium,
   SITE_DOMAIN,
   sitePage,
@@ -69,12 +70,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-let context: BrowserContext;
-async function freshPage(): Promise<Page> {
-  await context?.close();
-  context = await browser.newContext();
-  return context.newPage();
-}
+const freshPage = freshPages(() => browser);
 
 async function referralCookie(page: Page) {
   const cookie = (await page.context().cookies()).find((c) => c.name === "vouch_ref");
@@ -268,7 +264,7 @@ describe("attribution in a real browser", () => {
 
       // Eight days later by the page's clock (the API still sees a fresh click, so only the tracker can
       // refuse it): the sign-up is not attributed.
-      await context.clock.install({ time: Date.now() + 8 * DAY });
+      await page.context().clock.install({ time: Date.now() + 8 * DAY });
       await page.goto(site.url("/basic/signup"));
       const email = newEmail("jack");
       await signUp(page, email);

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchChromium as launchChromiumWith } from "../../../../scripts/lib/chromium";
 import { type ApiHandle, DEMO, freePort, startApi } from "../../../../scripts/lib/stack";
 
@@ -10,6 +10,19 @@ export const SITE_DOMAIN = "ledgerly.test";
 
 export function launchChromium(): Promise<Browser> {
   return launchChromiumWith({ args: [`--host-resolver-rules=MAP *.${SITE_DOMAIN} 127.0.0.1`] });
+}
+
+/**
+ * `freshPage()` opens a page in a new browser context (no cookies or storage from the previous test) and closes
+ * the previous context.
+ */
+export function freshPages(browser: () => Browser): () => Promise<Page> {
+  let context: BrowserContext | undefined;
+  return async () => {
+    await context?.close();
+    context = await browser().newContext();
+    return context.newPage();
+  };
 }
 
 /** The browser builds, copied into the API's assets exactly as `pnpm build` does. */

@@ -2,13 +2,14 @@
  * The tracker on pages that make life hard: a consent banner, a strict CSP with Trusted Types, and an
  * SPA that renders its own routes. Real Chromium, real API, assertions on what landed in D1.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiHandle } from "../../../../scripts/lib/stack";
 import {
   type AdminApi,
   adminApi,
   DEMO,
+  freshPages,
   launchChromium,
   sitePage,
   startFixtureServer,
@@ -121,12 +122,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-let context: BrowserContext;
-async function freshPage(): Promise<Page> {
-  await context?.close();
-  context = await browser.newContext();
-  return context.newPage();
-}
+const freshPage = freshPages(() => browser);
 
 const referralCookie = async (page: Page) => {
   const cookie = (await page.context().cookies()).find((c) => c.name === "vouch_ref");
@@ -220,7 +216,7 @@ describe('consent (data-consent="required")', () => {
 test("strict CSP with Trusted Types: no violations from the tracker, no styles, and the lead lands", async () => {
   const elena = await admin.enrol("Elena");
   const page = await freshPage();
-  await context.addInitScript(() => {
+  await page.context().addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { violations: string[] }).violations = seen;
     document.addEventListener("securitypolicyviolation", (event) => seen.push(event.effectiveDirective));

@@ -106,22 +106,12 @@ export function Panel({
           {!paused && (
             <>
               <section>
-                <CopyField
-                  id="vouch-link"
-                  label={t.linkLabel}
-                  value={data.member.link}
-                  buttonLabel={t.copyLink}
-                  t={t}
-                  onCopied={() => recordShare("copy")}
-                />
-                <CopyField
-                  id="vouch-code"
-                  label={t.codeLabel}
-                  value={data.member.code}
-                  buttonLabel={t.copyCode}
-                  t={t}
-                  onCopied={() => recordShare("copy")}
-                />
+                {[
+                  { id: "vouch-link", label: t.linkLabel, value: data.member.link, buttonLabel: t.copyLink },
+                  { id: "vouch-code", label: t.codeLabel, value: data.member.code, buttonLabel: t.copyCode },
+                ].map((field) => (
+                  <CopyField key={field.id} {...field} t={t} onCopied={() => recordShare("copy")} />
+                ))}
               </section>
               <ShareSection
                 message={data.message}
