@@ -6,7 +6,15 @@
  */
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { browser, makeProgram, referralOf, server, sign, type TestProgram } from "../../test/fixtures";
+import {
+  browser,
+  convertThroughVisit,
+  makeProgram,
+  referralOf,
+  server,
+  sign,
+  type TestProgram,
+} from "../../test/fixtures";
 import worker from "../index";
 import { base64UrlEncode, hmacSha256 } from "../lib/crypto";
 
@@ -139,10 +147,8 @@ describe("a dishonest member", () => {
 
   it("cannot squat a prospect who arrives through an honest member's link", async () => {
     await browser(p, "/v1/track/lead", { email: "cfo@initech.test", member_token: mallory.member_token });
-    const visit = await browser(p, "/v1/track/visit", { code: rita.member.code });
-    const conv = await server(p, "POST", "/v1/conversions", {
+    const conv = await convertThroughVisit(p, rita.member.code, {
       email: "CFO@initech.test",
-      click_id: visit.json.click_id,
       value_cents: 120_000,
       currency: "USD",
     });
@@ -157,10 +163,8 @@ describe("a dishonest member", () => {
   });
 
   it("cannot be paid twice for one renewal by replaying the billing webhook", async () => {
-    const visit = await browser(p, "/v1/track/visit", { code: mallory.member.code });
-    const conv = await server(p, "POST", "/v1/conversions", {
+    const conv = await convertThroughVisit(p, mallory.member.code, {
       email: "buyer@hooli.test",
-      click_id: visit.json.click_id,
       value_cents: 10_000,
       currency: "USD",
     });

@@ -4,7 +4,16 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { API, browser, enrol, makeProgram, server, sign, type TestProgram } from "../../test/fixtures";
+import {
+  API,
+  browser,
+  convertThroughVisit,
+  enrol,
+  makeProgram,
+  server,
+  sign,
+  type TestProgram,
+} from "../../test/fixtures";
 import { base64UrlEncode, hmacSha256 } from "../lib/crypto";
 
 type Json = Record<string, any>;
@@ -26,6 +35,12 @@ async function referralByEmail(p: TestProgram, email: string): Promise<Json | un
 }
 
 const usd = (value: number) => ({ type: "flat", value });
+/** One rule: the member gets `cents` in cash when their friend converts. */
+const bounty = (cents: number) => ({
+  rules: [
+    { id: "bounty", trigger: "converted", recipient: "member", kind: "cash", amount: usd(cents), currency: "USD" },
+  ],
+});
 
 describe("hole 1: member tokens have their own key", () => {
   it("a member token's MAC is not an identity signature for any external id", async () => {
@@ -133,20 +148,14 @@ describe("hole 2: no money for unverified leads", () => {
 describe("hole 3: lead squatting", () => {
   it("the customer's own visit beats an earlier lead, and the clash waits for review", async () => {
     const p = await makeProgram();
-    await putRules(p, {
-      rules: [
-        { id: "bounty", trigger: "converted", recipient: "member", kind: "cash", amount: usd(10_000), currency: "USD" },
-      ],
-    });
+    await putRules(p, bounty(10_000));
     const squatter = await enrol(p, { id: "squatter", email: "sq@squat.test" });
     const real = await enrol(p, { id: "real", email: "real@northwind.test" });
     // The squatter types the prospect's email into their panel first…
     await browser(p, "/v1/track/lead", { email: "pat@globex.test", member_token: squatter.member_token });
     // …but Pat arrives through the real member's link, and the vendor's checkout passes that click id.
-    const visit = await browser(p, "/v1/track/visit", { code: real.member.code });
-    const conv = await server(p, "POST", "/v1/conversions", {
+    const conv = await convertThroughVisit(p, real.member.code, {
       email: "pat@globex.test",
-      click_id: visit.json.click_id,
       value_cents: 50_000,
       currency: "USD",
     });
@@ -262,11 +271,7 @@ describe("hole 5: rotation, timestamps, suspension", () => {
 
   it("a suspended member's link records nothing new and earns nothing; their widget says so", async () => {
     const p = await makeProgram();
-    await putRules(p, {
-      rules: [
-        { id: "bounty", trigger: "converted", recipient: "member", kind: "cash", amount: usd(5000), currency: "USD" },
-      ],
-    });
+    await putRules(p, bounty(5000));
     const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
     await browser(p, "/v1/track/lead", { email: "early@globex.test", code: me.member.code });
     const suspended = await server(p, "POST", `/v1/members/${me.member.id}/suspend`, { reason: "fake leads" });
@@ -453,11 +458,7 @@ describe("hole 8: refunds take back what was not paid, and claw back what was", 
 
   it("a paid reward is never edited: the refund adds a clawback the next payout nets", async () => {
     const p = await makeProgram();
-    await putRules(p, {
-      rules: [
-        { id: "bounty", trigger: "converted", recipient: "member", kind: "cash", amount: usd(5000), currency: "USD" },
-      ],
-    });
+    await putRules(p, bounty(5000));
     const me = await enrol(p, { id: "u1" });
     const a = await server(p, "POST", "/v1/conversions", { email: "a@co-a.test", code: me.member.code });
     await server(p, "POST", "/v1/conversions", { email: "b@co-b.test", code: me.member.code });

@@ -335,12 +335,16 @@ describe("holds, approval and voids", () => {
     available_at: availableAt,
     while_active: whileActive,
   });
+  /** Unpaid rewards of every kind: still in the hold, past it, approved, in review. */
+  const unpaid = () => [
+    reward("inside", "pending", T + DAY_MS),
+    reward("past", "pending", T - 1),
+    reward("approved", "approved", T - 1),
+    reward("review", "in_review", T - 1),
+  ];
   it("a refund takes back every reward: unpaid ones voided, paid ones clawed back", () => {
     const existing = [
-      reward("inside", "pending", T + DAY_MS),
-      reward("past", "pending", T - 1),
-      reward("approved", "approved", T - 1),
-      reward("review", "in_review", T - 1),
+      ...unpaid(),
       {
         ...reward("paid", "paid", T - DAY_MS),
         recipient: "member" as const,
@@ -357,13 +361,7 @@ describe("holds, approval and voids", () => {
     ]);
   });
   it("a churn voids what is still pending or in review, whatever the hold; an approved reward stays", () => {
-    const existing = [
-      reward("inside", "pending", T + DAY_MS),
-      reward("past", "pending", T - 1),
-      reward("approved", "approved", T - 1),
-      reward("review", "in_review", T - 1),
-      reward("paid", "paid", T - 1),
-    ];
+    const existing = [...unpaid(), reward("paid", "paid", T - 1)];
     const churn = evaluate({ rules: [rule()] }, [["lead"], ["converted"], ["lost"]], {}, existing);
     expect(churn.voids).toEqual([
       { id: "inside", reason: "churned" },
@@ -416,32 +414,17 @@ describe("stacking discount, milestones, raffle entries", () => {
 
 describe("summarizeMemberHistory", () => {
   it("counts stages reached, leaves refunded sales out of conversions and counts active customers", () => {
+    // A referral at `status` that went through `steps`.
+    const ref = (status: ReferralStatus, ...steps: ReferralStatus[]) => ({
+      status,
+      events: steps.map((to_status) => ({ to_status })),
+    });
     const refs = [
-      { status: "lead" as const, events: [{ to_status: "lead" as const }] },
-      {
-        status: "lost" as const,
-        events: [{ to_status: "lead" as const }, { to_status: "qualified" as const }, { to_status: "lost" as const }],
-      },
-      {
-        status: "renewed" as const,
-        events: [
-          { to_status: "lead" as const },
-          { to_status: "converted" as const },
-          { to_status: "renewed" as const },
-        ],
-      },
-      {
-        status: "lost" as const,
-        events: [{ to_status: "lead" as const }, { to_status: "converted" as const }, { to_status: "lost" as const }],
-      },
-      {
-        status: "refunded" as const,
-        events: [
-          { to_status: "lead" as const },
-          { to_status: "converted" as const },
-          { to_status: "refunded" as const },
-        ],
-      },
+      ref("lead", "lead"),
+      ref("lost", "lead", "qualified", "lost"),
+      ref("renewed", "lead", "converted", "renewed"),
+      ref("lost", "lead", "converted", "lost"),
+      ref("refunded", "lead", "converted", "refunded"),
     ];
     const summary = summarizeMemberHistory(refs, [
       { rule_id: "r", amount: 100, state: "approved" },
