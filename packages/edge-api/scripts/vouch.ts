@@ -47,28 +47,36 @@ Target (default: the local D1 that \`pnpm dev\` uses):
   --env NAME       a wrangler environment
 `;
 
+/** Every option that takes a value, as text; the flags and `--origin` (repeatable) are below. */
+const TEXT_OPTIONS = [
+  "name",
+  "landing-url",
+  "program-page-url",
+  "offer",
+  "give",
+  "get",
+  "currency",
+  "hold-days",
+  "kind",
+  "brand-color",
+  "program",
+  "type",
+  "key",
+  "persist-to",
+  "env",
+  "grace-hours",
+] as const;
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    name: { type: "string" },
-    "landing-url": { type: "string" },
-    "program-page-url": { type: "string" },
+    ...(Object.fromEntries(TEXT_OPTIONS.map((name) => [name, { type: "string" }])) as Record<
+      (typeof TEXT_OPTIONS)[number],
+      { type: "string" }
+    >),
     origin: { type: "string", multiple: true },
-    offer: { type: "string" },
-    give: { type: "string" },
-    get: { type: "string" },
-    currency: { type: "string" },
-    "hold-days": { type: "string" },
-    kind: { type: "string" },
-    "brand-color": { type: "string" },
     "test-mode": { type: "boolean" },
-    program: { type: "string" },
-    type: { type: "string" },
-    key: { type: "string" },
     remote: { type: "boolean" },
-    "persist-to": { type: "string" },
-    env: { type: "string" },
-    "grace-hours": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });

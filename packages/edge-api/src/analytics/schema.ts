@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { timestamp } from "../lib/validate";
 
 const day = z
   .string()
@@ -20,7 +21,7 @@ export type SummaryQuery = z.infer<typeof summaryQuery>;
 
 export const analyticsSummarySchema = z
   .object({
-    range: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
+    range: z.object({ from: timestamp, to: timestamp }),
     campaign: z.string().nullable(),
     visits: z.number().int(),
     unique_visitors: z.number().int(),

@@ -1,14 +1,14 @@
 import { auditStatement } from "../lib/audit";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
+import { listPage, rowInProgram } from "../lib/program-rows";
+import { iso } from "../lib/time";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
-import { promoteDue, rewardInsert, voidStatement } from "../rewards/ledger";
+import { promoteDue, rewardInsert, type StoredReward, voidStatement } from "../rewards/ledger";
 import { recomputeStatements } from "../rewards/recompute";
 import { currentRuleset } from "../rewards/rules";
-import type { RewardKind, RewardState } from "../rewards/schema";
 import type { FraudSignal, ReviewStatus } from "./schema";
 
 export interface ReviewRow {
@@ -25,8 +25,6 @@ export interface ReviewRow {
   decided_by: string | null;
   decision_reason: string | null;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** What the vendor sees of a review: every reason with its evidence. Never shown to the member. */
 export function reviewView(r: ReviewRow) {
@@ -100,13 +98,8 @@ export function blockedStatement(
     .bind(newId("rev"), b.programId, b.memberId, JSON.stringify(b.signals), b.friendEmail, b.now, b.now, b.now);
 }
 
-export async function getReview(db: D1Database, programId: string, id: string): Promise<ReviewRow> {
-  const row = await db
-    .prepare("SELECT * FROM reviews WHERE id = ? AND program_id = ?")
-    .bind(id, programId)
-    .first<ReviewRow>();
-  if (!row) throw new ApiError("review_not_found", `No review ${id} in this program.`);
-  return row;
+export function getReview(db: D1Database, programId: string, id: string): Promise<ReviewRow> {
+  return rowInProgram(db, "reviews", programId, id, ["review_not_found", "review"]);
 }
 
 /** A review decision's audit row has an id made from the review's, so a second decision of the same review fails whole. */
@@ -143,21 +136,6 @@ export function decisionStatements(
       )
       .bind(d.decision, d.now, d.actor, d.reason, d.now, d.review.id),
   ];
-}
-
-interface StoredReward {
-  id: string;
-  member_id: string;
-  rule_id: string;
-  rule_version: number;
-  state: RewardState;
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { router } from "../lib/app";
-import { defineRoute } from "../lib/openapi";
-import { pageSchema } from "../lib/pagination";
+import { defineListRoute, defineRoute } from "../lib/openapi";
 import { reviewExample } from "../openapi/examples";
 import { decideReview, getReview, listReviews, reviewView } from "./reviews";
 import { listReviewsQuery, reviewDecisionSchema, reviewParams, reviewViewSchema } from "./schema";
@@ -11,30 +10,20 @@ export const reviewRoutes = router();
 
 const reviewResponse = z.object({ review: reviewViewSchema });
 
-defineRoute(
+defineListRoute(
   reviewRoutes,
   {
-    method: "get",
     path: "/",
     operationId: "listReviews",
     tag: "reviews",
     summary: "List fraud reviews, newest first",
     description: "Open reviews hold their referral's rewards `in_review` until approved or rejected.",
-    auth: "secret",
     query: listReviewsQuery,
-    responses: {
-      200: {
-        description: "A page of reviews.",
-        schema: pageSchema(reviewViewSchema),
-        example: { data: [reviewExample], next_cursor: null },
-      },
-    },
-    errors: ["bad_request"],
+    item: reviewViewSchema,
+    example: reviewExample,
   },
-  async (c, { query }) => {
-    const { page, next_cursor } = await listReviews(c.env.DB, c.get("program").id, query);
-    return c.json({ data: page.map(reviewView), next_cursor });
-  },
+  (c, query) => listReviews(c.env.DB, c.get("program").id, query),
+  reviewView,
 );
 
 defineRoute(

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pageQuery } from "../lib/pagination";
+import { idParams, timestamp } from "../lib/validate";
 
 /**
  * The fraud engine's rules per program. Each has an action:
@@ -113,14 +114,12 @@ export const reviewViewSchema = z
     member_id: z.string().nullable(),
     friend_email: z.string().nullable(),
     reasons: z.array(fraudSignalSchema),
-    created_at: z.iso.datetime(),
-    updated_at: z.iso.datetime(),
-    decided_at: z.iso.datetime().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    decided_at: timestamp.nullable(),
     decided_by: z.string().nullable(),
     decision_reason: z.string().nullable(),
   })
   .meta({ id: "Review" });
 
-export const reviewParams = z.object({
-  id: z.string().meta({ description: "The review's id (`rev_…`).", example: "rev_9Lp4Xq2Zn7Vb3Kw5" }),
-});
+export const reviewParams = idParams("review", "rev_9Lp4Xq2Zn7Vb3Kw5");

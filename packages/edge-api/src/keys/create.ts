@@ -6,7 +6,7 @@ export type ApiKeyType = "publishable" | "secret";
 
 export interface KeyRow {
   id: string;
-  type: string;
+  type: ApiKeyType;
   key_prefix: string;
   created_at: number;
   revoked_at: number | null;

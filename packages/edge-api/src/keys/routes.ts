@@ -1,36 +1,27 @@
 import { z } from "zod";
 import { router } from "../lib/app";
-import { defineRoute } from "../lib/openapi";
-import { pageQuery, pageSchema } from "../lib/pagination";
+import { defineListRoute, defineRoute } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 import { keyExample } from "../openapi/examples";
 import { createdKeySchema, createKeySchema, keyParams, keyViewSchema } from "./schema";
 import { createKey, keyView, listKeys, revokeKey } from "./service";
 
 export const keyRoutes = router();
 
-defineRoute(
+defineListRoute(
   keyRoutes,
   {
-    method: "get",
     path: "/",
     operationId: "listApiKeys",
     tag: "keys",
     summary: "List API keys (prefixes only), oldest first",
-    auth: "secret",
+    description: "The full key is never shown again after its creation.",
     query: pageQuery,
-    responses: {
-      200: {
-        description: "A page of keys; the full key is never shown again.",
-        schema: pageSchema(keyViewSchema),
-        example: { data: [keyExample], next_cursor: null },
-      },
-    },
-    errors: ["bad_request"],
+    item: keyViewSchema,
+    example: keyExample,
   },
-  async (c, { query }) => {
-    const { page, next_cursor } = await listKeys(c.env.DB, c.get("program").id, query);
-    return c.json({ data: page.map(keyView), next_cursor });
-  },
+  (c, query) => listKeys(c.env.DB, c.get("program").id, query),
+  keyView,
 );
 
 /** Rotation: create the new key, deploy it, then revoke the old one. The full key is shown only here. */

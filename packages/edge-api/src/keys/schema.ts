@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idParams, timestamp } from "../lib/validate";
 
 export const createKeySchema = z.object({ type: z.enum(["publishable", "secret"]) });
 
@@ -7,8 +8,8 @@ export const keyViewSchema = z
     id: z.string(),
     type: z.enum(["publishable", "secret"]),
     prefix: z.string().meta({ description: "The key's first characters, to tell keys apart." }),
-    created_at: z.iso.datetime(),
-    revoked_at: z.iso.datetime().nullable(),
+    created_at: timestamp,
+    revoked_at: timestamp.nullable(),
   })
   .meta({ id: "ApiKey" });
 
@@ -16,6 +17,4 @@ export const createdKeySchema = z.object({
   key: keyViewSchema.extend({ secret: z.string().meta({ description: "The full key, shown once." }) }),
 });
 
-export const keyParams = z.object({
-  id: z.string().meta({ description: "The key's id (`key_…`).", example: "key_3Vb7Lq2Xp8Zn4Kw6" }),
-});
+export const keyParams = idParams("API key", "key_3Vb7Lq2Xp8Zn4Kw6");

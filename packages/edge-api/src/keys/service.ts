@@ -1,6 +1,7 @@
 import { forgetProgram } from "../auth/keys";
 import { ApiError } from "../lib/errors";
-import { listPage } from "../lib/list-page";
+import { listPage } from "../lib/program-rows";
+import { iso } from "../lib/time";
 import { type ApiKeyType, type KeyRow, newApiKey } from "./create";
 
 const KEY_COLUMNS = "id, type, key_prefix, created_at, revoked_at";
@@ -9,8 +10,8 @@ export const keyView = (r: KeyRow) => ({
   id: r.id,
   type: r.type,
   prefix: r.key_prefix,
-  created_at: new Date(r.created_at).toISOString(),
-  revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+  created_at: iso(r.created_at),
+  revoked_at: iso(r.revoked_at),
 });
 
 /** Oldest first, as before the list was paged. */

@@ -1,4 +1,5 @@
 import { newId } from "./ids";
+import { iso } from "./time";
 
 export interface AuditEntry {
   programId: string;
@@ -54,6 +55,6 @@ export function auditView(r: AuditRow) {
     member_id: r.member_id,
     reason: r.reason,
     data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
-    created_at: new Date(r.created_at).toISOString(),
+    created_at: iso(r.created_at),
   };
 }

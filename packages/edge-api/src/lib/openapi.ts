@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./app";
 import { ApiError, ERROR_DESCRIPTIONS, ERROR_STATUS, type ErrorCode, errorBodySchema } from "./errors";
+import { type Page, pageSchema } from "./pagination";
 import { parseWith, readBody, readQuery } from "./validate";
 
 /**
@@ -55,6 +56,11 @@ export interface RouteSpec<
   responses: Record<number, ResponseSpec>;
   /** The codes this route itself may answer; auth, body and query codes are added from the route's shape. */
   errors: readonly ErrorCode[];
+}
+
+/** A JSON success answer: its description, schema, and an example the compiler checks against the schema. */
+export function jsonResponse<S extends Schema>(description: string, schema: S, example: z.input<S>): ResponseSpec {
+  return { description, schema, example };
 }
 
 export interface RouteInput<B, Q, P> {
@@ -256,4 +262,43 @@ export function defineRoute<
       throw err;
     }
   });
+}
+
+/**
+ * A list route: `GET` with the list's query (`limit`, `cursor` and filters), answering a page of `item`s
+ * (`{ data, next_cursor }`). `list` reads the page; `view` turns each row into what the API shows.
+ */
+export function defineListRoute<Q extends ObjectSchema, Row, Item extends Schema>(
+  app: OpenAPIHono<AppEnv>,
+  spec: Pick<
+    RouteSpec<undefined, Q, undefined>,
+    "path" | "operationId" | "tag" | "summary" | "description" | "query"
+  > & {
+    item: Item;
+    example: z.input<Item>;
+  },
+  list: (c: Context<AppEnv>, query: z.output<Q>) => Promise<Page<Row>>,
+  view: (row: Row, c: Context<AppEnv>) => z.input<Item>,
+): void {
+  const { item, example, ...operation } = spec;
+  defineRoute(
+    app,
+    {
+      ...operation,
+      method: "get",
+      auth: "secret",
+      responses: {
+        200: {
+          description: "A page of the list.",
+          schema: pageSchema(item),
+          example: { data: [example], next_cursor: null },
+        },
+      },
+      errors: ["bad_request"],
+    },
+    async (c, { query }) => {
+      const { page, next_cursor } = await list(c, query as z.output<Q>);
+      return c.json({ data: page.map((row) => view(row, c)), next_cursor });
+    },
+  );
 }

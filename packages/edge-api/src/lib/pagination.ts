@@ -15,9 +15,6 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   });
 }
 
-/** Times in answers: ISO 8601 in UTC with milliseconds. */
-export const timestamp = z.iso.datetime();
-
 function badCursor(): ApiError {
   return new ApiError("bad_request", "The cursor is not one this API returned.");
 }

@@ -13,6 +13,7 @@
  * The in-memory estimate is the usual two-window blend: count(current) + count(previous) × (unused share
  * of the previous window), so a burst at a window boundary cannot double the allowance.
  */
+import { getOrSet } from "./memo";
 export interface RateLimitVerdict {
   ok: boolean;
   /** Seconds until a request would be allowed again (only when !ok). */
@@ -101,13 +102,7 @@ const limiters = new Map<string, SlidingWindowLimiter>();
 /** One in-memory limiter per kind and per-minute limit, so a deployment can tune the vars. */
 function memoryLimiter(kind: RateLimitKind, perMinute: string | undefined): SlidingWindowLimiter {
   const limit = Number(perMinute) > 0 ? Number(perMinute) : KINDS[kind].fallback;
-  const id = `${kind}:${limit}`;
-  let limiter = limiters.get(id);
-  if (!limiter) {
-    limiter = new SlidingWindowLimiter(limit, 60_000);
-    limiters.set(id, limiter);
-  }
-  return limiter;
+  return getOrSet(limiters, `${kind}:${limit}`, () => new SlidingWindowLimiter(limit, 60_000));
 }
 
 /**

@@ -74,3 +74,10 @@ export const currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "Use a 3-letter ISO 4217 currency code")
   .transform((v) => v.toUpperCase());
+
+/** Times in answers: ISO 8601 in UTC with milliseconds (src/lib/time.ts `iso`). */
+export const timestamp = z.iso.datetime();
+
+/** `{ id }`, the path of a route about one object, with what the id names and an example. */
+export const idParams = (what: string, example: string) =>
+  z.object({ id: z.string().meta({ description: `The ${what}'s id.`, example }) });

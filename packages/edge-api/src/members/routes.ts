@@ -1,7 +1,6 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { defineRoute } from "../lib/openapi";
-import { pageSchema } from "../lib/pagination";
+import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
 import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
 import type { Program } from "../programs/service";
 import { memberDiscount, memberRewardsView, readMemberRewards } from "../rewards/member-view";
@@ -148,36 +147,21 @@ function serverView(c: { req: { url: string } }, program: Program, row: MemberRo
   return toServerMemberView(program, row, new URL(c.req.url).origin);
 }
 
-const memberResponse = {
-  description: "The member.",
-  schema: memberResponseSchema,
-  example: { member: serverMemberExample },
-};
+const memberResponse = jsonResponse("The member.", memberResponseSchema, { member: serverMemberExample });
 
-defineRoute(
+defineListRoute(
   memberServerRoutes,
   {
-    method: "get",
     path: "/",
     operationId: "listMembers",
     tag: "members",
     summary: "List members, newest first",
-    auth: "secret",
     query: listMembersQuery,
-    responses: {
-      200: {
-        description: "A page of members.",
-        schema: pageSchema(serverMemberSchema),
-        example: { data: [serverMemberExample], next_cursor: null },
-      },
-    },
-    errors: ["bad_request"],
+    item: serverMemberSchema,
+    example: serverMemberExample,
   },
-  async (c, { query }) => {
-    const program = c.get("program");
-    const { page, next_cursor } = await listMembers(c.env.DB, program.id, query);
-    return c.json({ data: page.map((r) => serverView(c, program, r)), next_cursor });
-  },
+  (c, query) => listMembers(c.env.DB, c.get("program").id, query),
+  (row, c) => serverView(c, c.get("program"), row),
 );
 
 /** Server-side enrolment (e.g. at the member's sign-up), optionally with a custom code. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
 import { pageQuery } from "../lib/pagination";
-import { email } from "../lib/validate";
+import { email, idParams, timestamp } from "../lib/validate";
 import { memberRewardsViewSchema } from "../rewards/schema";
 
 export const memberIdentitySchema = z.object({
@@ -47,8 +47,6 @@ export const unsuspendSchema = z.object({ reason: z.string().trim().max(500).opt
 
 export const listMembersQuery = pageQuery;
 
-const time = z.iso.datetime();
-
 /** The member as the widget sees them. Types are shared with the browser packages with `import type` only. */
 export const memberViewSchema = z
   .object({
@@ -64,14 +62,14 @@ export const memberViewSchema = z
     short_link: z.string().meta({ description: "`/r/{slug}/{code}` on the API's origin." }),
     /** A suspended member's link records nothing new and earns nothing; the widget says so. */
     status: z.enum(["active", "suspended"]),
-    created_at: time,
+    created_at: timestamp,
   })
   .meta({ id: "Member" });
 export type MemberView = z.infer<typeof memberViewSchema>;
 
 /** The member as the vendor sees them through the secret-key API: suspension details too. */
 export const serverMemberSchema = memberViewSchema
-  .extend({ suspended_at: time.nullable(), suspended_reason: z.string().nullable() })
+  .extend({ suspended_at: timestamp.nullable(), suspended_reason: z.string().nullable() })
   .meta({ id: "ServerMember" });
 
 export const memberStatsSchema = z
@@ -90,7 +88,7 @@ export const referralSummarySchema = z.object({
   name: z.string().nullable(),
   company: z.string().nullable(),
   status: z.string(),
-  created_at: time,
+  created_at: timestamp,
 });
 export type ReferralSummary = z.infer<typeof referralSummarySchema>;
 
@@ -124,6 +122,4 @@ export const memberDetailSchema = z.object({
 });
 
 /** `/v1/members/{id}…`: the member's id. */
-export const memberParams = z.object({
-  id: z.string().meta({ description: "The member's id (`mem_…`).", example: "mem_8fKq2xLp9Xz3Vb6T" }),
-});
+export const memberParams = idParams("member", "mem_8fKq2xLp9Xz3Vb6T");

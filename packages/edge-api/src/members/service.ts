@@ -3,8 +3,9 @@ import { emailKey } from "../lib/email";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { generateCode, newId, normalizeCode } from "../lib/ids";
 import { referralLink, shortLink } from "../lib/links";
-import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
+import { listPage, rowInProgram } from "../lib/program-rows";
+import { iso } from "../lib/time";
 import type { Program } from "../programs/service";
 import type { IdentityClaims } from "./identity";
 import type { MemberStats, MemberView, ReferralSummary } from "./schema";
@@ -37,7 +38,7 @@ export function toMemberView(program: Program, row: MemberRow, apiOrigin: string
     link: referralLink(program.landingUrl, program.paramNames, row.code).toString(),
     short_link: shortLink(apiOrigin, program.slug, row.code),
     status: row.suspended_at === null ? "active" : "suspended",
-    created_at: new Date(row.created_at).toISOString(),
+    created_at: iso(row.created_at),
   };
 }
 
@@ -45,7 +46,7 @@ export function toMemberView(program: Program, row: MemberRow, apiOrigin: string
 export function toServerMemberView(program: Program, row: MemberRow, apiOrigin: string) {
   return {
     ...toMemberView(program, row, apiOrigin),
-    suspended_at: row.suspended_at === null ? null : new Date(row.suspended_at).toISOString(),
+    suspended_at: iso(row.suspended_at),
     suspended_reason: row.suspended_reason,
   };
 }
@@ -169,13 +170,8 @@ export function listMembers(
   return listPage<MemberRow>(db, { table: "members" }, { program_id: programId }, q);
 }
 
-export async function getMember(db: D1Database, programId: string, memberId: string): Promise<MemberRow> {
-  const row = await db
-    .prepare("SELECT * FROM members WHERE id = ? AND program_id = ?")
-    .bind(memberId, programId)
-    .first<MemberRow>();
-  if (!row) throw new ApiError("member_not_found", `No member ${memberId} in this program.`);
-  return row;
+export function getMember(db: D1Database, programId: string, memberId: string): Promise<MemberRow> {
+  return rowInProgram(db, "members", programId, memberId, ["member_not_found", "member"]);
 }
 
 /** The secret-key API's changes to a member. An email set here is verified (it comes from the vendor). */
@@ -302,7 +298,7 @@ export async function recentReferrals(db: D1Database, memberId: string, limit = 
     name: r.friend_name,
     company: r.friend_company,
     status: r.status,
-    created_at: new Date(r.created_at).toISOString(),
+    created_at: iso(r.created_at),
   }));
 }
 

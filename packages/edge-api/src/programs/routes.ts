@@ -1,6 +1,6 @@
 import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
-import { defineRoute } from "../lib/openapi";
+import { defineRoute, jsonResponse } from "../lib/openapi";
 import { programExample } from "../openapi/examples";
 import { currentRuleset } from "../rewards/rules";
 import { programResponseSchema, rotatedSecretSchema, rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
@@ -8,11 +8,9 @@ import { getProgram, publicProgram, rotateIdentitySecret, updateProgram } from "
 
 export const programRoutes = router();
 
-const programResponse = {
-  description: "The program (never its identity secret).",
-  schema: programResponseSchema,
-  example: { program: programExample },
-};
+const programResponse = jsonResponse("The program (never its identity secret).", programResponseSchema, {
+  program: programExample,
+});
 
 defineRoute(
   programRoutes,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { fraudRulesPatchSchema, fraudRulesSchema } from "../fraud/schema";
+import { timestamp } from "../lib/validate";
 
 /**
  * Stored the way browsers send them: lower-case host, no default port (`https://App.acme.com:443` would
@@ -90,8 +91,6 @@ export const updateProgramSchema = z
   });
 export type UpdateProgramInput = z.infer<typeof updateProgramSchema>;
 
-const time = z.iso.datetime();
-
 /** The program as its owner sees it through the secret-key API (never the identity secret). */
 export const programViewSchema = z
   .object({
@@ -113,9 +112,9 @@ export const programViewSchema = z
     brand_color: z.string(),
     message_template: z.string(),
     require_signature_timestamp: z.boolean(),
-    identity_secret_rotation: z.object({ previous_valid_until: time }).nullable(),
+    identity_secret_rotation: z.object({ previous_valid_until: timestamp }).nullable(),
     fraud_rules: fraudRulesSchema,
-    created_at: time,
+    created_at: timestamp,
     warnings: z
       .array(z.object({ code: z.string(), message: z.string() }))
       .meta({ description: "What to fix before launch, e.g. `no_reward_rules`." }),
@@ -127,5 +126,5 @@ export const programResponseSchema = z.object({ program: programViewSchema });
 export const rotatedSecretSchema = z.object({
   identity_secret: z.string().meta({ description: "Shown once: HMAC-signs member ids." }),
   jwt_secret: z.string().meta({ description: "Shown once: signs HS256 member JWTs." }),
-  previous_valid_until: time.nullable().meta({ description: "Until when the old secret still verifies." }),
+  previous_valid_until: timestamp.nullable().meta({ description: "Until when the old secret still verifies." }),
 });

@@ -1,5 +1,6 @@
 import { type FraudRules, fraudRulesSchema, mergeFraudRules, parseFraudRules } from "../fraud/schema";
 import { ApiError } from "../lib/errors";
+import { iso } from "../lib/time";
 import { parseWith } from "../lib/validate";
 import { jwtSecretFor } from "../members/jwt-secret";
 import { effectiveOffer, programWarnings } from "../rewards/offer";
@@ -119,7 +120,7 @@ export function publicProgram(p: Program, ruleset: Ruleset | null) {
         ? { previous_valid_until: new Date(p.previousIdentitySecretUntil).toISOString() }
         : null,
     fraud_rules: p.fraudRules,
-    created_at: new Date(p.createdAt).toISOString(),
+    created_at: iso(p.createdAt),
     warnings: programWarnings(ruleset),
   };
 }
@@ -137,8 +138,7 @@ export async function rotateIdentitySecret(db: D1Database, program: Program, gra
   return {
     identity_secret: rotation.secret,
     jwt_secret: await jwtSecretFor(rotation.secret),
-    previous_valid_until:
-      rotation.previousValidUntil === null ? null : new Date(rotation.previousValidUntil).toISOString(),
+    previous_valid_until: iso(rotation.previousValidUntil),
   };
 }
 

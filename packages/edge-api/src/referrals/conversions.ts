@@ -8,8 +8,7 @@ import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
-import { rewardInsert, voidStatement } from "../rewards/ledger";
-import type { RewardKind } from "../rewards/schema";
+import { rewardInsert, type StoredReward, voidStatement } from "../rewards/ledger";
 import {
   type Attribution,
   attributedMemberRef,
@@ -216,21 +215,6 @@ function clashingAttribution(
     return null;
   }
   return attribution.member.id === lead.member_id ? null : attribution;
-}
-
-interface StoredReward {
-  id: string;
-  member_id: string;
-  rule_id: string;
-  rule_version: number;
-  state: "pending" | "approved" | "paid" | "in_review";
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
 }
 
 /**

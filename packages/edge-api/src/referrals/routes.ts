@@ -1,8 +1,7 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
-import { defineRoute } from "../lib/openapi";
-import { pageSchema } from "../lib/pagination";
+import { defineListRoute, defineRoute } from "../lib/openapi";
 import { conversionBodyExample, eventExample, referralExample, reviewExample } from "../openapi/examples";
 import { planConversion } from "./conversions";
 import {
@@ -62,29 +61,19 @@ defineRoute(
 
 export const referralRoutes = router();
 
-defineRoute(
+defineListRoute(
   referralRoutes,
   {
-    method: "get",
     path: "/",
     operationId: "listReferrals",
     tag: "referrals",
     summary: "List referrals, newest first",
-    auth: "secret",
     query: listReferralsQuery,
-    responses: {
-      200: {
-        description: "A page of referrals.",
-        schema: pageSchema(referralViewSchema),
-        example: { data: [referralExample], next_cursor: null },
-      },
-    },
-    errors: ["bad_request"],
+    item: referralViewSchema,
+    example: referralExample,
   },
-  async (c, { query }) => {
-    const { page, next_cursor } = await listReferrals(c.env.DB, c.get("program").id, query);
-    return c.json({ data: page.map(referralView), next_cursor });
-  },
+  (c, query) => listReferrals(c.env.DB, c.get("program").id, query),
+  referralView,
 );
 
 defineRoute(

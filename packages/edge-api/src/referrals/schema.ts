@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { reviewViewSchema } from "../fraud/schema";
 import { pageQuery } from "../lib/pagination";
-import { currency, email } from "../lib/validate";
+import { currency, email, idParams, timestamp } from "../lib/validate";
 import { REFERRAL_STATUSES } from "./status";
 
 const money = z.number().int().min(0).max(1_000_000_000_00);
@@ -54,8 +54,6 @@ export const listReferralsQuery = z.object({
 export type ListReferralsQuery = z.infer<typeof listReferralsQuery>;
 export type UpdateReferralInput = z.infer<typeof updateReferralSchema>;
 
-const time = z.iso.datetime();
-
 export const referralViewSchema = z
   .object({
     id: z.string(),
@@ -75,8 +73,8 @@ export const referralViewSchema = z
     plan: z.string().nullable(),
     value_cents: z.number().int().nullable(),
     currency: z.string().nullable(),
-    created_at: time,
-    updated_at: time,
+    created_at: timestamp,
+    updated_at: timestamp,
   })
   .meta({ id: "Referral" });
 export type ReferralView = z.infer<typeof referralViewSchema>;
@@ -92,7 +90,7 @@ export const eventViewSchema = z
     plan: z.string().nullable(),
     reason: z.string().nullable(),
     idempotency_key: z.string().nullable(),
-    created_at: time,
+    created_at: timestamp,
   })
   .meta({ id: "ReferralEvent" });
 
@@ -104,7 +102,7 @@ export const auditEntrySchema = z.object({
   member_id: z.string().nullable(),
   reason: z.string().nullable(),
   data: z.record(z.string(), z.unknown()).nullable(),
-  created_at: time,
+  created_at: timestamp,
 });
 
 export const referralDetailSchema = z.object({
@@ -125,6 +123,4 @@ export const conversionResponseSchema = statusChangeResponseSchema.extend({
     .meta({ description: "False when the referral already was at (or past) this status: nothing was written." }),
 });
 
-export const referralParams = z.object({
-  id: z.string().meta({ description: "The referral's id (`ref_…`).", example: "ref_5Tn2Qw8Lp3Xz7Vb4" }),
-});
+export const referralParams = idParams("referral", "ref_5Tn2Qw8Lp3Xz7Vb4");

@@ -2,8 +2,9 @@ import { type ReviewRow, reviewView } from "../fraud/reviews";
 import { type AuditRow, auditView } from "../lib/audit";
 import { emailKey } from "../lib/email";
 import { ApiError } from "../lib/errors";
-import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
+import { listPage } from "../lib/program-rows";
+import { iso } from "../lib/time";
 import type { ListReferralsQuery, ReferralView } from "./schema";
 import type { ReferralStatus } from "./status";
 
@@ -49,8 +50,6 @@ export interface EventRow {
   idempotency_key: string | null;
   created_at: number;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function referralView(r: ReferralRow): ReferralView {
   return {

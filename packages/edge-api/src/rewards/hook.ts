@@ -1,4 +1,5 @@
 import { newId } from "../lib/ids";
+import { getOrSet } from "../lib/memo";
 import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import type { EventRow, ReferralRow } from "../referrals/service";
@@ -101,13 +102,10 @@ const readsByBatch = new WeakMap<object, Promise<D1Result[]>>();
 
 function stateBefore(db: D1Database, program: Program, ctx: TransitionContext): Promise<D1Result[]> {
   if (ctx.prefetched) return Promise.resolve(ctx.prefetched);
-  const key = ctx.history[0] ?? ctx.event;
-  const cached = readsByBatch.get(key);
-  if (cached) return cached;
   const { referral } = ctx;
-  const reads = db.batch(rewardReadStatements(db, program.id, valueRef(referral.member_id), valueRef(referral.id)));
-  readsByBatch.set(key, reads);
-  return reads;
+  return getOrSet(readsByBatch, ctx.history[0] ?? ctx.event, () =>
+    db.batch(rewardReadStatements(db, program.id, valueRef(referral.member_id), valueRef(referral.id))),
+  );
 }
 
 /**

@@ -2,8 +2,7 @@ import { z } from "zod";
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
-import { defineRoute } from "../lib/openapi";
-import { pageSchema } from "../lib/pagination";
+import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
 import { rewardExample } from "../openapi/examples";
 import { approvedRewardsCsv } from "./export";
 import {
@@ -33,31 +32,21 @@ import {
 /** `/v1/rewards`: the ledger. List, approve, pay, void, export for a payout run. */
 export const rewardRoutes = router();
 
-const rewardResponse = { description: "The reward.", schema: rewardResponseSchema, example: { reward: rewardExample } };
+const rewardResponse = jsonResponse("The reward.", rewardResponseSchema, { reward: rewardExample });
 
-defineRoute(
+defineListRoute(
   rewardRoutes,
   {
-    method: "get",
     path: "/",
     operationId: "listRewards",
     tag: "rewards",
     summary: "List ledger entries, newest first, with filters",
-    auth: "secret",
     query: listRewardsQuery,
-    responses: {
-      200: {
-        description: "A page of rewards.",
-        schema: pageSchema(rewardViewSchema),
-        example: { data: [rewardExample], next_cursor: null },
-      },
-    },
-    errors: ["bad_request"],
+    item: rewardViewSchema,
+    example: rewardExample,
   },
-  async (c, { query }) => {
-    const { page, next_cursor } = await listRewards(c.env.DB, c.get("program").id, query);
-    return c.json({ data: page.map(rewardView), next_cursor });
-  },
+  (c, query) => listRewards(c.env.DB, c.get("program").id, query),
+  rewardView,
 );
 
 /** Approved rewards as CSV, oldest approval first: the input of a payout run (then `POST /v1/rewards/pay`). */

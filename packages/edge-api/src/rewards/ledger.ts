@@ -2,8 +2,9 @@ import type { z } from "zod";
 import { ApiError } from "../lib/errors";
 import type { Outcome, Reader } from "../lib/idempotency";
 import { newId } from "../lib/ids";
-import { listPage } from "../lib/list-page";
 import type { Page } from "../lib/pagination";
+import { listPage, rowInProgram } from "../lib/program-rows";
+import { iso } from "../lib/time";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import type { LedgerEntry } from "./engine";
 import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState, skippedSchema } from "./schema";
@@ -44,8 +45,6 @@ export interface RewardRow {
   void_reason: string | null;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export function rewardView(r: RewardRow) {
   return {
     id: r.id,
@@ -74,6 +73,23 @@ export function rewardView(r: RewardRow) {
 }
 export type RewardView = ReturnType<typeof rewardView>;
 
+/** What the engine and the fraud decisions read of a live reward (one shape for every such read). */
+export type StoredReward = Pick<
+  RewardRow,
+  | "id"
+  | "member_id"
+  | "rule_id"
+  | "rule_version"
+  | "state"
+  | "available_at"
+  | "while_active"
+  | "recipient"
+  | "kind"
+  | "amount"
+  | "currency"
+  | "description"
+>;
+
 /**
  * Pending rewards of auto-approving programs whose hold has ended become approved. The cron runs it
  * for everyone every ten minutes; admin reads run it for their program first, so a payout run never
@@ -99,13 +115,8 @@ export async function promoteDue(db: D1Database, now: number, programId?: string
   return res.meta.changes ?? 0;
 }
 
-export async function getReward(db: D1Database, programId: string, id: string): Promise<RewardRow> {
-  const row = await db
-    .prepare("SELECT * FROM rewards WHERE id = ? AND program_id = ?")
-    .bind(id, programId)
-    .first<RewardRow>();
-  if (!row) throw new ApiError("reward_not_found", `No reward ${id} in this program.`);
-  return row;
+export function getReward(db: D1Database, programId: string, id: string): Promise<RewardRow> {
+  return rowInProgram(db, "rewards", programId, id, ["reward_not_found", "reward"]);
 }
 
 export type Skipped = z.infer<typeof skippedSchema>;

@@ -1,4 +1,5 @@
 import { valueRef } from "../lib/sql";
+import { iso } from "../lib/time";
 import { getMember } from "../members/service";
 import type { Program } from "../programs/service";
 import { nextMilestone, stackingDiscount } from "./engine";
@@ -114,8 +115,8 @@ export async function readMemberRewards(
       }[]
     ).map((r) => ({
       ...r,
-      available_at: new Date(r.available_at).toISOString(),
-      created_at: new Date(r.created_at).toISOString(),
+      available_at: iso(r.available_at),
+      created_at: iso(r.created_at),
     })),
   };
   return { view, ruleset };

@@ -1,6 +1,7 @@
 import { randomToken } from "../lib/crypto";
 import { ApiError, isUniqueViolation } from "../lib/errors";
 import { type Page, pageAfter, pageOf } from "../lib/pagination";
+import { iso } from "../lib/time";
 import { drawRaffle, type RaffleEntrant } from "./raffle";
 
 const DRAW_ALGORITHM =
@@ -25,7 +26,7 @@ function drawView(row: DrawRow) {
     total_entries: row.total_entries,
     ticket: row.ticket,
     winner: { member_id: row.winner_member_id },
-    created_at: new Date(row.created_at).toISOString(),
+    created_at: iso(row.created_at),
   };
 }
 

@@ -1,8 +1,10 @@
 import type { ReferralStatus } from "../referrals/status";
-import { type ExistingReward, type LedgerEntry, takeBack } from "./engine";
-import { rewardInsert, voidStatement } from "./ledger";
-import type { RewardKind, RewardState, Ruleset } from "./schema";
+import { type ExistingReward, type HistoryEvent, type LedgerEntry, takeBack } from "./engine";
+import { type RewardRow, rewardInsert, type StoredReward, voidStatement } from "./ledger";
+import type { Ruleset } from "./schema";
 import { type ScriptStep, simulateLedger } from "./simulate";
+
+type RewardDbRow = StoredReward & Pick<RewardRow, "referral_id" | "dedupe_key">;
 
 /**
  * Milestones, tiers and caps count the member's other referrals. When one stops counting (it was
@@ -18,15 +20,7 @@ export interface ReplayReferral {
   status: ReferralStatus;
   rejected: boolean;
   /** Oldest first. */
-  events: {
-    id: string;
-    seq: number;
-    to_status: ReferralStatus;
-    value_cents: number | null;
-    currency: string | null;
-    plan: string | null;
-    created_at: number;
-  }[];
+  events: HistoryEvent[];
 }
 
 export interface LiveReward extends ExistingReward {
@@ -106,23 +100,6 @@ export function recomputeMemberRewards(input: {
       referral_id: ref,
     }));
   return { takeBack: [...unmatchedExisting], create };
-}
-
-interface RewardDbRow {
-  id: string;
-  member_id: string;
-  referral_id: string;
-  rule_id: string;
-  rule_version: number;
-  dedupe_key: string;
-  state: RewardState;
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
 }
 
 /** The reads a recomputation needs for one member, as one batch. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { router } from "../lib/app";
-import { defineRoute } from "../lib/openapi";
+import { defineRoute, jsonResponse } from "../lib/openapi";
 import { rulesBodyExample, rulesExample } from "../openapi/examples";
 import { currentRulesRow, rulesetView, ruleVersion, ruleVersions, saveRuleset } from "./rules";
 import {
@@ -14,11 +14,7 @@ import {
 /** `GET/PUT /v1/reward-rules`: the program's rules; every change is a new version. */
 export const rewardRuleRoutes = router();
 
-const rulesResponse = {
-  description: "The rules and their version.",
-  schema: rulesResponseSchema,
-  example: { rules: rulesExample },
-};
+const rulesResponse = jsonResponse("The rules and their version.", rulesResponseSchema, { rules: rulesExample });
 
 defineRoute(
   rewardRuleRoutes,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pageQuery } from "../lib/pagination";
-import { currency } from "../lib/validate";
+import { currency, idParams, timestamp } from "../lib/validate";
 
 export const REWARD_TRIGGERS = ["lead", "qualified", "converted", "renewed"] as const;
 export type RewardTrigger = (typeof REWARD_TRIGGERS)[number];
@@ -189,8 +189,6 @@ export const drawSchema = z.object({
   seed: z.string().trim().min(1).max(200).optional(),
 });
 
-const time = z.iso.datetime();
-
 /** What `POST /v1/members/me` and `GET /v1/members/:id` return as `rewards`. Shared with the widget as a type. */
 export const memberRewardsViewSchema = z
   .object({
@@ -227,8 +225,8 @@ export const memberRewardsViewSchema = z
         currency: z.string().nullable(),
         description: z.string().nullable(),
         state: z.enum(REWARD_STATES),
-        available_at: time,
-        created_at: time,
+        available_at: timestamp,
+        created_at: timestamp,
       }),
     ),
   })
@@ -253,12 +251,12 @@ export const rewardViewSchema = z
     while_active: z.boolean(),
     awaiting_qualification: z.boolean(),
     clawback_of: z.string().nullable(),
-    available_at: time,
-    created_at: time,
-    approved_at: time.nullable(),
-    paid_at: time.nullable(),
+    available_at: timestamp,
+    created_at: timestamp,
+    approved_at: timestamp.nullable(),
+    paid_at: timestamp.nullable(),
     payout_id: z.string().nullable(),
-    voided_at: time.nullable(),
+    voided_at: timestamp.nullable(),
     void_reason: z.string().nullable(),
   })
   .meta({ id: "Reward" });
@@ -295,7 +293,7 @@ export const rulesetViewSchema = rulesetSchema
   .extend({
     program_id: z.string(),
     version: z.number().int(),
-    created_at: time.nullable(),
+    created_at: timestamp.nullable(),
   })
   .meta({ id: "RewardRules" });
 export const rulesResponseSchema = z.object({ rules: rulesetViewSchema });
@@ -316,7 +314,7 @@ export const drawViewSchema = z
     total_entries: z.number().int(),
     ticket: z.number().int(),
     winner: z.object({ member_id: z.string() }),
-    created_at: time,
+    created_at: timestamp,
   })
   .meta({ id: "RaffleDraw" });
 
@@ -341,9 +339,7 @@ export const memberDiscountSchema = z.object({
   rule_version: z.number().int().nullable(),
 });
 
-export const rewardParams = z.object({
-  id: z.string().meta({ description: "The reward's id (`rwd_…`).", example: "rwd_2Zp8Lq4Xn7Vb3Kw9" }),
-});
+export const rewardParams = idParams("reward", "rwd_2Zp8Lq4Xn7Vb3Kw9");
 export const ruleVersionParams = z.object({
   version: z.string().meta({ description: "A saved version number.", example: "1" }),
 });

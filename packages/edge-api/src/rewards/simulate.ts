@@ -1,3 +1,4 @@
+import { getOrSet } from "../lib/memo";
 import type { ReferralStatus } from "../referrals/status";
 import {
   type ExistingReward,
@@ -62,22 +63,8 @@ export function simulateLedger(rules: RulesetInput | Ruleset, steps: readonly Sc
   const rewardsByRef = new Map<string, SimulatedReward[]>();
   const memberRewards = new Map<string, SimulatedReward[]>();
   const memberReferrals = new Map<string, SimReferral[]>();
-  const rewardsOf = (member: string) => {
-    let list = memberRewards.get(member);
-    if (!list) {
-      list = [];
-      memberRewards.set(member, list);
-    }
-    return list;
-  };
-  const referralsOf = (member: string) => {
-    let list = memberReferrals.get(member);
-    if (!list) {
-      list = [];
-      memberReferrals.set(member, list);
-    }
-    return list;
-  };
+  const rewardsOf = (member: string) => getOrSet(memberRewards, member, () => []);
+  const referralsOf = (member: string) => getOrSet(memberReferrals, member, () => []);
 
   for (const step of expandConversions(steps)) {
     const member = step.member ?? "m1";

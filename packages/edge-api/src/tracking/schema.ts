@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { email } from "../lib/validate";
+import { email, timestamp } from "../lib/validate";
 
 const optionalText = (max: number) => z.string().trim().max(max).optional();
 const clickId = z.string().regex(/^clk_[A-Za-z0-9]{16}$/, "Not a Vouch click id");
@@ -22,7 +22,7 @@ export const visitResponseSchema = z
     click_id: z.string().meta({ description: "Send it with the lead (`click_id`) or to /v1/conversions." }),
     code: z.string().meta({ description: "The code as the API keeps it (upper case)." }),
     attribution: z.object({ model: z.enum(["first", "last"]), window_days: z.number().int() }),
-    expires_at: z.iso.datetime().meta({ description: "When the attribution window of this visit ends." }),
+    expires_at: timestamp.meta({ description: "When the attribution window of this visit ends." }),
   })
   .meta({ id: "Visit" });
 export type VisitResponse = z.infer<typeof visitResponseSchema>;
