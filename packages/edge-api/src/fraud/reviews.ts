@@ -3,10 +3,9 @@ import { ApiError, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
-import { promoteDue, rewardInsert, voidStatement } from "../rewards/ledger";
+import { liveReward, promoteDue, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
 import { recomputeStatements } from "../rewards/recompute";
 import { currentRuleset } from "../rewards/rules";
-import type { RewardKind, RewardState } from "../rewards/schema";
 import type { FraudSignal, ReviewStatus } from "./schema";
 
 export interface ReviewRow {
@@ -143,21 +142,6 @@ export function decisionStatements(
   ];
 }
 
-interface StoredReward {
-  id: string;
-  member_id: string;
-  rule_id: string;
-  rule_version: number;
-  state: RewardState;
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
-}
-
 /**
  * An admin's decision on an open review, audited. Approving releases the referral's rewards from review
  * to `pending` (their holds and approval rules apply as usual). Rejecting marks the referral as not
@@ -192,12 +176,8 @@ export async function decideReview(
         .bind(review.referral_id),
     ]);
     const cause = { id: (eventRes?.results[0] as { id: string } | undefined)?.id ?? id, created_at: now };
-    const rows = (rewardsRes?.results ?? []) as StoredReward[];
-    const taken = takeBack(
-      rows.map((r) => ({ ...r, while_active: r.while_active === 1 })),
-      "review rejected",
-      now,
-    );
+    const rows = (rewardsRes?.results ?? []) as RewardRow[];
+    const taken = takeBack(rows.map(liveReward), "review rejected", now);
     statements.push(
       db.prepare("UPDATE referrals SET rejected_at = ? WHERE id = ?").bind(now, review.referral_id),
       ...(taken.voids.length > 0

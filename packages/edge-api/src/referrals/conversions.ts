@@ -8,8 +8,7 @@ import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
-import { rewardInsert, voidStatement } from "../rewards/ledger";
-import type { RewardKind } from "../rewards/schema";
+import { liveReward, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
 import {
   type Attribution,
   attributedMemberRef,
@@ -218,21 +217,6 @@ function clashingAttribution(
   return attribution.member.id === lead.member_id ? null : attribution;
 }
 
-interface StoredReward {
-  id: string;
-  member_id: string;
-  rule_id: string;
-  rule_version: number;
-  state: "pending" | "approved" | "paid" | "in_review";
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
-}
-
 /**
  * The previous member's rewards on a re-attributed referral, in the conversion's batch: unpaid ones are
  * voided, paid ones clawed back from that member. Their dedupe keys are of stages the referral had
@@ -245,12 +229,8 @@ function takeBackStatements(
   existingRes: D1Result | undefined,
   event: Pick<EventRow, "id" | "created_at">,
 ): D1PreparedStatement[] {
-  const rows = ((existingRes?.results ?? []) as StoredReward[]).filter((r) => r.member_id === previous.member_id);
-  const { voids, clawbacks } = takeBack(
-    rows.map((r) => ({ ...r, while_active: r.while_active === 1 })),
-    "reattributed",
-    event.created_at,
-  );
+  const rows = ((existingRes?.results ?? []) as RewardRow[]).filter((r) => r.member_id === previous.member_id);
+  const { voids, clawbacks } = takeBack(rows.map(liveReward), "reattributed", event.created_at);
   return [
     ...(voids.length > 0
       ? [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReferralStatus } from "../referrals/status";
-import { type LiveReward, type ReplayReferral, recomputeMemberRewards } from "./recompute";
+import type { LiveReward } from "./ledger";
+import { type ReplayReferral, recomputeMemberRewards } from "./recompute";
 import { type Ruleset, rulesetSchema } from "./schema";
 
 const T = Date.UTC(2026, 0, 5);

@@ -1,7 +1,7 @@
 import type { ReferralStatus } from "../referrals/status";
-import { type ExistingReward, type LedgerEntry, takeBack } from "./engine";
-import { rewardInsert, voidStatement } from "./ledger";
-import type { RewardKind, RewardState, Ruleset } from "./schema";
+import { type HistoryEvent, type LedgerEntry, takeBack } from "./engine";
+import { type LiveReward, liveReward, type RewardRow, rewardInsert, voidStatement } from "./ledger";
+import type { Ruleset } from "./schema";
 import { type ScriptStep, simulateLedger } from "./simulate";
 
 /**
@@ -18,22 +18,7 @@ export interface ReplayReferral {
   status: ReferralStatus;
   rejected: boolean;
   /** Oldest first. */
-  events: {
-    id: string;
-    seq: number;
-    to_status: ReferralStatus;
-    value_cents: number | null;
-    currency: string | null;
-    plan: string | null;
-    created_at: number;
-  }[];
-}
-
-export interface LiveReward extends ExistingReward {
-  referral_id: string;
-  dedupe_key: string;
-  amount: number;
-  currency: string | null;
+  events: HistoryEvent[];
 }
 
 export interface Recomputation {
@@ -108,23 +93,6 @@ export function recomputeMemberRewards(input: {
   return { takeBack: [...unmatchedExisting], create };
 }
 
-interface RewardDbRow {
-  id: string;
-  member_id: string;
-  referral_id: string;
-  rule_id: string;
-  rule_version: number;
-  dedupe_key: string;
-  state: RewardState;
-  available_at: number;
-  while_active: number;
-  recipient: "member" | "friend";
-  kind: RewardKind;
-  amount: number;
-  currency: string | null;
-  description: string | null;
-}
-
 /** The reads a recomputation needs for one member, as one batch. */
 export function recomputeReads(db: D1Database, memberId: string): D1PreparedStatement[] {
   return [
@@ -161,7 +129,7 @@ export async function recomputeStatements(
   if (memberDependentRuleIds(ruleset).size === 0) return [];
   const [refsRes, eventsRes, rewardsRes, reviewsRes] = await db.batch(recomputeReads(db, memberId));
   const events = new Map<string, ReplayReferral["events"]>();
-  for (const e of (eventsRes?.results ?? []) as (ReplayReferral["events"][number] & { referral_id: string })[]) {
+  for (const e of (eventsRes?.results ?? []) as (HistoryEvent & { referral_id: string })[]) {
     const list = events.get(e.referral_id) ?? [];
     list.push(e);
     events.set(e.referral_id, list);
@@ -169,10 +137,7 @@ export async function recomputeStatements(
   const referrals: ReplayReferral[] = (
     (refsRes?.results ?? []) as { id: string; status: ReferralStatus; rejected_at: number | null }[]
   ).map((r) => ({ id: r.id, status: r.status, rejected: r.rejected_at !== null, events: events.get(r.id) ?? [] }));
-  const live: LiveReward[] = ((rewardsRes?.results ?? []) as RewardDbRow[]).map((r) => ({
-    ...r,
-    while_active: r.while_active === 1,
-  }));
+  const live = ((rewardsRes?.results ?? []) as RewardRow[]).map(liveReward);
   const underReview = new Set(((reviewsRes?.results ?? []) as { referral_id: string }[]).map((r) => r.referral_id));
   const result = recomputeMemberRewards({ ruleset, referrals, excluded, live, now: cause.created_at });
 
