@@ -25,7 +25,7 @@ trackingRoutes.post("/visit", async (c) => {
     `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
         utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
      SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
-     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL`,
+     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL RETURNING id`,
   )
     .bind(
       clickId,
@@ -43,9 +43,10 @@ trackingRoutes.post("/visit", async (c) => {
       code,
       program.id,
     )
-    .run();
-  // A suspended member's code answers like an unknown one: their link records nothing new.
-  if (result.meta.changes !== 1)
+    .all();
+  // A suspended member's code answers like an unknown one: their link records nothing new. (RETURNING, not
+  // meta.changes: D1 counts the rows the rollup triggers write too.)
+  if (result.results.length !== 1)
     throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
   const body: VisitResponse = {
     click_id: clickId,
@@ -61,13 +62,13 @@ trackingRoutes.post("/share", async (c) => {
   const s = await readBody(c, shareSchema);
   const memberId = await verifyMemberToken(program, s.member_token);
   const id = newId("shr");
-  const { meta } = await c.env.DB.prepare(
+  const { results } = await c.env.DB.prepare(
     `INSERT INTO shares (id, program_id, member_id, channel, created_at)
-     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL`,
+     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL RETURNING id`,
   )
     .bind(id, program.id, s.channel, Date.now(), memberId, program.id)
-    .run();
-  if (meta.changes !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
+    .all();
+  if (results.length !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
   return c.json({ share: { id, channel: s.channel } }, 201);
 });
 
