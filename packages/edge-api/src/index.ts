@@ -67,6 +67,7 @@ export default {
       Promise.all([
         promoteDue(env.DB, controller.scheduledTime),
         forgetOldVisitorHashes(env.DB, controller.scheduledTime),
+        refoldRecentDays(env.DB, controller.scheduledTime),
       ]),
     );
   },
