@@ -4,9 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const started = Date.now();
+const here = fileURLToPath(new URL(".", import.meta.url));
 const dist = new URL("./dist/", import.meta.url);
 rmSync(dist, { recursive: true, force: true });
 await build({
@@ -20,6 +22,7 @@ await build({
     "runtime/webcrypto": "src/runtime/webcrypto.ts",
     "runtime/webcrypto.node": "src/runtime/webcrypto.node.ts",
   },
+  absWorkingDir: here,
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -38,6 +41,7 @@ if (!process.argv.includes("--js")) {
   // The API's codes, read from the object that maps them to statuses.
   const { outputFiles } = await build({
     entryPoints: ["../edge-api/src/lib/errors.ts"],
+    absWorkingDir: here,
     bundle: true,
     write: false,
     format: "esm",
@@ -50,7 +54,7 @@ if (!process.argv.includes("--js")) {
     .join(" | ");
   writeFileSync(new URL(".edge-api-types.d.ts", dist), `export type ErrorCode = ${union};\n`);
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: here, stdio: "inherit" });
   rmSync(new URL(".edge-api-types.d.ts", dist));
   for (const file of readdirSync(dist, { recursive: true })) {
     if (!String(file).endsWith(".d.ts")) continue;
