@@ -2,6 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { hmacSha256, toHex } from "../src/lib/crypto";
 import { buildProgram } from "../src/programs/create";
 import type { CreateProgramInput } from "../src/programs/schema";
+import type { RulesetInput } from "../src/rewards/schema";
 
 export const ORIGIN = "https://app.acme.test";
 export const API = "https://api.vouch.test";
@@ -16,17 +17,26 @@ export interface TestProgram {
 
 let counter = 0;
 
-/** A fresh program per test so tests never see each other's rows. */
-export async function makeProgram(overrides: Partial<CreateProgramInput> = {}): Promise<TestProgram> {
+/**
+ * A fresh program per test so tests never see each other's rows. `rules` are written with it, the way
+ * `pnpm vouch create-program --give/--get` writes them.
+ */
+export async function makeProgram(
+  overrides: Partial<CreateProgramInput> = {},
+  opts: { rules?: RulesetInput } = {},
+): Promise<TestProgram> {
   counter += 1;
-  const built = await buildProgram({
-    name: `Acme ${counter}`,
-    slug: `acme-${counter}-${crypto.randomUUID().slice(0, 8)}`,
-    landing_url: "https://www.acme.test/",
-    allowed_origins: [ORIGIN, "https://*.acme.test"],
-    offer_text: "Give $100, get $100.",
-    ...overrides,
-  });
+  const built = await buildProgram(
+    {
+      name: `Acme ${counter}`,
+      slug: `acme-${counter}-${crypto.randomUUID().slice(0, 8)}`,
+      landing_url: "https://www.acme.test/",
+      allowed_origins: [ORIGIN, "https://*.acme.test"],
+      offer_text: "Give $100, get $100.",
+      ...overrides,
+    },
+    opts,
+  );
   await env.DB.batch(built.statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
   return {
     id: built.programId,

@@ -20,11 +20,12 @@ reviewRoutes.get("/:id", async (c) => {
 
 for (const decision of ["approved", "rejected"] as const) {
   reviewRoutes.post(`/:id/${decision === "approved" ? "approve" : "reject"}`, async (c) => {
-    const { reason } = await readBody(c, reviewDecisionSchema);
+    const { reason, expected_updated_at } = await readBody(c, reviewDecisionSchema);
     const row = await decideReview(c.env.DB, c.get("program"), c.req.param("id"), {
       decision,
       reason,
       actor: c.get("keyId"),
+      expectedUpdatedAt: expected_updated_at,
     });
     return c.json({ review: reviewView(row) });
   });

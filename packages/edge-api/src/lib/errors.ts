@@ -43,6 +43,7 @@ export const ERROR_STATUS = {
   draw_not_found: 404,
   review_not_found: 404,
   review_closed: 409,
+  review_changed: 409,
   referral_blocked: 422,
   idempotency_key_required: 422,
   member_suspended: 403,
@@ -87,6 +88,11 @@ export function isUniqueViolation(err: unknown, column?: string): boolean {
   const msg = String((err as Error)?.message ?? err);
   const unique = msg.includes("UNIQUE constraint failed") || msg.includes("PRIMARY KEY");
   return unique && (column === undefined || msg.includes(column));
+}
+
+/** A write that a CHECK constraint refused, e.g. a `guards` row (migration 0004) whose limit was exceeded. */
+export function isCheckViolation(err: unknown): boolean {
+  return String((err as Error)?.message ?? err).includes("CHECK constraint failed");
 }
 
 /** The one error handler: known errors become their JSON shape; anything else is logged and hidden. */

@@ -1,33 +1,23 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { browser, enrol, makeProgram, ORIGIN, server, type TestProgram } from "../../test/fixtures";
 import { NO_REWARD_RULES } from "../rewards/offer";
 import { twoSidedRules } from "../rewards/two-sided";
-import { buildProgram } from "./create";
 import type { CreateProgramInput } from "./schema";
 
 const GIVE_GET_100 = twoSidedRules({ give: 10_000, get: 10_000, currency: "USD" });
 
 /** A program written the way `pnpm vouch create-program --give 100 --get 100 --currency USD` writes it. */
-async function programWithRules(overrides: Partial<CreateProgramInput> = {}): Promise<TestProgram> {
-  const built = await buildProgram(
+function programWithRules(overrides: Partial<CreateProgramInput> = {}): Promise<TestProgram> {
+  return makeProgram(
     {
       name: "Ledgerly",
-      slug: `ledgerly-${crypto.randomUUID().slice(0, 8)}`,
       landing_url: "https://ledgerly.test/",
       allowed_origins: [ORIGIN],
+      offer_text: "",
       ...overrides,
     },
     { rules: GIVE_GET_100 },
   );
-  await env.DB.batch(built.statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
-  return {
-    id: built.programId,
-    slug: built.slug,
-    pk: built.publishableKey,
-    sk: built.secretKey,
-    identitySecret: built.identitySecret,
-  };
 }
 
 describe("the offer on /v1/program", () => {

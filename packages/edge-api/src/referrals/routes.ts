@@ -109,7 +109,7 @@ referralRoutes.patch("/:id", async (c) => {
       }
       const plan = await planTransitions(c.env.DB, program, current, current, [{ ...input, to: input.status }], {
         history,
-        idempotencyKey: c.req.header("idempotency-key") ?? invoiceKey,
+        idempotencyKey: invoiceKey ?? c.req.header("idempotency-key"),
         rewardReads,
         flags: signals,
       });

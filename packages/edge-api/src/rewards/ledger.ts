@@ -1,7 +1,7 @@
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { EventRow, ReferralRow } from "../referrals/service";
-import type { LedgerEntry } from "./engine";
+import type { ExistingReward, LedgerEntry } from "./engine";
 import type { Recipient, RewardKind, RewardState } from "./schema";
 
 /**
@@ -38,6 +38,13 @@ export interface RewardRow {
   payout_id: string | null;
   voided_at: number | null;
   void_reason: string | null;
+}
+
+/** A ledger row as the rewards engine reads it (for taking back, and recomputing milestones and tiers). */
+export type LiveReward = ExistingReward & Pick<RewardRow, "referral_id" | "dedupe_key" | "amount" | "currency">;
+
+export function liveReward(r: RewardRow): LiveReward {
+  return { ...r, while_active: r.while_active === 1 };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -3,7 +3,7 @@ import { clientAddress } from "../auth/middleware";
 import { type AppEnv, router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { newId, normalizeCode } from "../lib/ids";
-import { SlidingWindowLimiter } from "../lib/rate-limit";
+import { checkRateLimit } from "../lib/rate-limit";
 import { readBody } from "../lib/validate";
 import { verifyMemberToken } from "../members/identity";
 import { createLead } from "../referrals/leads";
@@ -25,7 +25,7 @@ trackingRoutes.post("/visit", async (c) => {
     `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
         utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
      SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
-     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL`,
+     WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL RETURNING id`,
   )
     .bind(
       clickId,
@@ -43,9 +43,10 @@ trackingRoutes.post("/visit", async (c) => {
       code,
       program.id,
     )
-    .run();
-  // A suspended member's code answers like an unknown one: their link records nothing new.
-  if (result.meta.changes !== 1)
+    .all();
+  // A suspended member's code answers like an unknown one: their link records nothing new. (RETURNING, not
+  // meta.changes: D1 counts the rows the rollup triggers write too.)
+  if (result.results.length !== 1)
     throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
   const body: VisitResponse = {
     click_id: clickId,
@@ -61,13 +62,13 @@ trackingRoutes.post("/share", async (c) => {
   const s = await readBody(c, shareSchema);
   const memberId = await verifyMemberToken(program, s.member_token);
   const id = newId("shr");
-  const { meta } = await c.env.DB.prepare(
+  const { results } = await c.env.DB.prepare(
     `INSERT INTO shares (id, program_id, member_id, channel, created_at)
-     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL`,
+     SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL RETURNING id`,
   )
     .bind(id, program.id, s.channel, Date.now(), memberId, program.id)
-    .run();
-  if (meta.changes !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
+    .all();
+  if (results.length !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
   return c.json({ share: { id, channel: s.channel } }, 201);
 });
 
@@ -103,15 +104,13 @@ trackingRoutes.post("/lead", async (c) => {
 export const shortLinkRoutes = router();
 
 /** Public and unauthenticated: 120 redirects a minute per client address, so codes cannot be enumerated. */
-const shortLinkLimiter = new SlidingWindowLimiter(120, 60_000);
-
-function limitShortLinks(address: string): void {
-  const verdict = shortLinkLimiter.check(address);
+async function limitShortLinks(c: Context<AppEnv>): Promise<void> {
+  const verdict = await checkRateLimit(c.env, "public", `r:${clientAddress(c)}`);
   if (!verdict.ok) {
     throw new ApiError(
       "rate_limited",
       `Too many requests. Retry after ${verdict.retryAfter} s.`,
-      { limit_per_minute: shortLinkLimiter.limit },
+      { limit_per_minute: verdict.limit },
       { "Retry-After": String(verdict.retryAfter) },
     );
   }
@@ -135,7 +134,7 @@ function redirectTo(c: Context<AppEnv>, row: { landing_url: string; param_names:
  * page is always on one of the program's allowed origins, so this is no open redirect.
  */
 shortLinkRoutes.get("/r/:slug/:code", async (c) => {
-  limitShortLinks(clientAddress(c));
+  await limitShortLinks(c);
   const code = normalizeCode(c.req.param("code"));
   const row = await c.env.DB.prepare(
     `SELECT p.landing_url, p.param_names FROM programs p JOIN members m ON m.program_id = p.id
@@ -146,15 +145,13 @@ shortLinkRoutes.get("/r/:slug/:code", async (c) => {
   return redirectTo(c, row, code);
 });
 
-/** `/r/:code`: links shared before codes became per-program keep working while the code names one member. */
+/**
+ * `/r/:code`, the form before codes became per-program, is retired: a code alone no longer names one member
+ * (another tenant could create the same code and hijack or break the link). It answers with the new form.
+ */
 shortLinkRoutes.get("/r/:code", async (c) => {
-  limitShortLinks(clientAddress(c));
-  const code = normalizeCode(c.req.param("code"));
-  const { results } = await c.env.DB.prepare(
-    `SELECT p.landing_url, p.param_names FROM members m JOIN programs p ON p.id = m.program_id
-     WHERE m.code = ? AND m.suspended_at IS NULL LIMIT 2`,
-  )
-    .bind(code)
-    .all<{ landing_url: string; param_names: string }>();
-  return redirectTo(c, results.length === 1 ? (results[0] ?? null) : null, code);
+  await limitShortLinks(c);
+  throw new ApiError("not_found", "Short links name the program now: /r/<program-slug>/<code>.", {
+    code: normalizeCode(c.req.param("code")),
+  });
 });

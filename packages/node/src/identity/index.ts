@@ -33,8 +33,8 @@ export interface SignIdentityOptions {
 /**
  * Signs your user for One Click enrolment: hex HMAC-SHA256 of the user's id with the identity secret, or
  * with a timestamp, HMAC-SHA256 of `<timestamp>.<id>` with a key derived for that purpose
- * (`hex(HMAC-SHA256(identitySecret, "vouch:signed-identity:v1"))`), so a plain signature of a user-chosen id
- * can never be one with a timestamp.
+ * (`hex(SHA-256("vouch:signed-identity:v1:" + identitySecret))`: a hash, not an HMAC keyed with the secret, which
+ * a host signing user-chosen ids would hand out), so a plain signature can never be one with a timestamp.
  */
 export async function signIdentity(user: VouchUser, options: SignIdentityOptions): Promise<SignedIdentity> {
   const member = pickUser(user);
@@ -42,7 +42,7 @@ export async function signIdentity(user: VouchUser, options: SignIdentityOptions
     return { member, signature: await hmacSha256Hex(options.identitySecret, member.id) };
   }
   const timestamp = options.timestamp === true ? Math.floor(Date.now() / 1000) : options.timestamp;
-  const key = await hmacSha256Hex(options.identitySecret, "vouch:signed-identity:v1");
+  const key = await sha256Hex(`vouch:signed-identity:v1:${options.identitySecret}`);
   return { member, signature: await hmacSha256Hex(key, `${timestamp}.${member.id}`), timestamp };
 }
 

@@ -146,7 +146,7 @@ describe("attribution in a real browser", () => {
     await expect.poll(() => page.url()).toBe(site.url("/base/"));
   });
 
-  test("short link /r/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {
+  test("short link /r/:program/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {
     const carla = await admin.enrol("Carla");
     const page = await freshPage();
     // Console errors (a CSP refusal, a failed post) and any failed response, with its URL.
@@ -157,7 +157,8 @@ describe("attribution in a real browser", () => {
     page.on("response", (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
     });
-    await page.goto(`${api.url}/r/${carla.code}?vsrc=slack`);
+    expect(carla.short_link).toBe(`${api.url}/r/ledgerly-demo/${carla.code}`);
+    await page.goto(`${carla.short_link}?vsrc=slack`);
     await expect.poll(() => page.url()).toBe(`http://localhost:${examplePort}/`);
     expect(await visitsOf(carla.id)).toBe(1);
     // The example's own server set the cookie (@vouch/node): the tracker keeps it as it is and the click id
