@@ -10,6 +10,7 @@ export {
   landingReferral,
   REFERRAL_COOKIE,
   readReferral,
+  type ServerReferral,
   type StoredReferral,
   serializeReferral,
 } from "./attribution/cookie";

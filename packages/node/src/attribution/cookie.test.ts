@@ -1,5 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import { CUSTOM_CODE_PATTERN } from "../../../edge-api/src/lib/ids";
+import type { StoredReferral as TrackerReferral } from "../../../tracker/src/types";
 import { attributionCookie, landingReferral, readReferral, type StoredReferral, serializeReferral } from "./cookie";
 
 const DAY = 86_400_000;
@@ -84,6 +85,10 @@ describe("attributionCookie", () => {
       attributionCookie({ url: "https://acme.example/", cookie: "vouch_ref=%7Bnot-json" }, {}, now),
     ).toBeUndefined();
     expect(readReferral("vouch_ref=%7B%22code%22%3A1%7D", now)).toBeUndefined();
+  });
+
+  test("the cookie's shape is the tracker's", () => {
+    expectTypeOf<StoredReferral>().toEqualTypeOf<TrackerReferral>();
   });
 
   test("serializeReferral writes what the tracker's cookie parser reads", () => {

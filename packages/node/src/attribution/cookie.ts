@@ -7,17 +7,21 @@
  */
 export const REFERRAL_COOKIE = "vouch_ref";
 
-export interface StoredReferral {
-  /** The member's code, trimmed and upper case as the API normalises it. */
+/** What the server writes: the code as the API normalises it, when it was kept and when the window ends (ms). */
+export interface ServerReferral {
   code: string;
-  /** The visit's id, when the tracker recorded it (the server cannot know it). */
-  click_id?: string;
-  /** When the referral was kept (ms since epoch). */
   ts: number;
-  /** When the attribution window ends (ms since epoch). */
   expires: number;
-  model?: "first" | "last";
   set_by?: "server";
+}
+
+/**
+ * The referral in `vouch_ref`, the tracker's `StoredReferral` (packages/tracker/src/types.ts; a test keeps the
+ * two equal): the tracker adds the visit's click id (the server cannot know it) and the program's model.
+ */
+export interface StoredReferral extends ServerReferral {
+  click_id?: string;
+  model?: "first" | "last";
 }
 
 export interface AttributionOptions {
@@ -113,7 +117,7 @@ export function attributionCookie(
   const landing = landingReferral(url, options.params);
   if (landing && (!current || options.model === "last")) {
     const windowMs = (options.windowDays ?? DEFAULT_WINDOW_DAYS) * DAY_MS;
-    const referral: StoredReferral = { code: landing.code, ts: now, expires: now + windowMs, set_by: "server" };
+    const referral: ServerReferral = { code: landing.code, ts: now, expires: now + windowMs, set_by: "server" };
     return serializeReferral(referral, windowMs / 1000, cookieOptions);
   }
   if (current?.click_id && !current.set_by) {
