@@ -19,7 +19,7 @@ UPDATE referrals SET
   ended_at = (SELECT MAX(e.created_at) FROM events e WHERE e.referral_id = referrals.id
     AND e.to_status IN ('lost', 'refunded'));
 CREATE INDEX referrals_program_converted ON referrals(program_id, converted_at) WHERE converted_at IS NOT NULL;
-CREATE INDEX visits_program_visitor ON visits(program_id, visitor_hash);
+CREATE INDEX visits_program_visitor ON visits(program_id, visitor_hash, created_at);
 
 -- Per program × day × campaign × channel. `campaign` '' is "no campaign"; `channel` is a share's channel
 -- and '' on every other row. Counts are by the day the thing happened: a lead by the day it came, a
@@ -71,16 +71,18 @@ CREATE TABLE member_activity (
 ) WITHOUT ROWID;
 
 -- Triggers ----------------------------------------------------------------------------------------------
--- A visitor hash is salted per UTC day, so two visits with the same hash are on the same day.
+-- A visitor hash is salted per UTC day; the day is checked too, so the count holds whatever the hashes.
 CREATE TRIGGER visits_rollup AFTER INSERT ON visits BEGIN
   INSERT INTO daily_stats (program_id, day, campaign, channel, visits, uniques)
   VALUES (NEW.program_id, NEW.created_at / 86400000, COALESCE(NEW.campaign, ''), '', 1,
     NOT EXISTS (SELECT 1 FROM visits v WHERE v.program_id = NEW.program_id AND v.visitor_hash = NEW.visitor_hash
+      AND v.created_at >= NEW.created_at / 86400000 * 86400000 AND v.created_at < (NEW.created_at / 86400000 + 1) * 86400000
       AND COALESCE(v.campaign, '') = COALESCE(NEW.campaign, '') AND v.id != NEW.id))
   ON CONFLICT DO UPDATE SET visits = visits + 1, uniques = uniques + excluded.uniques;
   INSERT INTO daily_program (program_id, day, uniques)
   VALUES (NEW.program_id, NEW.created_at / 86400000,
     NOT EXISTS (SELECT 1 FROM visits v WHERE v.program_id = NEW.program_id AND v.visitor_hash = NEW.visitor_hash
+      AND v.created_at >= NEW.created_at / 86400000 * 86400000 AND v.created_at < (NEW.created_at / 86400000 + 1) * 86400000
       AND v.id != NEW.id))
   ON CONFLICT DO UPDATE SET uniques = uniques + excluded.uniques;
 END;
@@ -167,6 +169,11 @@ BEGIN
   VALUES (NEW.program_id, NEW.created_at / 86400000,
     COALESCE((SELECT campaign FROM referrals WHERE id = NEW.referral_id), ''), NEW.currency, NEW.amount)
   ON CONFLICT DO UPDATE SET rewards_earned = rewards_earned + excluded.rewards_earned;
+  INSERT INTO daily_money (program_id, day, campaign, currency, rewards_paid)
+  SELECT NEW.program_id, COALESCE(NEW.paid_at, NEW.created_at) / 86400000,
+    COALESCE((SELECT campaign FROM referrals WHERE id = NEW.referral_id), ''), NEW.currency, NEW.amount
+  WHERE NEW.state = 'paid'
+  ON CONFLICT DO UPDATE SET rewards_paid = rewards_paid + excluded.rewards_paid;
 END;
 
 CREATE TRIGGER rewards_rollup_update AFTER UPDATE OF state ON rewards
@@ -181,6 +188,40 @@ BEGIN
     CASE NEW.state WHEN 'paid' THEN NEW.amount ELSE 0 END)
   ON CONFLICT DO UPDATE SET rewards_earned = rewards_earned + excluded.rewards_earned,
     rewards_paid = rewards_paid + excluded.rewards_paid;
+END;
+
+-- A re-attribution can move a referral to another campaign: its payments and rewards move with it.
+CREATE TRIGGER referrals_money_campaign AFTER UPDATE OF campaign ON referrals
+  WHEN COALESCE(OLD.campaign, '') != COALESCE(NEW.campaign, '')
+BEGIN
+  INSERT INTO daily_money (program_id, day, campaign, currency, revenue)
+  SELECT NEW.program_id, e.created_at / 86400000, COALESCE(OLD.campaign, ''), e.currency, -SUM(e.value_cents)
+  FROM events e WHERE e.referral_id = NEW.id AND e.to_status IN ('converted', 'renewed') AND e.value_cents IS NOT NULL
+    AND e.currency IS NOT NULL GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET revenue = revenue + excluded.revenue;
+  INSERT INTO daily_money (program_id, day, campaign, currency, rewards_earned)
+  SELECT NEW.program_id, w.created_at / 86400000, COALESCE(OLD.campaign, ''), w.currency, -SUM(w.amount)
+  FROM rewards w WHERE w.referral_id = NEW.id AND w.currency IS NOT NULL AND w.state != 'voided' GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET rewards_earned = rewards_earned + excluded.rewards_earned;
+  INSERT INTO daily_money (program_id, day, campaign, currency, rewards_paid)
+  SELECT NEW.program_id, COALESCE(w.paid_at, w.created_at) / 86400000, COALESCE(OLD.campaign, ''), w.currency,
+    -SUM(w.amount)
+  FROM rewards w WHERE w.referral_id = NEW.id AND w.currency IS NOT NULL AND w.state = 'paid' GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET rewards_paid = rewards_paid + excluded.rewards_paid;
+  INSERT INTO daily_money (program_id, day, campaign, currency, revenue)
+  SELECT NEW.program_id, e.created_at / 86400000, COALESCE(NEW.campaign, ''), e.currency, SUM(e.value_cents)
+  FROM events e WHERE e.referral_id = NEW.id AND e.to_status IN ('converted', 'renewed') AND e.value_cents IS NOT NULL
+    AND e.currency IS NOT NULL GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET revenue = revenue + excluded.revenue;
+  INSERT INTO daily_money (program_id, day, campaign, currency, rewards_earned)
+  SELECT NEW.program_id, w.created_at / 86400000, COALESCE(NEW.campaign, ''), w.currency, SUM(w.amount)
+  FROM rewards w WHERE w.referral_id = NEW.id AND w.currency IS NOT NULL AND w.state != 'voided' GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET rewards_earned = rewards_earned + excluded.rewards_earned;
+  INSERT INTO daily_money (program_id, day, campaign, currency, rewards_paid)
+  SELECT NEW.program_id, COALESCE(w.paid_at, w.created_at) / 86400000, COALESCE(NEW.campaign, ''), w.currency,
+    SUM(w.amount)
+  FROM rewards w WHERE w.referral_id = NEW.id AND w.currency IS NOT NULL AND w.state = 'paid' GROUP BY 2, 4
+  ON CONFLICT DO UPDATE SET rewards_paid = rewards_paid + excluded.rewards_paid;
 END;
 
 -- Fold what already exists (a database migrated from before rollups): the statements of
