@@ -26,7 +26,7 @@ async function seedRandom(programId: string, seed: number) {
   const campaigns = [null, "spring", "autumn"];
   const statements: D1PreparedStatement[] = [];
   const members = Array.from({ length: 6 }, (_, i) => `mem_${programId.slice(4, 12)}${String(i).padStart(8, "0")}`);
-  members.forEach((id, i) =>
+  members.forEach((id, i) => {
     statements.push(
       env.DB.prepare("INSERT INTO members (id, program_id, external_id, code, created_at) VALUES (?, ?, ?, ?, ?)").bind(
         id,
@@ -35,8 +35,8 @@ async function seedRandom(programId: string, seed: number) {
         `CODE${i}${seed}`,
         at(),
       ),
-    ),
-  );
+    );
+  });
   for (let i = 0; i < 300; i++) {
     statements.push(
       env.DB.prepare(
