@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiHandle } from "../../../../scripts/lib/stack";
-import { freePort, waitForHttp } from "../../../../scripts/lib/stack";
+import { buildSdk, freePort, waitForHttp } from "../../../../scripts/lib/stack";
 import {
   type AdminApi,
   adminApi,
@@ -48,6 +48,7 @@ beforeAll(async () => {
   examplePort = await freePort();
   api = await startStack(site.port, [], examplePort);
   admin = adminApi(api.url);
+  buildSdk(); // the example's server sets the referral cookie with @vouch/node
   example = spawn(process.execPath, ["server.mjs"], {
     cwd: fileURLToPath(new URL("../../../../examples/marketing-site/", import.meta.url)),
     env: {
@@ -160,10 +161,17 @@ describe("attribution in a real browser", () => {
     await page.goto(`${carla.short_link}?vsrc=slack`);
     await expect.poll(() => page.url()).toBe(`http://localhost:${examplePort}/`);
     expect(await visitsOf(carla.id)).toBe(1);
-    await waitFor(
-      () => referralCookie(page),
-      (c) => Boolean(c?.referral.click_id),
-    );
+    // The example's own server set the cookie (@vouch/node): the tracker keeps it as it is and the click id
+    // beside it in localStorage.
+    const stored = () =>
+      page.evaluate(() => JSON.parse(decodeURIComponent(localStorage.getItem("vouch_ref") ?? "null")));
+    await expect.poll(async () => (await stored())?.click_id).toMatch(/^clk_/);
+    expect((await referralCookie(page))?.referral).toEqual({
+      code: carla.code,
+      ts: (await stored()).ts,
+      expires: (await stored()).expires,
+      set_by: "server",
+    });
 
     const email = newEmail("erin");
     await page.fill("#name", "Erin Brockovich");
@@ -175,6 +183,7 @@ describe("attribution in a real browser", () => {
     expect(await page.textContent(".notice")).toContain("referred by a Ledgerly customer");
     expect(await referralOf(email)).toMatchObject({
       member_id: carla.id,
+      click_id: (await stored()).click_id,
       friend: { name: "Erin Brockovich", role: "Controller", company_size: "11-50" },
     });
     expect(problems).toEqual([]);
