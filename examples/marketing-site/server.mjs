@@ -1,17 +1,21 @@
 /**
  * The Ledgerly marketing site: a landing page with a sign-up form, the referral program page and a
- * thank-you page, with the Vouch tracker. Plain Node `http`, no dependencies.
+ * thank-you page, with the Vouch tracker. Plain Node `http`, with `@vouch/node`'s attribution middleware: a
+ * visitor arriving through `?via=CODE` gets the `vouch_ref` cookie from this server (`Set-Cookie`), which
+ * Safari keeps for the whole attribution window, not the 7 days it allows a cookie written by script.
  *
  *   PORT                    default 4000
  *   VOUCH_API_URL           default http://127.0.0.1:8787 (serves /vouch.lead.js and the tracking API)
  *   VOUCH_PUBLISHABLE_KEY   default the local demo program's key
  *
  * The CSP allows scripts only from this origin and the API: the tracker needs no inline script and no
- * eval. A real sign-up would pass `vouch_click_id` from the form to `POST /v1/conversions` (secret key)
- * when the trial converts; here it is logged.
+ * eval. A real sign-up would pass `vouch_click_id` from the form (or the code in the `vouch_ref` cookie) to
+ * `POST /v1/conversions` (secret key, `recordConversion` in `@vouch/node`) when the trial converts; here it
+ * is logged.
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import { attribution, readReferral } from "@vouch/node/http";
 import { homePage, notFoundPage, referralProgramPage, signupPage, welcomePage } from "./pages.mjs";
 
 const port = Number(process.env.PORT ?? 4000);
@@ -20,6 +24,8 @@ const publishableKey = process.env.VOUCH_PUBLISHABLE_KEY ?? "vch_pk_test_demo_pu
 const apiOrigin = new URL(apiUrl).origin;
 
 const tracker = { src: `${apiUrl}/vouch.lead.js`, key: publishableKey };
+/** The demo program's attribution settings (`GET /v1/program`: `attribution.window_days`, `.model`). */
+const setReferralCookie = attribution({ windowDays: 90, model: "first" });
 
 const csp = [
   "default-src 'self'",
@@ -65,6 +71,7 @@ function readForm(req) {
 const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://localhost");
+    setReferralCookie(req, res);
     if (req.method === "GET" && assets[url.pathname]) {
       const file = await readFile(new URL(`./public${url.pathname}`, import.meta.url));
       return send(res, 200, file, assets[url.pathname], { "Cache-Control": "no-cache" });
@@ -72,7 +79,7 @@ const server = createServer(async (req, res) => {
     if (req.method === "POST" && url.pathname === "/signup") {
       const form = await readForm(req);
       const clickId = form.get("vouch_click_id") ?? "";
-      const code = form.get("referral_code") ?? "";
+      const code = form.get("referral_code") || readReferral(req.headers.cookie)?.code || "";
       console.log(`[marketing-site] sign-up ${form.get("email")} vouch_click_id=${clickId || "-"} code=${code || "-"}`);
       const next = new URLSearchParams({ email: form.get("email") ?? "" });
       if (clickId || code) next.set("referred", "1");

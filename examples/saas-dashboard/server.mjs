@@ -1,6 +1,6 @@
 /**
  * Ledgerly's product: the month-end close dashboard of a logged-in customer, with the Vouch widget.
- * Plain Node `http` + `node:crypto`, no dependencies.
+ * Plain Node `http`, with `@vouch/node` to sign the member.
  *
  *   PORT                    default 4001
  *   VOUCH_API_URL           default http://127.0.0.1:8787 (serves /widget.js and the member API)
@@ -12,9 +12,10 @@
  * runs under a strict CSP: no inline script (the config is a JSON data block), scripts by nonce or from
  * this origin, no inline styles.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import { signIdentity } from "@vouch/node";
 
 const port = Number(process.env.PORT ?? 4001);
 const apiUrl = (process.env.VOUCH_API_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
@@ -31,11 +32,6 @@ const currentUser = {
   company: "Northwind Books",
   role: "Controller",
 };
-
-/** HMAC-SHA256 of the member's external id: the API recomputes it with the same secret. */
-export function signMember(id, secret = identitySecret) {
-  return createHmac("sha256", secret).update(id).digest("hex");
-}
 
 const escapeHtml = (value) =>
   String(value).replace(
@@ -57,11 +53,9 @@ const CHECKLIST = [
 ];
 const STATUS_LABEL = { done: "Done", "in-progress": "In progress", todo: "To do" };
 
-function dashboardPage(nonce) {
-  const widgetConfig = {
-    member: { id: currentUser.id, email: currentUser.email, name: currentUser.name, company: currentUser.company },
-    signature: signMember(currentUser.id),
-  };
+async function dashboardPage(nonce) {
+  // `{ member, signature }` for `vouch('init')`: HMAC-SHA256 of the user's id, which the API recomputes.
+  const widgetConfig = await signIdentity(currentUser, { identitySecret });
   const initials = currentUser.name
     .split(" ")
     .map((part) => part[0])
@@ -176,7 +170,7 @@ const server = createServer(async (req, res) => {
         "Cache-Control": "no-store",
         ...securityHeaders(nonce),
       });
-      res.end(dashboardPage(nonce));
+      res.end(await dashboardPage(nonce));
     } else if (pathname in ASSETS) {
       const body = await readFile(new URL(`./public${pathname}`, import.meta.url));
       res.writeHead(200, { "Content-Type": ASSETS[pathname], ...securityHeaders(nonce) });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,6 +7,14 @@ import { API_DIR, OFFLINE_ENV, wranglerBin } from "../../packages/edge-api/scrip
 import { migrateAndSeed } from "../../packages/edge-api/scripts/seed";
 
 export { DEMO } from "../../packages/edge-api/scripts/demo";
+
+/**
+ * The examples' servers import `@vouch/node` from its built `dist/` (plain `.mjs`, no build step of their
+ * own): build its JavaScript (a fraction of a second) before starting one.
+ */
+export function buildSdk(): void {
+  execFileSync(process.execPath, [path.join(API_DIR, "../node/build.mjs"), "--js"], { stdio: "ignore" });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -167,3 +167,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_program_time ON audit_log(program_id, created_at);
 CREATE INDEX audit_log_referral ON audit_log(referral_id) WHERE referral_id IS NOT NULL;
 CREATE INDEX audit_log_member ON audit_log(member_id) WHERE member_id IS NOT NULL;
+
+-- Limits that must hold across racing requests: a batch upserts a guard row whose CHECK fails when the limit
+-- is exceeded (e.g. a member's leads in the last day, counted after the batch's own insert), so the whole
+-- batch rolls back. One row per guard; only its last verdict is kept.
+CREATE TABLE guards (
+  name TEXT PRIMARY KEY,
+  ok INTEGER NOT NULL CHECK (ok = 1)
+) WITHOUT ROWID;

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { refoldRecentDays } from "./analytics/rollups";
 import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
@@ -57,11 +58,13 @@ export default {
   fetch: app.fetch,
   // Rewards whose hold ended become approved (auto-approving programs); reads also do it lazily per program.
   // Members' visitor hashes older than two days are useless to the fraud engine (they rotate daily): deleted.
+  // The last days' rollups are folded again from the raw tables, so they are exact whatever happened.
   scheduled(controller, env, ctx) {
     ctx.waitUntil(
       Promise.all([
         promoteDue(env.DB, controller.scheduledTime),
         forgetOldVisitorHashes(env.DB, controller.scheduledTime),
+        refoldRecentDays(env.DB, controller.scheduledTime),
       ]),
     );
   },

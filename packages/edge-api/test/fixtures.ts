@@ -18,8 +18,8 @@ export interface TestProgram {
 let counter = 0;
 
 /**
- * A fresh program per test so tests never see each other's rows. `rules` writes version 1 of its reward rules with
- * it, the way `pnpm vouch create-program --give/--get` does.
+ * A fresh program per test so tests never see each other's rows. `rules` are written with it, the way
+ * `pnpm vouch create-program --give/--get` writes them.
  */
 export async function makeProgram(
   overrides: Partial<CreateProgramInput> = {},

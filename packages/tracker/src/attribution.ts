@@ -33,28 +33,25 @@ export function readLanding(href: string, params: string[]): [VisitInput, string
 /**
  * Which referral to keep after the API recorded a visit: the newest one under last click; under first
  * click the one already kept, as long as its window is open (`current` is undefined once expired).
+ *
+ * A referral without a click id was set by the vendor's own server (`@vouch/node`'s attribution middleware
+ * sends it with `Set-Cookie`, which Safari does not cap to 7 days as it caps cookies written by script).
+ * The visit for its own code keeps it under either model, so the tracker never rewrites that cookie; the
+ * lead capture build without the consent gate adds the click id to it, which `saveReferral` then writes to
+ * localStorage only (the consent builds have no room for that, see README). Under last click a visit for
+ * another code replaces it as usual.
  */
 export function referralAfterVisit(
   current: StoredReferral | undefined,
   visit: VisitResponse,
   now: number,
 ): StoredReferral | undefined {
-  if (!current || visit.attribution.model === "last") {
-    return {
-      code: visit.code,
-      click_id: visit.click_id,
-      ts: now,
-      expires: Date.parse(visit.expires_at),
-      model: visit.attribution.model,
-    };
+  const model = visit.attribution.model;
+  if (!current || (model === "last" && (current.click_id || current.code !== visit.code))) {
+    return { code: visit.code, click_id: visit.click_id, ts: now, expires: Date.parse(visit.expires_at), model };
   }
-}
-
-/**
- * The `vouch_ref` cookie: first-party, so the vendor's own server can read it at sign-up (URL-encoded
- * JSON); SameSite=Lax so it survives the click from an email or another site; gone when the window ends.
- * Without a referral it is the deleting form (max-age=0).
- */
-export function referralCookie(value: string, maxAgeSeconds: number, domain?: string, secure?: boolean): string {
-  return `vouch_ref=${value};path=/;max-age=${maxAgeSeconds};samesite=lax${domain ? `;domain=${domain}` : ""}${secure ? ";secure" : ""}`;
+  if (__LEAD__ && !__CONSENT__ && !current.click_id && current.code === visit.code) {
+    current.click_id = visit.click_id;
+    return current;
+  }
 }

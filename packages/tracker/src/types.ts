@@ -17,6 +17,8 @@ export interface StoredReferral {
    * current page takes over from it at once, before the visit's answer replaces it.
    */
   model?: "first" | "last";
+  /** `"server"` when the vendor's own server wrote the cookie (`@vouch/node`); the tracker never rewrites it. */
+  set_by?: "server";
 }
 
 export interface TrackerConfig {

@@ -17,6 +17,8 @@ export interface InitOptions {
   /** The member, signed by the host's server (HMAC-SHA256 of `member.id` with the identity secret). */
   member?: { id: string; email?: string; name?: string; company?: string };
   signature?: string;
+  /** The unix time your server signed with the id (signIdentity with a timestamp): the signature then expires in a day. */
+  timestamp?: number;
   /** Alternative to member + signature: a short-lived HS256 JWT signed with the identity secret. */
   token?: string;
   /** Publishable key; defaults to the script tag's `data-key`. */
@@ -48,7 +50,7 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 export type LeadInput = Pick<ApiLeadInput, "email" | "name" | "company" | "role" | "size">;
 
 export interface ApiClient {
-  enrol(identity: Pick<InitOptions, "member" | "signature" | "token">): Promise<ApiResult<MeResponse>>;
+  enrol(identity: Pick<InitOptions, "member" | "signature" | "timestamp" | "token">): Promise<ApiResult<MeResponse>>;
   recordShare(memberToken: string, channel: ShareChannel): Promise<ApiResult<unknown>>;
   submitLead(memberToken: string, lead: LeadInput): Promise<ApiResult<LeadResponse>>;
 }

@@ -75,7 +75,12 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
       launcher: options.launcher ?? env.defaults.launcher ?? true,
       pending: true,
       ready: api
-        .enrol({ member: options.member, signature: options.signature, token: options.token })
+        .enrol({
+          member: options.member,
+          signature: options.signature,
+          timestamp: options.timestamp,
+          token: options.token,
+        })
         .then(async (result) => {
           if (current !== generation) return undefined;
           if (!result.ok) {

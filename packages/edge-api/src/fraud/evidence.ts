@@ -62,3 +62,17 @@ export async function forgetOldVisitorHashes(db: D1Database, now: number): Promi
     .run();
   return res.meta.changes ?? 0;
 }
+
+/**
+ * The daily lead cap as a guard in the lead's write batch: after the batch's own insert, the member's leads
+ * in the last day must be within the cap, or the batch rolls back (racing leads cannot all slip under it).
+ */
+export function dailyCapGuard(db: D1Database, memberId: string, now: number, maxPerDay: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO guards (name, ok) VALUES ('daily_lead_cap',
+         (SELECT COUNT(*) FROM referrals WHERE member_id = ? AND created_at > ?) <= ?)
+       ON CONFLICT (name) DO UPDATE SET ok = excluded.ok`,
+    )
+    .bind(memberId, now - DAY, maxPerDay);
+}

@@ -477,3 +477,20 @@ describe("hole 8: refunds take back what was not paid, and claw back what was", 
     expect(run.json.payout.totals).toEqual({ USD: 0 });
   });
 });
+
+describe("review findings", () => {
+  it("a host's plain signature of a chosen id never yields a derived key (timestamped signatures)", async () => {
+    const p = await makeProgram();
+    // The attacker signs up at the host with the user id "vouch:signed-identity:v1"; the host signs it.
+    const leaked = await sign(p.identitySecret, "vouch:signed-identity:v1");
+    const ts = Math.floor(Date.now() / 1000);
+    const forged = await sign(leaked, `${ts}.victim-42`);
+    const { res, json } = await browser(p, "/v1/members/me", {
+      member: { id: "victim-42" },
+      timestamp: ts,
+      signature: forged,
+    });
+    expect(res.status).toBe(401);
+    expect(json.error.code).toBe("invalid_signature");
+  });
+});

@@ -1,12 +1,12 @@
 import { auditStatement } from "../lib/audit";
-import { ApiError, isUniqueViolation } from "../lib/errors";
+import { ApiError, isCheckViolation, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Page } from "../lib/pagination";
 import { listPage, rowInProgram } from "../lib/program-rows";
 import { iso } from "../lib/time";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
-import { promoteDue, rewardInsert, type StoredReward, voidStatement } from "../rewards/ledger";
+import { liveReward, promoteDue, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
 import { recomputeStatements } from "../rewards/recompute";
 import { currentRuleset } from "../rewards/rules";
 import type { FraudSignal, ReviewStatus } from "./schema";
@@ -67,7 +67,10 @@ export function flagStatements(
       )
       .bind(newId("rev"), f.programId, f.referralId, f.memberId, reasons, f.now, f.now),
     db
-      .prepare("UPDATE rewards SET state = 'in_review' WHERE referral_id = ? AND state IN ('pending', 'approved')")
+      // A clawback nets the next payout whatever a review says: it never waits in review.
+      .prepare(
+        "UPDATE rewards SET state = 'in_review' WHERE referral_id = ? AND state IN ('pending', 'approved') AND clawback_of IS NULL",
+      )
       .bind(f.referralId),
     auditStatement(
       db,
@@ -129,12 +132,21 @@ export function decisionStatements(
         JSON.stringify({ review_id: d.review.id }),
         d.now,
       ),
+    // Only the review as it was read: a reason added since (updated_at moved) leaves it open...
     db
       .prepare(
         `UPDATE reviews SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, updated_at = ?
-         WHERE id = ? AND status = 'open'`,
+         WHERE id = ? AND status = 'open' AND updated_at = ?`,
       )
-      .bind(d.decision, d.now, d.actor, d.reason, d.now, d.review.id),
+      .bind(d.decision, d.now, d.actor, d.reason, d.now, d.review.id, d.review.updated_at),
+    // ...and then this guard fails, so nothing of the decision lands (decideReview answers review_changed).
+    db
+      .prepare(
+        `INSERT INTO guards (name, ok) VALUES ('review_decision',
+           COALESCE((SELECT status = ? AND decided_at = ? FROM reviews WHERE id = ?), 0))
+         ON CONFLICT (name) DO UPDATE SET ok = excluded.ok`,
+      )
+      .bind(d.decision, d.now, d.review.id),
   ];
 }
 
@@ -148,12 +160,17 @@ export async function decideReview(
   db: D1Database,
   program: Program,
   id: string,
-  d: { decision: "approved" | "rejected"; reason: string; actor: string },
+  d: { decision: "approved" | "rejected"; reason: string; actor: string; expectedUpdatedAt?: string | undefined },
 ): Promise<ReviewRow> {
   const review = await getReview(db, program.id, id);
   const closed = () =>
     new ApiError("review_closed", `This review is already ${review.status}.`, { status: review.status });
   if (review.status !== "open" || !review.referral_id) throw closed();
+  const changed = () =>
+    new ApiError("review_changed", "A rule added a reason to this review since you read it. Read it again.", {
+      updated_at: new Date(review.updated_at).toISOString(),
+    });
+  if (d.expectedUpdatedAt && Date.parse(d.expectedUpdatedAt) !== review.updated_at) throw changed();
   const now = Date.now();
   const statements = decisionStatements(db, { review, decision: d.decision, reason: d.reason, actor: d.actor, now });
   if (d.decision === "approved") {
@@ -172,12 +189,8 @@ export async function decideReview(
         .bind(review.referral_id),
     ]);
     const cause = { id: (eventRes?.results[0] as { id: string } | undefined)?.id ?? id, created_at: now };
-    const rows = (rewardsRes?.results ?? []) as StoredReward[];
-    const taken = takeBack(
-      rows.map((r) => ({ ...r, while_active: r.while_active === 1 })),
-      "review rejected",
-      now,
-    );
+    const rows = (rewardsRes?.results ?? []) as RewardRow[];
+    const taken = takeBack(rows.map(liveReward), "review rejected", now);
     statements.push(
       db.prepare("UPDATE referrals SET rejected_at = ? WHERE id = ?").bind(now, review.referral_id),
       ...(taken.voids.length > 0
@@ -208,6 +221,10 @@ export async function decideReview(
     await db.batch(statements);
   } catch (err) {
     if (isUniqueViolation(err, "audit_log.id")) throw closed();
+    if (isCheckViolation(err)) {
+      const now = await getReview(db, program.id, id);
+      throw now.status === "open" ? changed() : closed();
+    }
     throw err;
   }
   if (d.decision === "approved") await promoteDue(db, Date.now(), program.id);

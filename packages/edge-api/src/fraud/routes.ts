@@ -66,6 +66,7 @@ for (const decision of ["approved", "rejected"] as const) {
       body: reviewDecisionSchema,
       bodyExample: {
         reason: decision === "approved" ? "Checked: a colleague, not the member." : "The member's own second account.",
+        expected_updated_at: "2026-01-05T09:00:00.000Z",
       },
       responses: {
         200: {
@@ -82,13 +83,14 @@ for (const decision of ["approved", "rejected"] as const) {
           },
         },
       },
-      errors: ["review_not_found", "review_closed"],
+      errors: ["review_not_found", "review_closed", "review_changed"],
     },
     async (c, { params, body }) => {
       const row = await decideReview(c.env.DB, c.get("program"), params.id, {
         decision,
         reason: body.reason,
         actor: c.get("keyId"),
+        expectedUpdatedAt: body.expected_updated_at,
       });
       return c.json({ review: reviewView(row) });
     },

@@ -78,7 +78,14 @@ export function parseFraudRules(json: string | null | undefined): FraudRules {
   return parsed.success ? parsed.data : fraudRulesSchema.parse({});
 }
 
-export const reviewDecisionSchema = z.object({ reason: z.string().trim().min(1).max(500) });
+export const reviewDecisionSchema = z.object({
+  reason: z.string().trim().min(1).max(500),
+  /**
+   * The review's `updated_at` as you read it: if a rule added a reason since, the decision is refused with
+   * `review_changed`, so you never approve what you have not seen.
+   */
+  expected_updated_at: timestamp.optional(),
+});
 
 export const REVIEW_STATUSES = ["open", "approved", "rejected", "blocked"] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];

@@ -72,15 +72,17 @@ export function randomToken(bytes = 24): string {
 }
 
 /**
- * A key for one purpose, derived from a program secret: `hex(HMAC-SHA256(secret, "vouch:<purpose>:v1"))`.
+ * A key for one purpose, derived from a program secret: `hex(SHA-256("vouch:<purpose>:v1:" + secret))`.
  * Tokens and signatures of different purposes never share a key, so a value minted for one purpose is
- * never valid for another (DESIGN.md, "Keys are never reused across purposes").
+ * never valid for another (DESIGN.md, "Keys are never reused across purposes). A hash, not an HMAC keyed
+ * with the secret: hosts HMAC whatever id a user picks with the identity secret, so an HMAC-based key
+ * would be one sign-up away (the id "vouch:<purpose>:v1"). The JWT secret is derived the same way.
  */
 export function deriveKey(secret: string, purpose: string): Promise<string> {
   const id = `${purpose}\n${secret}`;
   let key = derivedCache.get(id);
   if (!key) {
-    key = hmacSha256Hex(secret, `vouch:${purpose}:v1`);
+    key = sha256Hex(`vouch:${purpose}:v1:${secret}`);
     if (derivedCache.size > 512) derivedCache.clear();
     derivedCache.set(id, key);
   }

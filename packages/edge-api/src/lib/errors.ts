@@ -42,6 +42,7 @@ export const ERROR_STATUS = {
   draw_not_found: 404,
   review_not_found: 404,
   review_closed: 409,
+  review_changed: 409,
   referral_blocked: 422,
   idempotency_key_required: 422,
   member_suspended: 403,
@@ -88,6 +89,7 @@ export const ERROR_DESCRIPTIONS = {
   draw_not_found: "This month has not been drawn.",
   review_not_found: "No fraud review with this id in the program.",
   review_closed: "The review was already decided.",
+  review_changed: "A rule added a reason since you read the review (`expected_updated_at`): read it again.",
   referral_blocked: "A fraud rule blocked this change; `details.reasons` lists each rule and its evidence.",
   idempotency_key_required: "A renewal pays again each time: send `invoice_id` or an Idempotency-Key.",
   member_suspended: "The member is suspended: their link records nothing new.",
@@ -144,6 +146,11 @@ export function isUniqueViolation(err: unknown, column?: string): boolean {
   const msg = String((err as Error)?.message ?? err);
   const unique = msg.includes("UNIQUE constraint failed") || msg.includes("PRIMARY KEY");
   return unique && (column === undefined || msg.includes(column));
+}
+
+/** A write that a CHECK constraint refused, e.g. a `guards` row (migration 0004) whose limit was exceeded. */
+export function isCheckViolation(err: unknown): boolean {
+  return String((err as Error)?.message ?? err).includes("CHECK constraint failed");
 }
 
 /** The one error handler: known errors become their JSON shape; anything else is logged and hidden. */

@@ -44,12 +44,15 @@ class ReplayFound {
 export async function runIdempotent(
   c: Context<AppEnv>,
   compute: (reader: Reader) => Promise<Outcome>,
-  /** A key from the request body (e.g. a renewal's invoice id) when there is no Idempotency-Key header. */
-  fallbackKey?: string,
+  /**
+   * A key from the request body that wins over the Idempotency-Key header (a renewal's invoice id: the
+   * same invoice is the same renewal, whatever key a retry sends).
+   */
+  bodyKey?: string,
 ): Promise<Response> {
   const db = c.env.DB;
   const programId = c.get("program").id;
-  const key = c.req.header("idempotency-key") ?? fallbackKey;
+  const key = bodyKey ?? c.req.header("idempotency-key");
   if (key !== undefined && !KEY_PATTERN.test(key)) {
     throw new ApiError("bad_request", "Idempotency-Key must be 1–255 printable ASCII characters.");
   }

@@ -52,6 +52,9 @@ describe("checkRateLimit: the binding where deployed, memory otherwise", () => {
 
   it("asks the bound rate-limiting binding when RATE_LIMIT_BACKEND is binding, and it refuses past its limit", async () => {
     expect(env.BROWSER_LIMITER).toBeDefined();
+    // The binding counts in fixed 60-second windows: start well inside one, so 601 calls cannot straddle two.
+    const intoWindow = Date.now() % 60_000;
+    if (intoWindow > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoWindow + 100));
     const key = crypto.randomUUID();
     // BROWSER_LIMITER allows 600 a minute (wrangler.jsonc).
     const seen = await verdicts({ ...env, RATE_LIMIT_BACKEND: "binding" }, "browser", 601, key);
@@ -59,7 +62,7 @@ describe("checkRateLimit: the binding where deployed, memory otherwise", () => {
     expect(seen[600]).toEqual({ ok: false, retryAfter: 60, limit: 600 });
     // The binding counted, not the isolate: the memory path has not seen this key.
     expect((await checkRateLimit(env, "browser", key)).ok).toBe(true);
-  });
+  }, 30_000);
 
   it("falls back to memory when the binding call fails or the binding is not bound", async () => {
     const failing: RateLimit = { limit: () => Promise.reject(new Error("rate limiter unavailable")) };

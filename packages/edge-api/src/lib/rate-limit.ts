@@ -78,20 +78,24 @@ export class SlidingWindowLimiter {
   }
 }
 
-export type RateLimitKind = "browser" | "server";
+/** browser: per publishable key + address; server: per secret key; public: unauthenticated routes (`/r/`) per address. */
+export type RateLimitKind = "browser" | "server" | "public";
 
 /** What `checkRateLimit` reads from the Worker's env (bench and local runs have no bindings). */
 export interface RateLimitEnv {
   RATE_LIMIT_BACKEND?: string;
   BROWSER_LIMITER?: RateLimit;
   SERVER_LIMITER?: RateLimit;
+  PUBLIC_LIMITER?: RateLimit;
   BROWSER_RATE_LIMIT?: string;
   SERVER_RATE_LIMIT?: string;
+  PUBLIC_RATE_LIMIT?: string;
 }
 
 const KINDS = {
   browser: { binding: "BROWSER_LIMITER", perMinute: "BROWSER_RATE_LIMIT", fallback: 600 },
   server: { binding: "SERVER_LIMITER", perMinute: "SERVER_RATE_LIMIT", fallback: 3000 },
+  public: { binding: "PUBLIC_LIMITER", perMinute: "PUBLIC_RATE_LIMIT", fallback: 120 },
 } as const;
 
 /** The bindings' period (wrangler.jsonc); they do not say when a window ends, so a refusal waits one. */

@@ -23,8 +23,8 @@ export function signIdentity(identitySecret: string, externalId: string): Promis
 
 /**
  * A signature with a signed timestamp (unix seconds), so a leaked signature stops working after a day.
- * Its own derived key: `hex(HMAC(identity secret, "vouch:signed-identity:v1"))` signs `<timestamp>.<id>`,
- * so a host that signs user-chosen ids can never be made to produce one.
+ * Its own derived key, `hex(SHA-256("vouch:signed-identity:v1:" + identity secret))`, signs
+ * `<timestamp>.<id>`, so a host that signs user-chosen ids can never be made to produce one.
  */
 export async function signIdentityAt(identitySecret: string, externalId: string, timestamp: number): Promise<string> {
   return hmacSha256Hex(await deriveKey(identitySecret, "signed-identity"), `${timestamp}.${externalId}`);

@@ -148,6 +148,10 @@ export function newReferralRow(
     currency: null,
     visitor_hash: visitorHash,
     rejected_at: null,
+    reached: 0,
+    qualified_at: null,
+    converted_at: null,
+    ended_at: null,
     created_at: now,
     updated_at: now,
   };

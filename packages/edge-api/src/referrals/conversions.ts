@@ -8,7 +8,9 @@ import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
-import { rewardInsert, type StoredReward, voidStatement } from "../rewards/ledger";
+import { liveReward, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
+import { memberDependentRuleIds, recomputeStatements } from "../rewards/recompute";
+import { type RulesRow, toRuleset } from "../rewards/rules";
 import {
   type Attribution,
   attributedMemberRef,
@@ -98,6 +100,7 @@ export async function planConversion(
     ...rewardReadStatements(db, program.id, pick("member_id", attributedMember), pick("id", valueRef(newReferralId))),
   ]);
   const valueSignals = assessConversion(program.fraudRules, input);
+  const memberEmailKeys = ((emailsRes?.results ?? []) as { email_key: string }[]).map((r) => r.email_key);
 
   const existing = (customerRes?.results[0] ?? emailRes?.results[0]) as ReferralRow | undefined;
   if (existing) {
@@ -133,6 +136,14 @@ export async function planConversion(
         }),
       );
       if (wins) {
+        // The new member gets every check a new referral would: the friend may be them.
+        signals.push(
+          ...assessServerReferral(program.fraudRules, {
+            friendEmail: existing.friend_email,
+            memberEmailKeys,
+            blockSameDomain: program.blockSameDomain,
+          }),
+        );
         base = { ...base, member_id: clash.member.id, click_id: clash.clickId, campaign: clash.campaign };
         reattributed = existing;
         reads = undefined; // the new member's counts: planTransitions reads them
@@ -148,7 +159,10 @@ export async function planConversion(
     const statements = plan.statements;
     const event = plan.events[0];
     if (reattributed && event) {
-      statements.push(...takeBackStatements(db, program.id, reattributed, rewardReads[5], event));
+      statements.push(
+        ...takeBackStatements(db, program.id, reattributed, rewardReads[5], event),
+        ...(await previousMemberRecount(db, program.id, reattributed, rewardReads, event)),
+      );
     }
     return {
       status: 200,
@@ -171,7 +185,7 @@ export async function planConversion(
   const signals = [
     ...assessServerReferral(program.fraudRules, {
       friendEmail: input.email,
-      memberEmailKeys: ((emailsRes?.results ?? []) as { email_key: string }[]).map((r) => r.email_key),
+      memberEmailKeys,
       blockSameDomain: program.blockSameDomain,
     }),
     ...valueSignals,
@@ -218,6 +232,31 @@ function clashingAttribution(
 }
 
 /**
+ * The previous member has one referral fewer: their milestone, tier and cap rewards are recomputed without
+ * it, serialised with their other writes by claiming their next tick (`rewardReads` were read for them).
+ */
+async function previousMemberRecount(
+  db: D1Database,
+  programId: string,
+  previous: ReferralRow,
+  rewardReads: D1Result[],
+  event: Pick<EventRow, "id" | "created_at">,
+): Promise<D1PreparedStatement[]> {
+  const ruleset = toRuleset(rewardReads[0]?.results[0] as RulesRow | undefined);
+  if (!ruleset || memberDependentRuleIds(ruleset).size === 0) return [];
+  const tick = ((rewardReads[4]?.results[0] as { tick?: number } | undefined)?.tick ?? 0) + 1;
+  return [
+    db
+      .prepare("INSERT INTO member_reward_ticks (member_id, tick, event_id, created_at) VALUES (?, ?, ?, ?)")
+      .bind(previous.member_id, tick, event.id, event.created_at),
+    ...(await recomputeStatements(db, programId, ruleset, previous.member_id, new Set([previous.id]), {
+      ...event,
+      reason: "reattributed",
+    })),
+  ];
+}
+
+/**
  * The previous member's rewards on a re-attributed referral, in the conversion's batch: unpaid ones are
  * voided, paid ones clawed back from that member. Their dedupe keys are of stages the referral had
  * already reached, so they never collide with what the conversion earns the new member.
@@ -229,12 +268,8 @@ function takeBackStatements(
   existingRes: D1Result | undefined,
   event: Pick<EventRow, "id" | "created_at">,
 ): D1PreparedStatement[] {
-  const rows = ((existingRes?.results ?? []) as StoredReward[]).filter((r) => r.member_id === previous.member_id);
-  const { voids, clawbacks } = takeBack(
-    rows.map((r) => ({ ...r, while_active: r.while_active === 1 })),
-    "reattributed",
-    event.created_at,
-  );
+  const rows = ((existingRes?.results ?? []) as RewardRow[]).filter((r) => r.member_id === previous.member_id);
+  const { voids, clawbacks } = takeBack(rows.map(liveReward), "reattributed", event.created_at);
   return [
     ...(voids.length > 0
       ? [

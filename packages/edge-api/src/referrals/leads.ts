@@ -1,9 +1,9 @@
 import { assessLead, verdict } from "../fraud/engine";
-import { LEAD_EVIDENCE_READS, leadEvidenceFrom, leadEvidenceStatements } from "../fraud/evidence";
+import { dailyCapGuard, LEAD_EVIDENCE_READS, leadEvidenceFrom, leadEvidenceStatements } from "../fraud/evidence";
 import { blockedStatement } from "../fraud/reviews";
 import type { FraudSignal } from "../fraud/schema";
 import { emailKey } from "../lib/email";
-import { ApiError, isUniqueViolation } from "../lib/errors";
+import { ApiError, isCheckViolation, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
@@ -53,17 +53,14 @@ export async function createLead(
       ...rewardReadStatements(db, program.id, member, valueRef(referralId)),
     ]);
     const attribution = attributionFrom(program, attributionInput, reads[0], now);
-    const existing = reads[1]?.results[0] as ReferralRow | undefined;
-    if (existing) return { kind: "duplicate", referral: referralView(existing) };
     if (attribution.member.suspended_at !== null) return { kind: "suspended" };
-
     const evidence = leadEvidenceFrom(reads.slice(2, 2 + LEAD_EVIDENCE_READS), {
       friendEmail: input.email,
       blockSameDomain: program.blockSameDomain,
       friendVisitorHashes: [opts.visitorHash, attribution.visitHash].filter((h): h is string => Boolean(h)),
     });
     const signals = assessLead(program.fraudRules, evidence);
-    if (verdict(signals) === "block") {
+    const blocked = async (): Promise<LeadOutcome> => {
       await blockedStatement(db, {
         programId: program.id,
         memberId: attribution.member.id,
@@ -72,7 +69,13 @@ export async function createLead(
         now,
       }).run();
       return { kind: "blocked", signals };
-    }
+    };
+    // Self-referral first: a member's own panel is told "that's you", so it must be told so whether or not
+    // the address is already someone's referral, or the answer would say which addresses are.
+    if (signals.some((s) => s.rule === "self_referral" && s.action === "block")) return blocked();
+    const existing = reads[1]?.results[0] as ReferralRow | undefined;
+    if (existing) return { kind: "duplicate", referral: referralView(existing) };
+    if (verdict(signals) === "block") return blocked();
     const flags = signals.filter((s) => s.action === "flag");
     const base = {
       ...newReferralRow(program, attribution, opts.memberId ? "peer" : "form", input, now, opts.visitorHash),
@@ -80,11 +83,14 @@ export async function createLead(
     };
     const rewardReads = reads.slice(2 + LEAD_EVIDENCE_READS, 2 + LEAD_EVIDENCE_READS + REWARD_READS);
     const plan = await planTransitions(db, program, null, base, [{ to: "lead" }], { now, rewardReads, flags });
+    const cap = program.fraudRules.daily_lead_cap;
+    const guard = cap.action === "block" ? [dailyCapGuard(db, base.member_id, now, cap.max_per_day)] : [];
     try {
-      await db.batch(plan.statements);
+      await db.batch([...plan.statements, ...guard]);
       return { kind: "created", referral: referralView(plan.referral), flagged: flags.length > 0 };
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
+      // A racing lead took the last place under the cap: read again, and this one is blocked.
+      if (!isUniqueViolation(err) && !isCheckViolation(err)) throw err;
     }
   }
   throw new ApiError("conflict", "This member's referrals changed while the lead was recorded. Retry the request.");

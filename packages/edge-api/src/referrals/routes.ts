@@ -139,7 +139,7 @@ defineRoute(
     }
     return runIdempotent(
       c,
-      (reader) => planStatusChange(c.env.DB, c.get("program"), params.id, input, reader, idempotencyKey ?? invoiceKey),
+      (reader) => planStatusChange(c.env.DB, c.get("program"), params.id, input, reader, invoiceKey ?? idempotencyKey),
       invoiceKey,
     );
   },

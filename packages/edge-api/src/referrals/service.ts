@@ -32,6 +32,12 @@ export interface ReferralRow {
   visitor_hash: string | null;
   /** When an admin rejected its fraud review: it then counts for nothing. */
   rejected_at: number | null;
+  /** The lifecycle (lifecycle.ts): how far along the funnel it has ever been, and when it got there. */
+  reached: number;
+  qualified_at: number | null;
+  converted_at: number | null;
+  /** When it was lost or refunded. */
+  ended_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -3,6 +3,7 @@ import type { FraudSignal } from "../fraud/schema";
 import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import { rewardStatements } from "../rewards/hook";
+import { FUNNEL_RANK } from "./lifecycle";
 import type { EventRow, ReferralRow } from "./service";
 import type { ReferralStatus } from "./status";
 
@@ -53,10 +54,16 @@ export async function planTransitions(
   const rewardWork: Promise<D1PreparedStatement[]>[] = [];
   for (const step of steps) {
     seq += 1;
+    const rank = FUNNEL_RANK[step.to];
+    const ends = step.to === "lost" || step.to === "refunded";
     referral = {
       ...referral,
       status: step.to,
       version: seq,
+      reached: Math.max(referral.reached, rank),
+      qualified_at: referral.qualified_at ?? (rank >= 1 ? now : null),
+      converted_at: referral.converted_at ?? (rank >= 2 ? now : null),
+      ended_at: ends ? now : referral.ended_at,
       plan: step.plan ?? referral.plan,
       value_cents: step.value_cents ?? referral.value_cents,
       currency: step.currency ?? referral.currency,
@@ -95,12 +102,17 @@ export async function planTransitions(
     statements.push(
       db
         .prepare(
-          `UPDATE referrals SET status = ?, version = ?, plan = ?, value_cents = ?, currency = ?,
-             external_customer_id = ?, member_id = ?, click_id = ?, campaign = ?, updated_at = ? WHERE id = ? AND version = ?`,
+          `UPDATE referrals SET status = ?, version = ?, reached = ?, qualified_at = ?, converted_at = ?, ended_at = ?,
+             plan = ?, value_cents = ?, currency = ?, external_customer_id = ?, member_id = ?, click_id = ?, campaign = ?,
+             updated_at = ? WHERE id = ? AND version = ?`,
         )
         .bind(
           r.status,
           r.version,
+          r.reached,
+          r.qualified_at,
+          r.converted_at,
+          r.ended_at,
           r.plan,
           r.value_cents,
           r.currency,
@@ -118,9 +130,9 @@ export async function planTransitions(
       db
         .prepare(
           `INSERT INTO referrals (id, program_id, member_id, click_id, campaign, source, friend_email, friend_email_key,
-             friend_name, friend_company, friend_role, friend_company_size, external_customer_id, status, version, plan,
-             value_cents, currency, visitor_hash, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             friend_name, friend_company, friend_role, friend_company_size, external_customer_id, status, version, reached,
+             qualified_at, converted_at, ended_at, plan, value_cents, currency, visitor_hash, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .bind(
           r.id,
@@ -138,6 +150,10 @@ export async function planTransitions(
           r.external_customer_id,
           r.status,
           r.version,
+          r.reached,
+          r.qualified_at,
+          r.converted_at,
+          r.ended_at,
           r.plan,
           r.value_cents,
           r.currency,

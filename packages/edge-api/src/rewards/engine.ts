@@ -89,7 +89,7 @@ export interface LedgerEntry {
   state: "pending" | "approved";
   auto_approve: boolean;
   while_active: boolean;
-  /** A lead-stage reward with no hold: it may not be approved until the referral is qualified. */
+  /** A lead-stage reward: it may not be approved until the referral is qualified. */
   awaiting_qualification: boolean;
   available_at: number;
   /** For a clawback: the paid reward this negative entry takes back, and whose member it nets. */
@@ -262,9 +262,9 @@ function ruleEntry(
 
   const autoApprove = ruleset.config.approval === "auto";
   const holdDays = rule.hold_days ?? 0;
-  // A lead is unverified (anyone with the public key can send one): a lead-stage reward with no hold
-  // waits until the referral is qualified. With a hold, the hold and the fraud checks protect it.
-  const awaiting = stage === "lead" && holdDays === 0 && !stages.includes("qualified");
+  // A lead is unverified (anyone with the public key can send one): a lead-stage reward waits until the
+  // referral is qualified, whatever its hold (a hold verifies nothing about a lead).
+  const awaiting = stage === "lead" && !stages.includes("qualified");
   return {
     considered,
     entry: {

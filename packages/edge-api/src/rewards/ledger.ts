@@ -6,7 +6,7 @@ import type { Page } from "../lib/pagination";
 import { listPage, rowInProgram } from "../lib/program-rows";
 import { iso } from "../lib/time";
 import type { EventRow, ReferralRow } from "../referrals/service";
-import type { LedgerEntry } from "./engine";
+import type { ExistingReward, LedgerEntry } from "./engine";
 import type { ListRewardsQuery, PayInput, Recipient, RewardKind, RewardState, skippedSchema } from "./schema";
 
 /**
@@ -45,6 +45,13 @@ export interface RewardRow {
   void_reason: string | null;
 }
 
+/** A ledger row as the rewards engine reads it (for taking back, and recomputing milestones and tiers). */
+export type LiveReward = ExistingReward & Pick<RewardRow, "referral_id" | "dedupe_key" | "amount" | "currency">;
+
+export function liveReward(r: RewardRow): LiveReward {
+  return { ...r, while_active: r.while_active === 1 };
+}
+
 export function rewardView(r: RewardRow) {
   return {
     id: r.id,
@@ -72,23 +79,6 @@ export function rewardView(r: RewardRow) {
   };
 }
 export type RewardView = ReturnType<typeof rewardView>;
-
-/** What the engine and the fraud decisions read of a live reward (one shape for every such read). */
-export type StoredReward = Pick<
-  RewardRow,
-  | "id"
-  | "member_id"
-  | "rule_id"
-  | "rule_version"
-  | "state"
-  | "available_at"
-  | "while_active"
-  | "recipient"
-  | "kind"
-  | "amount"
-  | "currency"
-  | "description"
->;
 
 /**
  * Pending rewards of auto-approving programs whose hold has ended become approved. The cron runs it

@@ -50,7 +50,9 @@ export async function readMemberRewards(
     memberCountsStatement(db, valueRef(memberId), valueRef("")),
     db
       .prepare(
-        `SELECT id, kind, amount, currency, description, ${EFFECTIVE_STATE} AS state, available_at, created_at
+        `SELECT id, kind, amount, currency,
+           CASE WHEN clawback_of IS NULL THEN description ELSE 'Adjustment' END AS description,
+           ${EFFECTIVE_STATE} AS state, available_at, created_at
          FROM rewards WHERE member_id = ?1 AND recipient = 'member' ORDER BY created_at DESC, id DESC LIMIT 20`,
       )
       .bind(memberId, now),

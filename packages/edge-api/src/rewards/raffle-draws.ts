@@ -31,12 +31,14 @@ function drawView(row: DrawRow) {
 }
 
 /**
- * Entries count while their referral stands: not under an open fraud review, not rejected, not refunded.
- * (A lead's entries are only written once it is qualified; see the rewards engine.)
+ * Entries count while their referral stands: not under an open fraud review, not rejected, not refunded,
+ * still the member's (not re-attributed to another), and the member not suspended. (A lead's entries are
+ * only written once it is qualified; see the rewards engine.)
  */
 const RAFFLE_ENTRY_COUNTS = `NOT EXISTS (SELECT 1 FROM reviews v WHERE v.referral_id = raffle_entries.referral_id AND v.status = 'open')
-  AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = raffle_entries.referral_id
-    AND (f.rejected_at IS NOT NULL OR f.status = 'refunded'))`;
+  AND EXISTS (SELECT 1 FROM referrals f WHERE f.id = raffle_entries.referral_id
+    AND f.member_id = raffle_entries.member_id AND f.rejected_at IS NULL AND f.status != 'refunded')
+  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.id = raffle_entries.member_id AND m.suspended_at IS NOT NULL)`;
 
 const ENTRANTS = `SELECT member_id, SUM(entries) AS entries FROM raffle_entries
   WHERE program_id = ?1 AND month = ?2 AND member_id > ?3 AND ${RAFFLE_ENTRY_COUNTS}

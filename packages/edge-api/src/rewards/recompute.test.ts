@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReferralStatus } from "../referrals/status";
-import { type LiveReward, type ReplayReferral, recomputeMemberRewards } from "./recompute";
+import type { LiveReward } from "./ledger";
+import { type ReplayReferral, recomputeMemberRewards } from "./recompute";
 import { type Ruleset, rulesetSchema } from "./schema";
 
 const T = Date.UTC(2026, 0, 5);
@@ -74,6 +75,7 @@ describe("recomputeMemberRewards", () => {
       referrals: customers(6),
       excluded: new Set(["r2"]),
       live: existing,
+      usedKeys: new Set(existing.map((w) => w.dedupe_key)),
       now: T + 3_600_000,
     });
     expect(result.takeBack.map((w) => w.id)).toEqual(["w5"]);
@@ -89,6 +91,7 @@ describe("recomputeMemberRewards", () => {
       referrals: customers(4),
       excluded: new Set(["r1"]),
       live: [live("bonus", "third", "r3", 25_000)],
+      usedKeys: new Set(),
       now: T + 3_600_000,
     });
     expect(result).toEqual({ takeBack: [], create: [] });
@@ -101,6 +104,7 @@ describe("recomputeMemberRewards", () => {
       referrals: customers(3),
       excluded: new Set(["r1"]),
       live: [live("bonus", "third", "r3", 25_000), live("e2", "each", "r2", 1000), live("e3", "each", "r3", 1000)],
+      usedKeys: new Set(),
       now: T + 3_600_000,
     });
     expect(result.takeBack.map((w) => w.id)).toEqual(["bonus"]);
@@ -113,6 +117,7 @@ describe("recomputeMemberRewards", () => {
       referrals: customers(3),
       excluded: new Set(["r1"]),
       live: [live("e2", "each", "r2", 1000)],
+      usedKeys: new Set(),
       now: T,
     });
     expect(result).toEqual({ takeBack: [], create: [] });

@@ -1,10 +1,8 @@
 import type { ReferralStatus } from "../referrals/status";
-import { type ExistingReward, type HistoryEvent, type LedgerEntry, takeBack } from "./engine";
-import { type RewardRow, rewardInsert, type StoredReward, voidStatement } from "./ledger";
+import { type HistoryEvent, type LedgerEntry, takeBack } from "./engine";
+import { type LiveReward, liveReward, type RewardRow, rewardInsert, voidStatement } from "./ledger";
 import type { Ruleset } from "./schema";
 import { type ScriptStep, simulateLedger } from "./simulate";
-
-type RewardDbRow = StoredReward & Pick<RewardRow, "referral_id" | "dedupe_key">;
 
 /**
  * Milestones, tiers and caps count the member's other referrals. When one stops counting (it was
@@ -23,13 +21,6 @@ export interface ReplayReferral {
   events: HistoryEvent[];
 }
 
-export interface LiveReward extends ExistingReward {
-  referral_id: string;
-  dedupe_key: string;
-  amount: number;
-  currency: string | null;
-}
-
 export interface Recomputation {
   takeBack: LiveReward[];
   create: (LedgerEntry & { referral_id: string; event_id: string })[];
@@ -46,6 +37,8 @@ export function recomputeMemberRewards(input: {
   excluded: ReadonlySet<string>;
   /** The member's live (not voided, not clawback) rewards. */
   live: readonly LiveReward[];
+  /** Every dedupe key the member's ledger ever used, voided rows included: a voided reward never comes back. */
+  usedKeys: ReadonlySet<string>;
   now: number;
 }): Recomputation {
   const ruleIds = memberDependentRuleIds(input.ruleset);
@@ -92,11 +85,15 @@ export function recomputeMemberRewards(input: {
   }
   const status = new Map(input.referrals.map((r) => [r.id, r.status]));
   const create = [...unmatchedExpected]
-    // A reward on a lost or refunded referral could never be approved: leave it to the next referral.
-    .filter((x) => status.get(x.ref) !== "lost" && status.get(x.ref) !== "refunded")
-    .map(({ id: _id, ref, member: _member, void_reason: _void, state, ...entry }) => ({
+    // A reward on a lost or refunded referral could never be approved: leave it to the next referral. One
+    // whose key the ledger already used (an admin voided it, say) is not brought back.
+    .filter(
+      (x) => status.get(x.ref) !== "lost" && status.get(x.ref) !== "refunded" && !input.usedKeys.has(x.dedupe_key),
+    )
+    // Written pending whatever the replay says: the cron and approval decide, with every check they make.
+    .map(({ id: _id, ref, member: _member, void_reason: _void, state: _state, ...entry }) => ({
       ...entry,
-      state: state === "approved" ? ("approved" as const) : ("pending" as const),
+      state: "pending" as const,
       referral_id: ref,
     }));
   return { takeBack: [...unmatchedExisting], create };
@@ -114,12 +111,11 @@ export function recomputeReads(db: D1Database, memberId: string): D1PreparedStat
          FROM events e JOIN referrals r ON r.id = e.referral_id WHERE r.member_id = ? ORDER BY e.referral_id, e.seq`,
       )
       .bind(memberId),
-    db
-      .prepare("SELECT * FROM rewards WHERE member_id = ? AND state != 'voided' AND clawback_of IS NULL")
-      .bind(memberId),
+    db.prepare("SELECT * FROM rewards WHERE member_id = ? AND clawback_of IS NULL").bind(memberId),
     db
       .prepare("SELECT referral_id FROM reviews WHERE member_id = ? AND status = 'open' AND referral_id IS NOT NULL")
       .bind(memberId),
+    db.prepare("SELECT suspended_at FROM members WHERE id = ?").bind(memberId),
   ];
 }
 
@@ -136,9 +132,9 @@ export async function recomputeStatements(
   cause: { id: string; created_at: number; reason: string },
 ): Promise<D1PreparedStatement[]> {
   if (memberDependentRuleIds(ruleset).size === 0) return [];
-  const [refsRes, eventsRes, rewardsRes, reviewsRes] = await db.batch(recomputeReads(db, memberId));
+  const [refsRes, eventsRes, rewardsRes, reviewsRes, memberRes] = await db.batch(recomputeReads(db, memberId));
   const events = new Map<string, ReplayReferral["events"]>();
-  for (const e of (eventsRes?.results ?? []) as (ReplayReferral["events"][number] & { referral_id: string })[]) {
+  for (const e of (eventsRes?.results ?? []) as (HistoryEvent & { referral_id: string })[]) {
     const list = events.get(e.referral_id) ?? [];
     list.push(e);
     events.set(e.referral_id, list);
@@ -146,12 +142,14 @@ export async function recomputeStatements(
   const referrals: ReplayReferral[] = (
     (refsRes?.results ?? []) as { id: string; status: ReferralStatus; rejected_at: number | null }[]
   ).map((r) => ({ id: r.id, status: r.status, rejected: r.rejected_at !== null, events: events.get(r.id) ?? [] }));
-  const live: LiveReward[] = ((rewardsRes?.results ?? []) as RewardDbRow[]).map((r) => ({
-    ...r,
-    while_active: r.while_active === 1,
-  }));
+  const rows = (rewardsRes?.results ?? []) as RewardRow[];
+  const live = rows.filter((r) => r.state !== "voided").map(liveReward);
+  const usedKeys = new Set(rows.map((r) => r.dedupe_key));
+  const suspended = (memberRes?.results[0] as { suspended_at: number | null } | undefined)?.suspended_at != null;
   const underReview = new Set(((reviewsRes?.results ?? []) as { referral_id: string }[]).map((r) => r.referral_id));
-  const result = recomputeMemberRewards({ ruleset, referrals, excluded, live, now: cause.created_at });
+  const result = recomputeMemberRewards({ ruleset, referrals, excluded, live, usedKeys, now: cause.created_at });
+  // A suspended member earns nothing new, a recomputed reward included.
+  if (suspended) result.create = [];
 
   const statements: D1PreparedStatement[] = [];
   const taken = takeBack(result.takeBack, `recomputed: ${cause.reason}`, cause.created_at);

@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { type AppEnv, router } from "../lib/app";
 import { clientAddress } from "../lib/client";
 import { ApiError } from "../lib/errors";
+import { normalizeCode } from "../lib/ids";
 import { defineRoute } from "../lib/openapi";
-import { SlidingWindowLimiter } from "../lib/rate-limit";
+import { checkRateLimit } from "../lib/rate-limit";
 import { verifyMemberToken } from "../members/identity";
 import { createLead } from "../referrals/leads";
 import {
@@ -153,15 +154,13 @@ defineRoute(
 export const shortLinkRoutes = router();
 
 /** Public and unauthenticated: 120 redirects a minute per client address, so codes cannot be enumerated. */
-const shortLinkLimiter = new SlidingWindowLimiter(120, 60_000);
-
-function limitShortLinks(address: string): void {
-  const verdict = shortLinkLimiter.check(address);
+async function limitShortLinks(c: Context<AppEnv>): Promise<void> {
+  const verdict = await checkRateLimit(c.env, "public", `r:${clientAddress(c.req)}`);
   if (!verdict.ok) {
     throw new ApiError(
       "rate_limited",
       `Too many requests. Retry after ${verdict.retryAfter} s.`,
-      { limit_per_minute: shortLinkLimiter.limit },
+      { limit_per_minute: verdict.limit },
       { "Retry-After": String(verdict.retryAfter) },
     );
   }
@@ -186,12 +185,17 @@ function redirectTo(c: Context<AppEnv>, target: URL) {
  * of the program's allowed origins, so this is no open redirect.
  */
 shortLinkRoutes.get("/r/:slug/:code", async (c) => {
-  limitShortLinks(clientAddress(c.req));
-  return redirectTo(c, await shortLinkTarget(c.env.DB, c.req.param("code"), c.req.param("slug")));
+  await limitShortLinks(c);
+  return redirectTo(c, await shortLinkTarget(c.env.DB, c.req.param("slug"), c.req.param("code")));
 });
 
-/** `/r/:code`: links shared before codes became per-program keep working while the code names one member. */
+/**
+ * `/r/:code`, the form before codes became per-program, is retired: a code alone no longer names one member
+ * (another tenant could create the same code and hijack or break the link). It answers with the new form.
+ */
 shortLinkRoutes.get("/r/:code", async (c) => {
-  limitShortLinks(clientAddress(c.req));
-  return redirectTo(c, await shortLinkTarget(c.env.DB, c.req.param("code")));
+  await limitShortLinks(c);
+  throw new ApiError("not_found", "Short links name the program now: /r/<program-slug>/<code>.", {
+    code: normalizeCode(c.req.param("code")),
+  });
 });

@@ -21,7 +21,7 @@ export async function recordVisit(
       `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
           utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
        SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
-       WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL`,
+       WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL RETURNING id`,
     )
     .bind(
       clickId,
@@ -39,8 +39,9 @@ export async function recordVisit(
       code,
       program.id,
     )
-    .run();
-  if (result.meta.changes !== 1) {
+    .all();
+  // RETURNING, not meta.changes: D1 counts the rows the rollup triggers write too.
+  if (result.results.length !== 1) {
     throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
   }
   return {
@@ -54,14 +55,14 @@ export async function recordVisit(
 /** A share by an active member (a suspended member's shares are refused). */
 export async function recordShare(db: D1Database, program: Program, memberId: string, channel: ShareChannel) {
   const id = newId("shr");
-  const { meta } = await db
+  const { results } = await db
     .prepare(
       `INSERT INTO shares (id, program_id, member_id, channel, created_at)
-       SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL`,
+       SELECT ?, ?, id, ?, ? FROM members WHERE id = ? AND program_id = ? AND suspended_at IS NULL RETURNING id`,
     )
     .bind(id, program.id, channel, Date.now(), memberId, program.id)
-    .run();
-  if (meta.changes !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
+    .all();
+  if (results.length !== 1) throw new ApiError("member_suspended", "This member's referral link is paused.");
   return { id, channel };
 }
 
@@ -70,32 +71,16 @@ interface LandingRow {
   param_names: string;
 }
 
-/**
- * Where a short link goes: the program's referral link for the code. `slug` names the program; without it
- * (links shared before codes became per-program) the code must name exactly one active member.
- */
-export async function shortLinkTarget(db: D1Database, code: string, slug?: string): Promise<URL> {
+/** Where a short link goes: the program's referral link for the code (`slug` names the program). */
+export async function shortLinkTarget(db: D1Database, slug: string, code: string): Promise<URL> {
   const canonical = normalizeCode(code);
-  let row: LandingRow | undefined;
-  if (slug !== undefined) {
-    row =
-      (await db
-        .prepare(
-          `SELECT p.landing_url, p.param_names FROM programs p JOIN members m ON m.program_id = p.id
-           WHERE p.slug = ? AND m.code = ? AND m.suspended_at IS NULL`,
-        )
-        .bind(slug, canonical)
-        .first<LandingRow>()) ?? undefined;
-  } else {
-    const { results } = await db
-      .prepare(
-        `SELECT p.landing_url, p.param_names FROM members m JOIN programs p ON p.id = m.program_id
-         WHERE m.code = ? AND m.suspended_at IS NULL LIMIT 2`,
-      )
-      .bind(canonical)
-      .all<LandingRow>();
-    row = results.length === 1 ? results[0] : undefined;
-  }
+  const row = await db
+    .prepare(
+      `SELECT p.landing_url, p.param_names FROM programs p JOIN members m ON m.program_id = p.id
+       WHERE p.slug = ? AND m.code = ? AND m.suspended_at IS NULL`,
+    )
+    .bind(slug, canonical)
+    .first<LandingRow>();
   if (!row) throw new ApiError("unknown_code", `No member has the referral code ${canonical}.`, { code: canonical });
   return referralLink(row.landing_url, JSON.parse(row.param_names) as string[], canonical);
 }

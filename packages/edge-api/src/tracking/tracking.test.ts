@@ -234,7 +234,7 @@ describe("leads racing for one member's reward counts", () => {
   });
 });
 
-describe("GET /r/:code", () => {
+describe("GET /r/:program/:code", () => {
   it("redirects to the landing page with the code and sub-source", async () => {
     const p = await makeProgram();
     const me = await enrol(p, { id: "u1" });
@@ -243,14 +243,20 @@ describe("GET /r/:code", () => {
     });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(`https://www.acme.test/?via=${me.member.code}&vsrc=podcast`);
-    // A link shared before codes were per program still works while the code names one member.
-    const legacy = await SELF.fetch(`${API}/r/${me.member.code}`, { redirect: "manual" });
-    expect(legacy.headers.get("location")).toBe(`https://www.acme.test/?via=${me.member.code}`);
+    expect(me.member.short_link).toBe(`${API}/r/${p.slug}/${me.member.code}`);
   });
 
-  it("404s an unknown code with the JSON error", async () => {
-    const res = await SELF.fetch(`${API}/r/NOPE1234`, { redirect: "manual" });
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as any).error.code).toBe("unknown_code");
+  it("404s an unknown code, another program's code, and the retired /r/<code> form", async () => {
+    const p = await makeProgram();
+    const other = await makeProgram();
+    const theirs = await enrol(other, { id: "u1" });
+    for (const path of [`/r/${p.slug}/NOPE1234`, `/r/${p.slug}/${theirs.member.code}`]) {
+      const res = await SELF.fetch(`${API}${path}`, { redirect: "manual" });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as any).error.code).toBe("unknown_code");
+    }
+    const retired = await SELF.fetch(`${API}/r/${theirs.member.code}`, { redirect: "manual" });
+    expect(retired.status).toBe(404);
+    expect(((await retired.json()) as any).error.code).toBe("not_found");
   });
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiHandle } from "../../../../scripts/lib/stack";
-import { freePort, waitForHttp } from "../../../../scripts/lib/stack";
+import { buildSdk, freePort, waitForHttp } from "../../../../scripts/lib/stack";
 import {
   type AdminApi,
   adminApi,
@@ -49,6 +49,7 @@ beforeAll(async () => {
   examplePort = await freePort();
   api = await startStack(site.port, [], examplePort);
   admin = adminApi(api.url);
+  buildSdk(); // the example's server sets the referral cookie with @vouch/node
   example = spawn(process.execPath, ["server.mjs"], {
     cwd: fileURLToPath(new URL("../../../../examples/marketing-site/", import.meta.url)),
     env: {
@@ -141,7 +142,7 @@ describe("attribution in a real browser", () => {
     await expect.poll(() => page.url()).toBe(site.url("/base/"));
   });
 
-  test("short link /r/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {
+  test("short link /r/:program/:code → the marketing-site example (strict CSP) → sign-up attributed", async () => {
     const carla = await admin.enrol("Carla");
     const page = await freshPage();
     // Console errors (a CSP refusal, a failed post) and any failed response, with its URL.
@@ -152,13 +153,21 @@ describe("attribution in a real browser", () => {
     page.on("response", (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
     });
-    await page.goto(`${api.url}/r/${carla.code}?vsrc=slack`);
+    expect(carla.short_link).toBe(`${api.url}/r/ledgerly-demo/${carla.code}`);
+    await page.goto(`${carla.short_link}?vsrc=slack`);
     await expect.poll(() => page.url()).toBe(`http://localhost:${examplePort}/`);
     expect(await visitsOf(carla.id)).toBe(1);
-    await waitFor(
-      () => referralCookie(page),
-      (c) => Boolean(c?.referral.click_id),
-    );
+    // The example's own server set the cookie (@vouch/node): the tracker keeps it as it is and the click id
+    // beside it in localStorage.
+    const stored = () =>
+      page.evaluate(() => JSON.parse(decodeURIComponent(localStorage.getItem("vouch_ref") ?? "null")));
+    await expect.poll(async () => (await stored())?.click_id).toMatch(/^clk_/);
+    expect((await referralCookie(page))?.referral).toEqual({
+      code: carla.code,
+      ts: (await stored()).ts,
+      expires: (await stored()).expires,
+      set_by: "server",
+    });
 
     const email = newEmail("erin");
     await page.fill("#name", "Erin Brockovich");
@@ -170,6 +179,7 @@ describe("attribution in a real browser", () => {
     expect(await page.textContent(".notice")).toContain("referred by a Ledgerly customer");
     expect(await referralOf(email)).toMatchObject({
       member_id: carla.id,
+      click_id: (await stored()).click_id,
       friend: { name: "Erin Brockovich", role: "Controller", company_size: "11-50" },
     });
     expect(problems).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { DEFAULT_PARAMS, readLanding, referralAfterVisit, referralCookie } from "../../src/attribution";
+import { DEFAULT_PARAMS, readLanding, referralAfterVisit } from "../../src/attribution";
 import type { VisitResponse } from "../../src/types";
 
 describe("readLanding", () => {
@@ -72,13 +72,16 @@ describe("referralAfterVisit", () => {
     expect(referralAfterVisit(kept, visit("first"), 1000)).toBeUndefined();
     expect(referralAfterVisit(kept, visit("last"), 1000)?.code).toBe("BORIS9QX");
   });
-});
 
-describe("referralCookie", () => {
-  test("SameSite=Lax on the whole site, Secure only on https, the domain only when configured", () => {
-    expect(referralCookie("v", 3600)).toBe("vouch_ref=v;path=/;max-age=3600;samesite=lax");
-    expect(referralCookie("v", 60, "ledgerly.example", true)).toBe(
-      "vouch_ref=v;path=/;max-age=60;samesite=lax;domain=ledgerly.example;secure",
-    );
+  test("a referral the vendor's server set (no click id) is kept for its own code under either model", () => {
+    const fromServer = { code: "BORIS9QX", ts: 1, expires: Date.parse("2026-03-01"), set_by: "server" as const };
+    for (const model of ["first", "last"] as const) {
+      // This (full) build has the consent gate: the server's cookie stays as it is, nothing to save.
+      expect(referralAfterVisit({ ...fromServer }, visit(model), 1000)).toBeUndefined();
+    }
+    // Another member's link: first click keeps the server's referral, last click takes the new one.
+    const other = { ...fromServer, code: "ANNA7K2M" };
+    expect(referralAfterVisit(other, visit("first"), 1000)).toBeUndefined();
+    expect(referralAfterVisit(other, visit("last"), 1000)).toMatchObject({ code: "BORIS9QX", ts: 1000 });
   });
 });

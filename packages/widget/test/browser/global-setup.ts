@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { DEMO, freePort, startApi } from "../../../../scripts/lib/stack";
+import { buildSdk, DEMO, freePort, startApi } from "../../../../scripts/lib/stack";
 import { startFixtureServer } from "./fixture-server";
 
 declare module "vitest" {
@@ -25,6 +25,8 @@ export default async function setup(project: TestProject) {
   if (!existsSync(path.join(trackerDir, "dist/vouch.lead.js"))) {
     execFileSync(process.execPath, [path.join(trackerDir, "build.mjs")], { cwd: trackerDir, stdio: "inherit" });
   }
+  // The examples' servers use @vouch/node.
+  buildSdk();
   execFileSync(process.execPath, [path.join(repoRoot, "node_modules/tsx/dist/cli.mjs"), "scripts/build-assets.ts"], {
     cwd: repoRoot,
     stdio: "inherit",

@@ -68,6 +68,12 @@ describe("widget", () => {
     expect(document.querySelector("vouch-callout[mode=launcher]")).toBeNull();
   });
 
+  it("passes a signed timestamp on with the signature", async () => {
+    const timed = { ...identity, timestamp: 1_790_000_000 };
+    await vouch("init", timed);
+    expect(requests[0]?.body).toEqual(timed);
+  });
+
   it("shows a floating launcher when the page has no placeholder", async () => {
     await vouch("init", identity);
     const [host] = callouts();
