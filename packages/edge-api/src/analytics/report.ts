@@ -1,5 +1,6 @@
 import { lifecycleSql } from "../referrals/lifecycle";
 import { DAY_MS, dayOf } from "./rollups";
+import { type ChannelCount, sharesByChannel } from "./service";
 
 /**
  * What the analytics routes answer, read from the daily rollups (migration 0005), never from the raw
@@ -134,12 +135,7 @@ export async function summarize(db: D1Database, programId: string, range: Range)
   );
   type Row = Record<string, number>;
   const t = (totalsRes?.results[0] ?? {}) as Row;
-  const byChannel: Record<string, number> = {};
-  let sharesTotal = 0;
-  for (const r of (sharesRes?.results ?? []) as { channel: string; n: number }[]) {
-    byChannel[r.channel] = r.n;
-    sharesTotal += r.n;
-  }
+  const shares = sharesByChannel((sharesRes?.results ?? []) as ChannelCount[]);
   const pending = new Map(
     ((pendingRes?.results ?? []) as { currency: string; pending: number }[]).map((r) => [r.currency, r.pending]),
   );
@@ -174,7 +170,7 @@ export async function summarize(db: D1Database, programId: string, range: Range)
     visits,
     unique_visitors:
       range.campaign === null ? (((uniquesRes?.results[0] ?? {}) as Row).uniques ?? 0) : (t.uniques ?? 0),
-    shares: { total: sharesTotal, by_channel: byChannel },
+    shares,
     leads,
     qualified,
     conversions,

@@ -1,6 +1,22 @@
 import type { AnalyticsSummary, SummaryQuery } from "./schema";
 
 const DAY = 86_400_000;
+
+export interface ChannelCount {
+  channel: string;
+  n: number;
+}
+
+/** Shares per channel rows as the API shows them: the total and a count per channel. */
+export function sharesByChannel(rows: readonly ChannelCount[]): { total: number; by_channel: Record<string, number> } {
+  const by_channel: Record<string, number> = {};
+  let total = 0;
+  for (const row of rows) {
+    by_channel[row.channel] = row.n;
+    total += row.n;
+  }
+  return { total, by_channel };
+}
 const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000);
 
 /**
@@ -61,12 +77,7 @@ export async function programSummary(db: D1Database, programId: string, q: Summa
   type Row = Record<string, number>;
   const v = (visits?.results[0] ?? {}) as Row;
   const k = (cohort?.results[0] ?? {}) as Row;
-  const byChannel: Record<string, number> = {};
-  let sharesTotal = 0;
-  for (const row of (shares?.results ?? []) as { channel: string; n: number }[]) {
-    byChannel[row.channel] = row.n;
-    sharesTotal += row.n;
-  }
+  const sharesSummary = sharesByChannel((shares?.results ?? []) as ChannelCount[]);
   const memberTotal = ((members?.results[0] ?? {}) as Row).n ?? 0;
   const activeMembers = ((active?.results[0] ?? {}) as Row).n ?? 0;
   const leads = k.leads ?? 0;
@@ -76,7 +87,7 @@ export async function programSummary(db: D1Database, programId: string, q: Summa
     campaign,
     visits: v.visits ?? 0,
     unique_visitors: v.uniques ?? 0,
-    shares: { total: sharesTotal, by_channel: byChannel },
+    shares: sharesSummary,
     leads,
     qualified: k.qualified ?? 0,
     conversions,

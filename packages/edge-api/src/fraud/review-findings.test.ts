@@ -36,18 +36,21 @@ async function runCron(at: number) {
   await waitOnExecutionContext(ctx);
 }
 
+/** Three friends (a, b, c, each at their own company) become customers by the member's code, in order. */
+async function convertThree(p: TestProgram, code: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const f of ["a", "b", "c"]) {
+    ids.push((await server(p, "POST", "/v1/conversions", { email: `${f}@co-${f}.test`, code })).json.referral.id);
+  }
+  return ids;
+}
+
 describe("recomputing milestones, tiers and caps", () => {
   it("never brings back a reward an admin voided, and writes what it creates pending (2)", async () => {
     const p = await makeProgram();
     await putRules(p, { approval: "auto", rules: [cash("bonus", "converted", 5000, { milestone: { at: 2 } })] });
     const me = await enrol(p, { id: "u1" });
-    const ids: string[] = [];
-    for (const f of ["a", "b", "c"]) {
-      ids.push(
-        (await server(p, "POST", "/v1/conversions", { email: `${f}@co-${f}.test`, code: me.member.code })).json.referral
-          .id,
-      );
-    }
+    const ids = await convertThree(p, me.member.code);
     const [bonus] = await rewardsOf(p);
     expect(bonus).toMatchObject({ referral_id: ids[1], state: "approved" });
     await server(p, "POST", `/v1/rewards/${bonus?.id}/void`, { reason: "admin: looks fraudulent" });
@@ -59,13 +62,7 @@ describe("recomputing milestones, tiers and caps", () => {
     const p = await makeProgram();
     await putRules(p, { approval: "auto", rules: [cash("capped", "converted", 1000, { member_cap: { count: 2 } })] });
     const me = await enrol(p, { id: "u1" });
-    const ids: string[] = [];
-    for (const f of ["a", "b", "c"]) {
-      ids.push(
-        (await server(p, "POST", "/v1/conversions", { email: `${f}@co-${f}.test`, code: me.member.code })).json.referral
-          .id,
-      );
-    }
+    const ids = await convertThree(p, me.member.code);
     await server(p, "POST", `/v1/members/${me.member.id}/suspend`, { reason: "fraud" });
     await server(p, "PATCH", `/v1/referrals/${ids[0]}`, { status: "refunded" });
     expect((await rewardsOf(p)).filter((r) => r.referral_id === ids[2])).toEqual([]);

@@ -21,6 +21,36 @@ export interface PlannedWrite {
   statements: D1PreparedStatement[];
 }
 
+/** The referral columns a transition may change (an UPDATE writes them all), and those only a new one sets. */
+const CHANGING = [
+  "status",
+  "version",
+  "reached",
+  "qualified_at",
+  "converted_at",
+  "ended_at",
+  "plan",
+  "value_cents",
+  "currency",
+  "external_customer_id",
+  "member_id",
+  "click_id",
+  "campaign",
+] as const satisfies readonly (keyof ReferralRow)[];
+const CREATED = [
+  "id",
+  "program_id",
+  "source",
+  "friend_email",
+  "friend_email_key",
+  "friend_name",
+  "friend_company",
+  "friend_role",
+  "friend_company_size",
+  "visitor_hash",
+  "created_at",
+] as const satisfies readonly (keyof ReferralRow)[];
+
 /**
  * Turns status steps into one list of statements to run as a single D1 batch (one transaction): the
  * referral row, its append-only events, and the rewards each event earns. `(referral_id, seq)` is unique,
@@ -102,65 +132,18 @@ export async function planTransitions(
     statements.push(
       db
         .prepare(
-          `UPDATE referrals SET status = ?, version = ?, reached = ?, qualified_at = ?, converted_at = ?, ended_at = ?,
-             plan = ?, value_cents = ?, currency = ?, external_customer_id = ?, member_id = ?, click_id = ?, campaign = ?,
-             updated_at = ? WHERE id = ? AND version = ?`,
+          `UPDATE referrals SET ${CHANGING.map((c) => `${c} = ?`).join(", ")}, updated_at = ? WHERE id = ? AND version = ?`,
         )
-        .bind(
-          r.status,
-          r.version,
-          r.reached,
-          r.qualified_at,
-          r.converted_at,
-          r.ended_at,
-          r.plan,
-          r.value_cents,
-          r.currency,
-          r.external_customer_id,
-          r.member_id,
-          r.click_id,
-          r.campaign,
-          now,
-          r.id,
-          before.version,
-        ),
+        .bind(...CHANGING.map((c) => r[c]), now, r.id, before.version),
     );
   } else {
+    const columns = [...CREATED, ...CHANGING];
     statements.push(
       db
         .prepare(
-          `INSERT INTO referrals (id, program_id, member_id, click_id, campaign, source, friend_email, friend_email_key,
-             friend_name, friend_company, friend_role, friend_company_size, external_customer_id, status, version, reached,
-             qualified_at, converted_at, ended_at, plan, value_cents, currency, visitor_hash, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO referrals (${columns.join(", ")}, updated_at) VALUES (${columns.map(() => "?").join(", ")}, ?)`,
         )
-        .bind(
-          r.id,
-          r.program_id,
-          r.member_id,
-          r.click_id,
-          r.campaign,
-          r.source,
-          r.friend_email,
-          r.friend_email_key,
-          r.friend_name,
-          r.friend_company,
-          r.friend_role,
-          r.friend_company_size,
-          r.external_customer_id,
-          r.status,
-          r.version,
-          r.reached,
-          r.qualified_at,
-          r.converted_at,
-          r.ended_at,
-          r.plan,
-          r.value_cents,
-          r.currency,
-          r.visitor_hash,
-          r.created_at,
-          now,
-        ),
+        .bind(...columns.map((c) => r[c]), now),
     );
   }
   if (opts.flags && opts.flags.length > 0) {
