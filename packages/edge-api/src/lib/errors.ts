@@ -63,7 +63,7 @@ export const ERROR_DESCRIPTIONS = {
   invalid_signature: "The member's identity signature or JWT does not verify, or has expired.",
   signature_required: "The program is live: sign the member id on your server (`signature`) or send a JWT (`token`).",
   invalid_member_token: "The member token is invalid or expired: enrol again (`POST /v1/members/me`).",
-  not_found: "No such route, program setting, rules version or API key.",
+  not_found: "No such route, rules version or API key (or a retired `/r/<code>` link: use `/r/<program-slug>/<code>`).",
   unknown_code: "No active member has this referral code.",
   unknown_click: "No visit has this click id.",
   member_not_found: "No member with this id in the program.",

@@ -176,7 +176,7 @@ function redirectTo(c: Context<AppEnv>, target: URL) {
 
 /*
  * The short links are links for people, not API calls, so they are not in the API document (which also holds
- * operations to a 2xx answer; these only redirect). The README's "Short links" section documents them.
+ * operations to a 2xx answer; these only redirect). The README documents them (step 4, and Security).
  */
 
 /**
