@@ -9,8 +9,8 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 export const BUDGETS = {
   "vouch.js": 1200,
   "vouch.consent.js": 1800,
-  "vouch.lead.js": 1900,
-  "vouch.lead.consent.js": 1900,
+  "vouch.lead.js": 1800,
+  "vouch.lead.consent.js": 1800,
 };
 
 /** Raw, gzip (level 9, as a CDN serves static files) and brotli sizes of each build in dist/. */

@@ -1,5 +1,5 @@
 import { loadReferral } from "./storage";
-import type { CompanySize, LeadFields, LeadInput, StoredReferral } from "./types";
+import type { LeadFields, LeadInput, StoredReferral } from "./types";
 
 /** The hidden input a marked form gets, so a server-side sign-up can pass the click id to /v1/conversions. */
 export const CLICK_ID_INPUT = "vouch_click_id";
@@ -8,15 +8,6 @@ const FORMS = "form[data-vouch-lead]";
 
 /** What a lead may carry from the page: `vouch('lead', obj)` sends these and nothing else of `obj`. */
 const LEAD_FIELDS = ["email", "name", "company", "role", "size", "code"] as const;
-
-/**
- * The company sizes the API accepts (the type check keeps this in step with it). A page's own wording of a
- * size is left out rather than have the API refuse the whole lead.
- */
-const SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001+"] as const satisfies readonly CompanySize[];
-/** Fails to compile when the API accepts a size this list lacks. */
-type EverySize<Missing extends never> = Missing;
-export type SizesListed = EverySize<Exclude<CompanySize, (typeof SIZES)[number]>>;
 
 /**
  * The referral a sign-up on this page belongs to: the stored one, unless the program is last click and
@@ -53,7 +44,6 @@ export function leadBody(fields: LeadFields, landingCode?: string): LeadInput | 
   const referral = currentReferral(landingCode);
   const body = {} as LeadInput;
   for (const name of LEAD_FIELDS) (body as Record<string, unknown>)[name] = fields[name]?.trim() || undefined;
-  if (!(SIZES as readonly unknown[]).includes(body.size)) body.size = undefined;
   body.code = body.code?.toUpperCase() || referral?.code || landingCode;
   if (!body.email || !body.code) return;
   if (referral?.code === body.code) body.click_id = referral.click_id;

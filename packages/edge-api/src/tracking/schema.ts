@@ -45,7 +45,11 @@ export const leadSchema = z.object({
   name: optionalText(200),
   company: optionalText(200),
   role: optionalText(200),
-  size: z.enum(COMPANY_SIZES, { error: `Use one of ${COMPANY_SIZES.join(", ")}` }).optional(),
+  /**
+   * One of the sizes the widget's peer form offers. A marketing site's own wording ("50-100 people") is left
+   * out rather than refused: the lead still counts, only its size is unknown.
+   */
+  size: z.enum(COMPANY_SIZES).optional().catch(undefined),
   /** Attribution, strongest first: the member's own token (refer-a-peer), a click id, or a typed code. */
   member_token: z.string().max(300).optional(),
   click_id: clickId.optional(),

@@ -83,17 +83,23 @@ describe("POST /v1/track/share", () => {
 });
 
 describe("POST /v1/track/lead", () => {
-  it("takes only the company sizes the widget's peer form offers", async () => {
+  it("stores only the company sizes the widget's peer form offers; a page's own wording is left out", async () => {
     const p = await makeProgram();
     const me = await enrol(p, { id: "u1", email: "dana@northwind.test" });
-    const lead = { email: "sam@initech.test", code: me.member.code };
-    const refused = await browser(p, "/v1/track/lead", { ...lead, size: "50-100 people" });
-    expect(refused.res.status).toBe(422);
-    expect(refused.json.error.details).toEqual([
-      { path: "size", message: "Use one of 1-10, 11-50, 51-200, 201-1000, 1001+" },
-    ]);
-    const accepted = await browser(p, "/v1/track/lead", { ...lead, size: "1001+" });
-    expect(accepted.res.status).toBe(202);
+    const own = await browser(p, "/v1/track/lead", {
+      email: "sam@initech.test",
+      code: me.member.code,
+      size: "50-100 people",
+    });
+    expect(own.res.status).toBe(202);
+    expect((await referralOf(p, "sam@initech.test")).friend.company_size).toBeNull();
+    const listed = await browser(p, "/v1/track/lead", {
+      email: "kim@initech.test",
+      code: me.member.code,
+      size: "1001+",
+    });
+    expect(listed.res.status).toBe(202);
+    expect((await referralOf(p, "kim@initech.test")).friend.company_size).toBe("1001+");
   });
 
   it("attributes a sign-up by click id and counts a repeat as the same referral", async () => {

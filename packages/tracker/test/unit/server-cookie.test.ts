@@ -68,21 +68,34 @@ describe("a referral the vendor's server set", () => {
     });
   }
 
-  test.runIf(__LEAD__)("a sign-up on a later page names the server's code, with the click id where kept", async () => {
-    setServerCookie("ANNA7K2M");
-    pageView("http://www.ledgerly.example/?via=ANNA7K2M");
-    await eventually(() => expect(visits()).toHaveLength(1));
-    await settle();
-    const vouch = pageView("http://www.ledgerly.example/signup");
-    vouch("lead", { email: "dana@northwind.example" });
-    await eventually(() => expect(leads()).toHaveLength(1));
-    expect(leads()[0]).toEqual({
-      email: "dana@northwind.example",
-      code: "ANNA7K2M",
-      ...(keepsClickId ? { click_id: "clk_0000000000000001" } : {}),
+  if (__LEAD__) {
+    test("a sign-up on a later page names the server's code, with the click id where kept", async () => {
+      setServerCookie("ANNA7K2M");
+      pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+      await eventually(() => expect(visits()).toHaveLength(1));
+      await settle();
+      const vouch = pageView("http://www.ledgerly.example/signup");
+      vouch("lead", { email: "dana@northwind.example" });
+      await eventually(() => expect(leads()).toHaveLength(1));
+      expect(leads()[0]).toEqual({
+        email: "dana@northwind.example",
+        code: "ANNA7K2M",
+        ...(keepsClickId ? { click_id: "clk_0000000000000001" } : {}),
+      });
+      expect(scriptWrites).toEqual([]);
     });
-    expect(scriptWrites).toEqual([]);
-  });
+  } else {
+    test("the visits-only build sends no lead, whatever the page asks", async () => {
+      setServerCookie("ANNA7K2M");
+      pageView("http://www.ledgerly.example/?via=ANNA7K2M");
+      await eventually(() => expect(visits()).toHaveLength(1));
+      const vouch = pageView("http://www.ledgerly.example/signup");
+      vouch("lead", { email: "dana@northwind.example" });
+      await settle();
+      expect(leads()).toEqual([]);
+      expect(scriptWrites).toEqual([]);
+    });
+  }
 
   test("first click: another member's link later leaves it alone", async () => {
     const fromServer = setServerCookie("ANNA7K2M");
