@@ -49,7 +49,15 @@ export const leadSchema = z.object({
    * One of the sizes the widget's peer form offers. A marketing site's own wording ("50-100 people") is left
    * out rather than refused: the lead still counts, only its size is unknown.
    */
-  size: z.enum(COMPANY_SIZES).optional().catch(undefined),
+  size: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((v): CompanySize | undefined =>
+      (COMPANY_SIZES as readonly string[]).includes(v ?? "") ? (v as CompanySize) : undefined,
+    )
+    .meta({ description: `One of ${COMPANY_SIZES.join(", ")}; any other value is left out.`, examples: ["51-200"] }),
   /** Attribution, strongest first: the member's own token (refer-a-peer), a click id, or a typed code. */
   member_token: z.string().max(300).optional(),
   click_id: clickId.optional(),
