@@ -20,6 +20,8 @@ UPDATE referrals SET
     AND e.to_status IN ('lost', 'refunded'));
 CREATE INDEX referrals_program_converted ON referrals(program_id, converted_at) WHERE converted_at IS NOT NULL;
 CREATE INDEX visits_program_visitor ON visits(program_id, visitor_hash, created_at);
+-- A lead can arrive before its visit is written (signed click ids): the visit fills in its campaign.
+CREATE INDEX referrals_click ON referrals(click_id) WHERE click_id IS NOT NULL;
 
 -- Per program × day × campaign × channel. `campaign` '' is "no campaign"; `channel` is a share's channel
 -- and '' on every other row. Counts are by the day the thing happened: a lead by the day it came, a

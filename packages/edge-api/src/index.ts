@@ -20,6 +20,7 @@ import { raffleRoutes } from "./rewards/raffle-routes";
 import { rewardRuleRoutes } from "./rewards/rules-routes";
 import { RULESET_BODY_LIMIT_BYTES } from "./rewards/schema";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
+import { consumeVisits, type VisitMessage } from "./tracking/visit-queue";
 
 const app = new OpenAPIHono<AppEnv>();
 
@@ -59,6 +60,10 @@ export default {
   // Rewards whose hold ended become approved (auto-approving programs); reads also do it lazily per program.
   // Members' visitor hashes older than two days are useless to the fraud engine (they rotate daily): deleted.
   // The last days' rollups are folded again from the raw tables, so they are exact whatever happened.
+  // The VISITS queue's consumer: each batch of visits in one statement (src/tracking/visit-queue.ts).
+  async queue(batch, env) {
+    await consumeVisits(batch as MessageBatch<VisitMessage>, env);
+  },
   scheduled(controller, env, ctx) {
     ctx.waitUntil(
       Promise.all([

@@ -115,3 +115,27 @@ export async function convertThroughVisit(
   const visit = await browser(p, "/v1/track/visit", { code });
   return server(p, "POST", "/v1/conversions", { ...conversion, click_id: visit.json.click_id });
 }
+
+/** Polls `read` until `ready` holds (visits land through the queue consumer a moment after the request). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ready: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ready(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The visits of a program once `n` of them have landed. */
+export function landedVisits(programId: string, n: number) {
+  return eventually(
+    async () =>
+      (await env.DB.prepare("SELECT * FROM visits WHERE program_id = ? ORDER BY created_at").bind(programId).all())
+        .results as (Json & any)[],
+    (rows) => rows.length >= n,
+  );
+}

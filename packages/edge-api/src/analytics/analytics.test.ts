@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { browser, enrol, makeProgram, referralOf, server } from "../../test/fixtures";
+import { browser, enrol, landedVisits, makeProgram, referralOf, server } from "../../test/fixtures";
 
 describe("GET /v1/analytics/summary", () => {
   it("counts visits, uniques, shares, leads, qualified, conversions and rates, by campaign", async () => {
@@ -10,15 +10,16 @@ describe("GET /v1/analytics/summary", () => {
     await enrol(p, { id: "idle-2" });
     const sam = await enrol(p, { id: "sam", email: "sam@initech.test" });
 
-    const visit = (code: string, campaign: string, ua: string) =>
-      browser(p, "/v1/track/visit", { code, campaign, landing_url: "https://acme.test/" }).then(async (r) => {
-        await env.DB.prepare("UPDATE visits SET visitor_hash = ? WHERE id = ?").bind(ua, r.json.click_id).run();
-        return r.json.click_id as string;
-      });
-    const c1 = await visit(dana.member.code, "spring", "visitor-a");
-    const c2 = await visit(dana.member.code, "spring", "visitor-a");
-    const c3 = await visit(dana.member.code, "spring", "visitor-b");
-    await visit(sam.member.code, "autumn", "visitor-c");
+    // A visitor is an address (and user agent): visitor A comes twice.
+    const visit = (code: string, campaign: string, ip: string) =>
+      browser(p, "/v1/track/visit", { code, campaign, landing_url: "https://acme.test/" }, { ip }).then(
+        (r) => r.json.click_id as string,
+      );
+    const c1 = await visit(dana.member.code, "spring", "203.0.113.1");
+    const c2 = await visit(dana.member.code, "spring", "203.0.113.1");
+    const c3 = await visit(dana.member.code, "spring", "203.0.113.2");
+    await visit(sam.member.code, "autumn", "203.0.113.3");
+    await landedVisits(p.id, 4);
     await browser(p, "/v1/track/share", { member_token: dana.member_token, channel: "email" });
     await browser(p, "/v1/track/share", { member_token: dana.member_token, channel: "linkedin" });
     await browser(p, "/v1/track/share", { member_token: sam.member_token, channel: "linkedin" });
@@ -42,7 +43,16 @@ describe("GET /v1/analytics/summary", () => {
       leads: 4,
       qualified: 2,
       conversions: 1,
+      churned: 1,
+      refunded: 0,
       referral_conversion_rate: 0.25,
+      funnel: {
+        visits: 4,
+        leads: 4,
+        qualified: 2,
+        conversions: 1,
+        rates: { visit_to_lead: 1, lead_to_conversion: 0.25 },
+      },
       members: { total: 4, active: 2 },
       participation_rate: 0.5,
     });
@@ -54,6 +64,61 @@ describe("GET /v1/analytics/summary", () => {
 
     const past = await server(p, "GET", "/v1/analytics/summary?from=2020-01-01&to=2020-01-31");
     expect(past.json).toMatchObject({ visits: 0, leads: 0, shares: { total: 0 }, referral_conversion_rate: 0 });
+
+    // The same figures over time, and who brought them.
+    const today = new Date().toISOString().slice(0, 10);
+    const series = await server(
+      p,
+      "GET",
+      `/v1/analytics/timeseries?metric=leads&interval=day&from=${today}&to=${today}`,
+    );
+    expect(series.json.points).toEqual([{ start: today, value: 4 }]);
+    const top = await server(p, "GET", "/v1/analytics/top-members");
+    expect(top.json.data).toEqual([{ member_id: dana.member.id, name: null, code: dana.member.code, conversions: 1 }]);
+  });
+
+  it("answers money by currency: payments, rewards earned, paid and pending, and their ratio", async () => {
+    const p = await makeProgram();
+    await server(p, "PUT", "/v1/reward-rules", {
+      rules: [
+        {
+          id: "ten-percent",
+          trigger: "converted",
+          recipient: "member",
+          kind: "cash",
+          currency: "USD",
+          amount: { type: "percent", percent: 10 },
+          hold_days: 30,
+        },
+      ],
+    });
+    const me = await enrol(p, { id: "u1" });
+    for (const [f, value] of [
+      ["a", 50_000],
+      ["b", 30_000],
+    ] as const) {
+      await server(p, "POST", "/v1/conversions", {
+        email: `${f}@co-${f}.test`,
+        code: me.member.code,
+        value_cents: value,
+        currency: "USD",
+      });
+    }
+    const { json } = await server(p, "GET", "/v1/analytics/summary");
+    expect(json.money).toEqual([
+      {
+        currency: "USD",
+        revenue: 80_000,
+        rewards_earned: 8_000,
+        rewards_paid: 0,
+        rewards_pending: 8_000,
+        return_on_rewards: 10,
+      },
+    ]);
+    const weekly = await server(p, "GET", "/v1/analytics/timeseries?metric=revenue&interval=week");
+    const total = weekly.json.points.reduce((s: number, pt: any) => s + (pt.by_currency.USD ?? 0), 0);
+    expect(total).toBe(80_000);
+    expect(weekly.json.points.every((pt: any) => new Date(`${pt.start}T00:00:00Z`).getUTCDay() === 1)).toBe(true);
   });
 
   it("rejects a malformed or inverted range", async () => {
@@ -70,12 +135,12 @@ describe("GET /v1/analytics/summary", () => {
     }
   });
 
-  it("reads visits through the (program_id, created_at) index", async () => {
+  it("reads the daily rollups through their primary key, never the raw tables", async () => {
     const plan = await env.DB.prepare(
-      "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM visits WHERE program_id = ? AND created_at >= ? AND created_at < ?",
+      "EXPLAIN QUERY PLAN SELECT SUM(visits) FROM daily_stats WHERE program_id = ? AND day >= ? AND day <= ?",
     )
       .bind("p", 0, 1)
       .all<{ detail: string }>();
-    expect(plan.results.map((r) => r.detail).join(" ")).toContain("visits_program_time");
+    expect(plan.results.map((r) => r.detail).join(" ")).toMatch(/SEARCH daily_stats USING PRIMARY KEY/);
   });
 });

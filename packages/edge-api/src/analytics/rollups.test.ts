@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { makeProgram } from "../../test/fixtures";
 import worker from "../index";
 import { lifecycleSql } from "../referrals/lifecycle";
-import { type Range, summarize, timeseries } from "./report";
 import { DAY_MS, dayOf } from "./rollups";
+import { type Range, summarize, timeseries } from "./service";
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number) {

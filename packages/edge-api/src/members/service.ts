@@ -7,6 +7,7 @@ import type { Page } from "../lib/pagination";
 import { listPage, rowInProgram } from "../lib/program-rows";
 import { iso } from "../lib/time";
 import type { Program } from "../programs/service";
+import { lifecycleSql } from "../referrals/lifecycle";
 import type { IdentityClaims } from "./identity";
 import type { MemberStats, MemberView, ReferralSummary } from "./schema";
 
@@ -263,15 +264,17 @@ export async function setSuspended(
   return row;
 }
 
+/** What the widget counts, by the lifecycle's definitions: a churned customer still converted, a refund did not. */
 export async function memberStats(db: D1Database, memberId: string): Promise<MemberStats> {
+  const l = lifecycleSql("r");
   const row = await db
     .prepare(
       `SELECT
          (SELECT COUNT(*) FROM visits WHERE member_id = ?1) AS visits,
          (SELECT COUNT(*) FROM shares WHERE member_id = ?1) AS shares,
-         COUNT(r.id) AS leads,
-         COALESCE(SUM(r.status IN ('qualified', 'converted', 'renewed')), 0) AS qualified,
-         COALESCE(SUM(r.status IN ('converted', 'renewed')), 0) AS converted
+         COALESCE(SUM(${l.lead}), 0) AS leads,
+         COALESCE(SUM(${l.qualified}), 0) AS qualified,
+         COALESCE(SUM(${l.converted}), 0) AS converted
        FROM referrals r WHERE r.member_id = ?1`,
     )
     .bind(memberId)

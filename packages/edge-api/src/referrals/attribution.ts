@@ -4,6 +4,7 @@ import { newId, normalizeCode } from "../lib/ids";
 import type { SqlRef } from "../lib/sql";
 import type { MemberRow } from "../members/service";
 import type { Program } from "../programs/service";
+import { readClickId, type SignedClick } from "../tracking/click-id";
 import type { ReferralRow } from "./service";
 
 export interface Attribution {
@@ -18,6 +19,19 @@ export interface AttributionInput {
   memberId?: string | undefined;
   clickId?: string | undefined;
   code?: string | undefined;
+  /** What a signed click id carries (withSignedClick): its member and time, whether or not its visit has landed. */
+  signedClick?: SignedClick | undefined;
+}
+
+/**
+ * Reads a signed click id before the attribution reads are batched: its member and time need no visit row
+ * (visits are written by a queue consumer, a moment later). An older, unsigned click id, or one whose
+ * signature does not match, is looked up through its visit row (and a forged one finds none).
+ */
+export async function withSignedClick(program: Program, input: AttributionInput): Promise<AttributionInput> {
+  if (!input.clickId || input.memberId) return input;
+  const signed = await readClickId(program, input.clickId);
+  return signed && signed !== "invalid" ? { ...input, signedClick: signed } : input;
 }
 
 type AttributionRow = MemberRow & { visit_at: number | null; visit_campaign: string | null; visit_hash: string | null };
@@ -25,6 +39,7 @@ type AttributionRow = MemberRow & { visit_at: number | null; visit_campaign: str
 /** The attributed member's id as a scalar (a parenthesised subquery), for reads batched before the member is known. */
 export function attributedMemberRef(program: Program, input: AttributionInput): SqlRef {
   if (input.memberId) return { sql: "?", params: [input.memberId] };
+  if (input.signedClick) return { sql: "?", params: [input.signedClick.memberId] };
   if (input.clickId) {
     return {
       sql: "(SELECT member_id FROM visits WHERE id = ? AND program_id = ?)",
@@ -52,6 +67,15 @@ export function attributionStatement(db: D1Database, program: Program, input: At
         "SELECT NULL AS visit_at, NULL AS visit_campaign, NULL AS visit_hash, m.* FROM members m WHERE m.id = ? AND m.program_id = ?",
       )
       .bind(input.memberId, program.id);
+  }
+  if (input.signedClick) {
+    // The click's member and time are its own; the visit row, once it has landed, adds its campaign and hash.
+    return db
+      .prepare(
+        `SELECT ? AS visit_at, v.campaign AS visit_campaign, v.visitor_hash AS visit_hash, m.* FROM members m
+         LEFT JOIN visits v ON v.id = ? AND v.program_id = m.program_id WHERE m.id = ? AND m.program_id = ?`,
+      )
+      .bind(input.signedClick.visitedAt, input.clickId ?? "", input.signedClick.memberId, program.id);
   }
   if (input.clickId) {
     return db
@@ -106,7 +130,8 @@ export async function resolveAttribution(
   input: AttributionInput,
   now = Date.now(),
 ): Promise<Attribution> {
-  return attributionFrom(program, input, await attributionStatement(db, program, input).all(), now);
+  const resolved = await withSignedClick(program, input);
+  return attributionFrom(program, resolved, await attributionStatement(db, program, resolved).all(), now);
 }
 
 export interface Friend {

@@ -17,6 +17,7 @@ import {
   attributionFrom,
   attributionStatement,
   newReferralRow,
+  withSignedClick,
 } from "./attribution";
 import type { ConversionInput } from "./schema";
 import { type EventRow, eventView, type ReferralRow, referralView } from "./service";
@@ -76,7 +77,8 @@ export async function planConversion(
   const byEmail = (column: string) => `SELECT ${column} FROM referrals WHERE program_id = ? AND friend_email_key = ?`;
   const customerArgs = [program.id, input.external_customer_id ?? null];
   const emailArgs = [program.id, key];
-  const attributionInput = input.click_id || input.code ? { clickId: input.click_id, code: input.code } : null;
+  const attributionInput =
+    input.click_id || input.code ? await withSignedClick(program, { clickId: input.click_id, code: input.code }) : null;
   const attributedMember: SqlRef = attributionInput
     ? attributedMemberRef(program, attributionInput)
     : { sql: "NULL", params: [] };

@@ -9,7 +9,13 @@ import { valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
 import type { LeadInput } from "../tracking/schema";
-import { attributedMemberRef, attributionFrom, attributionStatement, newReferralRow } from "./attribution";
+import {
+  attributedMemberRef,
+  attributionFrom,
+  attributionStatement,
+  newReferralRow,
+  withSignedClick,
+} from "./attribution";
 import type { ReferralView } from "./schema";
 import { type ReferralRow, referralView } from "./service";
 import { planTransitions } from "./transition";
@@ -37,7 +43,11 @@ export async function createLead(
   input: LeadInput,
   opts: { memberId?: string | undefined; visitorHash: string | null },
 ): Promise<LeadOutcome> {
-  const attributionInput = { memberId: opts.memberId, clickId: input.click_id, code: input.code };
+  const attributionInput = await withSignedClick(program, {
+    memberId: opts.memberId,
+    clickId: input.click_id,
+    code: input.code,
+  });
   const member = attributedMemberRef(program, attributionInput);
   const key = emailKey(input.email);
   // A batch can lose a race two ways: the same person landed first (that referral counts), or the

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { browser, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { browser, enrol, landedVisits, makeProgram, server, type TestProgram } from "../../test/fixtures";
 
 /** One cash reward per conversion, so a double count would show in the ledger too. */
 async function putRewardRules(p: TestProgram) {
@@ -56,6 +56,7 @@ describe("POST /v1/conversions", () => {
     const p = await makeProgram();
     const me = await enrol(p, { id: "u1" });
     const visit = await browser(p, "/v1/track/visit", { code: me.member.code, campaign: "launch" });
+    await landedVisits(p.id, 1); // a purchase comes long after the visit has landed
     const { res, json } = await server(p, "POST", "/v1/conversions", {
       email: "new@initech.test",
       click_id: visit.json.click_id,

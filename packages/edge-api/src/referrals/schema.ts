@@ -10,7 +10,7 @@ export const conversionSchema = z
   .object({
     email: email.optional(),
     external_customer_id: z.string().trim().min(1).max(200).optional(),
-    click_id: z.string().max(40).optional(),
+    click_id: z.string().max(80).optional(),
     code: z.string().trim().min(1).max(64).optional(),
     name: z.string().trim().max(200).optional(),
     company: z.string().trim().max(200).optional(),

@@ -1,3 +1,4 @@
+import { lifecycle, reachedRank } from "../referrals/lifecycle";
 import { RANK, type ReferralStatus } from "../referrals/status";
 import {
   MONEY_KINDS,
@@ -421,16 +422,15 @@ export function summarizeMemberHistory(
 ): MemberHistory {
   const summary: MemberHistory = { leads: 0, qualified: 0, converted: 0, active: 0, ruleTotals: {} };
   for (const r of referrals) {
-    if (r.rejected) continue;
-    let best = -1;
-    for (const e of r.events) {
-      const rank = RANK[e.to_status];
-      if (rank <= 3 && rank > best) best = rank;
-    }
-    summary.leads += 1;
-    if (best >= 1) summary.qualified += 1;
-    if (best >= 2 && r.status !== "refunded") summary.converted += 1;
-    if (PAYING.has(r.status)) summary.active += 1;
+    const l = lifecycle({
+      status: r.status,
+      reached: reachedRank(r.events.map((e) => e.to_status)),
+      rejected: r.rejected ?? false,
+    });
+    summary.leads += Number(l.lead);
+    summary.qualified += Number(l.qualified);
+    summary.converted += Number(l.converted);
+    summary.active += Number(l.activeCustomer);
   }
   for (const w of rewards) {
     if (w.state === "voided") continue;

@@ -2,6 +2,7 @@ import { newId } from "../lib/ids";
 import { getOrSet } from "../lib/memo";
 import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
+import { lifecycleSql } from "../referrals/lifecycle";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import { type ExistingReward, evaluateRewards, type MemberHistory } from "./engine";
 import { rewardInsert, voidStatement } from "./ledger";
@@ -64,23 +65,21 @@ export function rewardReadStatements(
   ];
 }
 
+const LIFECYCLE = lifecycleSql("r");
+
 /**
- * Counts over a member's referrals, the same as `summarizeMemberHistory`: a refunded sale is not a
- * successful referral; a churned customer was one. Only `lost` rows need their events read. `member` and
- * `referral` are SQL values (a parameter or a subquery); the referral is left out of the counts (`""`: none).
+ * Counts over a member's referrals by the lifecycle's definitions (referrals/lifecycle.ts), the same as
+ * `summarizeMemberHistory`: a refunded sale is not a successful referral; a churned customer was one; a
+ * rejected one counts for nothing. `member` and `referral` are SQL values (a parameter or a subquery); the
+ * referral is left out of the counts (`""`: none).
  */
 export function memberCountsStatement(db: D1Database, member: SqlRef, referral: SqlRef): D1PreparedStatement {
   return db
     .prepare(
       `WITH target(member_id, referral_id) AS (SELECT ${member.sql}, ${referral.sql})
-       SELECT COUNT(*) AS leads,
-         COALESCE(SUM(status IN ('qualified', 'converted', 'renewed', 'refunded') OR (status = 'lost' AND EXISTS (
-           SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status IN ('qualified', 'converted')))), 0) AS qualified,
-         COALESCE(SUM(status IN ('converted', 'renewed') OR (status = 'lost' AND EXISTS (
-           SELECT 1 FROM events e WHERE e.referral_id = r.id AND e.to_status = 'converted'))), 0) AS converted,
-         COALESCE(SUM(status IN ('converted', 'renewed')), 0) AS active
-       FROM referrals r WHERE member_id = (SELECT member_id FROM target) AND id != (SELECT referral_id FROM target)
-         AND rejected_at IS NULL`,
+       SELECT COALESCE(SUM(${LIFECYCLE.lead}), 0) AS leads, COALESCE(SUM(${LIFECYCLE.qualified}), 0) AS qualified,
+         COALESCE(SUM(${LIFECYCLE.converted}), 0) AS converted, COALESCE(SUM(${LIFECYCLE.activeCustomer}), 0) AS active
+       FROM referrals r WHERE member_id = (SELECT member_id FROM target) AND id != (SELECT referral_id FROM target)`,
     )
     .bind(...member.params, ...referral.params);
 }

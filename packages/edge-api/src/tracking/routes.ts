@@ -29,7 +29,7 @@ defineRoute(
     tag: "tracking",
     summary: "Record a referral visit",
     description:
-      "The tracker calls this when a page opens with a referral code (`?via=CODE`). One write both checks the code and records the visit; the click id it returns ties a later sign-up to this visit.",
+      "The tracker calls this when a page opens with a referral code (`?via=CODE`). The code is checked and the visit queued for writing (no database write on the request); the click id it returns carries and authenticates the member and the time, so it ties a later sign-up to this visit even before the visit is stored.",
     auth: "publishable",
     body: visitSchema,
     bodyExample: { code: "DANA7K2M", landing_url: "https://www.acme.com/?via=DANA7K2M", utm_source: "linkedin" },
@@ -50,7 +50,7 @@ defineRoute(
   async (c, { body }) => {
     const program = c.get("program");
     const now = Date.now();
-    const visit = await recordVisit(c.env.DB, program, body, {
+    const visit = await recordVisit(c.env, program, body, {
       visitorHash: await requestVisitorHash(program, c.req, now),
       country: (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null,
       now,

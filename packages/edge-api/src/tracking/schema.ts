@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { email, timestamp } from "../lib/validate";
+import { CLICK_ID_PATTERN } from "./click-id";
 
 const optionalText = (max: number) => z.string().trim().max(max).optional();
-const clickId = z.string().regex(/^clk_[A-Za-z0-9]{16}$/, "Not a Vouch click id");
+const clickId = z.string().regex(CLICK_ID_PATTERN, "Not a Vouch click id");
 const code = z.string().trim().min(1).max(64);
 
 export const visitSchema = z.object({

@@ -2,48 +2,69 @@ import { ApiError } from "../lib/errors";
 import { newId, normalizeCode } from "../lib/ids";
 import { referralLink } from "../lib/links";
 import type { Program } from "../programs/service";
+import { mintClickId } from "./click-id";
 import type { ShareChannel, VisitInput, VisitResponse } from "./schema";
+import type { VisitMessage } from "./visit-queue";
+
+/** What a code resolved to in this isolate, and when: a member, or nothing (an unknown or suspended code). */
+const codes = new Map<string, { at: number; member: { id: string; code: string } | null }>();
+const CODE_TTL_MS = 60_000;
 
 /**
- * The hot path: one INSERT … SELECT that both checks the code and writes the visit. A suspended member's
- * code answers like an unknown one: their link records nothing new.
+ * The member behind a code, from the isolate's cache (60 s, unknown codes too) or one indexed read: a visit
+ * checks its code without a database read per visit. A suspension or code change in this isolate is seen
+ * at once (`forgetCodes`); other isolates see it within the minute.
+ */
+export async function memberForCode(db: D1Database, programId: string, code: string, now = Date.now()) {
+  const key = `${programId}:${code}`;
+  const hit = codes.get(key);
+  if (hit && now - hit.at < CODE_TTL_MS) return hit.member;
+  const member = await db
+    .prepare("SELECT id, code FROM members WHERE program_id = ? AND code = ? AND suspended_at IS NULL")
+    .bind(programId, code)
+    .first<{ id: string; code: string }>();
+  if (codes.size >= 20_000) codes.clear();
+  codes.set(key, { at: now, member: member ?? null });
+  return member ?? null;
+}
+
+export function forgetCodes(programId: string): void {
+  for (const key of codes.keys()) if (key.startsWith(`${programId}:`)) codes.delete(key);
+}
+
+/**
+ * The hot path, with no database write: the code is checked against the isolate's cache, the click id is
+ * minted (it carries and authenticates the member and the time, so a lead a millisecond later is
+ * attributed before the visit's row lands), and the visit goes on the `VISITS` queue, whose consumer
+ * writes it (visit-queue.ts). The answer comes once the queue has the visit. A suspended member's code
+ * answers like an unknown one: their link records nothing new.
  */
 export async function recordVisit(
-  db: D1Database,
+  env: { DB: D1Database; VISITS: Queue<VisitMessage> },
   program: Program,
   v: VisitInput,
   seen: { visitorHash: string; country: string | null; now: number },
 ): Promise<VisitResponse> {
-  const clickId = newId("clk");
   const code = normalizeCode(v.code);
-  const result = await db
-    .prepare(
-      `INSERT INTO visits (id, program_id, member_id, code, campaign, sub_source, landing_url, referrer,
-          utm_source, utm_medium, utm_campaign, country, visitor_hash, created_at)
-       SELECT ?, ?, m.id, m.code, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM members m
-       WHERE m.code = ? AND m.program_id = ? AND m.suspended_at IS NULL RETURNING id`,
-    )
-    .bind(
-      clickId,
-      program.id,
-      v.campaign ?? v.utm_campaign ?? null,
-      v.sub_source ?? null,
-      v.landing_url ?? null,
-      v.referrer ?? null,
-      v.utm_source ?? null,
-      v.utm_medium ?? null,
-      v.utm_campaign ?? null,
-      seen.country,
-      seen.visitorHash,
-      seen.now,
-      code,
-      program.id,
-    )
-    .all();
-  // RETURNING, not meta.changes: D1 counts the rows the rollup triggers write too.
-  if (result.results.length !== 1) {
-    throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
-  }
+  const member = await memberForCode(env.DB, program.id, code, seen.now);
+  if (!member) throw new ApiError("unknown_code", `No member has the referral code ${v.code}.`, { code: v.code });
+  const clickId = await mintClickId(program, member.id, seen.now);
+  await env.VISITS.send({
+    id: clickId,
+    program_id: program.id,
+    member_id: member.id,
+    code: member.code,
+    campaign: v.campaign ?? v.utm_campaign ?? null,
+    sub_source: v.sub_source ?? null,
+    landing_url: v.landing_url ?? null,
+    referrer: v.referrer ?? null,
+    utm_source: v.utm_source ?? null,
+    utm_medium: v.utm_medium ?? null,
+    utm_campaign: v.utm_campaign ?? null,
+    country: seen.country,
+    visitor_hash: seen.visitorHash,
+    created_at: seen.now,
+  });
   return {
     click_id: clickId,
     code,

@@ -57,10 +57,23 @@ export function retryDelay(attempts: number): number {
   return Math.min(600, 10 * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * A lead can arrive before its visit lands (its signed click id attributes it at once): such a referral
+ * gets its campaign from the visit when the visit is written.
+ */
+export function campaignFromVisitsStatement(db: D1Database, visits: readonly VisitMessage[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE referrals SET campaign = (SELECT v.campaign FROM visits v WHERE v.id = referrals.click_id)
+       WHERE click_id IN (SELECT value FROM json_each(?)) AND campaign IS NULL`,
+    )
+    .bind(JSON.stringify(visits.filter((v) => v.campaign !== null).map((v) => v.id)));
+}
+
 export async function consumeVisits(batch: MessageBatch<VisitMessage>, env: { DB: D1Database }): Promise<void> {
   const visits = batch.messages.map((m) => m.body);
   try {
-    await insertVisitsStatement(env.DB, visits).run();
+    await env.DB.batch([insertVisitsStatement(env.DB, visits), campaignFromVisitsStatement(env.DB, visits)]);
     batch.ackAll();
   } catch (err) {
     const attempts = Math.max(...batch.messages.map((m) => m.attempts));
