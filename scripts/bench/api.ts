@@ -24,10 +24,13 @@ async function concurrentVisitors(url: string, code: string, n: number) {
         method: "POST",
         headers,
         body: JSON.stringify({ code, campaign }),
-      }).then(async (r) => {
-        await r.arrayBuffer();
-        return r.status;
-      }, () => 0),
+      }).then(
+        async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        },
+        () => 0,
+      ),
     ),
   );
   const accepted = answers.filter((s) => s === 201).length;
