@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { API, browser, makeProgram, ORIGIN, server } from "../../test/fixtures";
+import { API, browser, enrol, makeProgram, ORIGIN, referralOf, server } from "../../test/fixtures";
 
 describe("publishable keys and CORS", () => {
   it("answers a preflight from any origin without touching the key", async () => {
@@ -70,13 +70,35 @@ describe("publishable keys and CORS", () => {
     expect(((await res.json()) as any).error.code).toBe("unknown_code");
   });
 
-  it("never answers server routes with CORS headers", async () => {
+  it("refuses a server route from a browser, readably, and does nothing", async () => {
     const p = await makeProgram();
+    // The page's preflight passes, so its real request arrives and the developer reads why it is refused.
+    const preflight = await SELF.fetch(`${API}/v1/conversions`, {
+      method: "OPTIONS",
+      headers: { origin: ORIGIN, "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     const res = await SELF.fetch(`${API}/v1/program`, {
       headers: { authorization: `Bearer ${p.sk}`, origin: ORIGIN },
     });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.status).toBe(403);
+    expect(res.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    const body = (await res.json()) as any;
+    expect(body.error.code).toBe("key_type_not_allowed");
+    expect(JSON.stringify(body)).not.toContain(p.id);
+    const me = await enrol(p, { id: "u1" });
+    const conv = await SELF.fetch(`${API}/v1/conversions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.sk}`, origin: ORIGIN, "content-type": "application/json" },
+      body: JSON.stringify({ email: "pat@globex.test", code: me.member.code }),
+    });
+    expect(conv.status).toBe(403);
+    expect(await referralOf(p, "pat@globex.test")).toBeUndefined();
+    // The same call from a server (no Origin) works, and carries no CORS header.
+    const fromServer = await server(p, "GET", "/v1/program");
+    expect(fromServer.res.status).toBe(200);
+    expect(fromServer.res.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 

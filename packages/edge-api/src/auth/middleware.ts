@@ -93,6 +93,25 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
 /** Server routes: `Authorization: Bearer vch_sk_…`. No CORS headers, so a browser cannot read them. */
 export function secretAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // A browser on a web page (it always sends Origin on these calls) must never hold the secret key. Its
+    // preflight is answered, so the page's real request arrives and gets this clear refusal, readable thanks
+    // to Access-Control-Allow-Origin, instead of an opaque CORS failure. The refusal carries nothing else.
+    const origin = c.req.header("origin");
+    if (origin) {
+      c.header("Access-Control-Allow-Origin", origin);
+      c.header("Vary", "Origin");
+      if (c.req.method === "OPTIONS") {
+        c.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+        c.header("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
+        return c.body(null, 204);
+      }
+      throw new ApiError(
+        "key_type_not_allowed",
+        "This is a server route: call it from your server with the secret key, never from a browser (if this page holds a secret key, rotate it now).",
+        { origin },
+        { "Access-Control-Allow-Origin": origin, Vary: "Origin" },
+      );
+    }
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new ApiError("unauthorized", "Send your secret key as `Authorization: Bearer vch_sk_…`.");

@@ -51,13 +51,19 @@ describe("/v1/program", () => {
   it("stores origins as browsers send them and never an empty message", async () => {
     const p = await makeProgram();
     const { json } = await server(p, "PATCH", "/v1/program", {
-      allowed_origins: ["https://App.Acme.test:443", "https://*.Acme.test", "http://localhost:4000"],
+      allowed_origins: [
+        "https://App.Acme.test:443",
+        "https://*.Acme.test",
+        "http://localhost:4000/",
+        "https://x.acme.test/",
+      ],
       message_template: "",
     });
     expect(json.program.allowed_origins).toEqual([
       "https://app.acme.test",
       "https://*.acme.test",
       "http://localhost:4000",
+      "https://x.acme.test",
     ]);
     expect(json.program.message_template).toContain("{link}");
   });

@@ -3,14 +3,14 @@ import { fraudRulesPatchSchema, fraudRulesSchema } from "../fraud/schema";
 import { timestamp } from "../lib/validate";
 
 /**
- * Stored the way browsers send them: lower-case host, no default port (`https://App.acme.com:443` would
- * otherwise never match the `https://app.acme.com` a browser sends).
+ * Stored the way browsers send them: lower-case host, no default port, no trailing slash
+ * (`https://App.acme.com:443/` would otherwise never match the `https://app.acme.com` a browser sends).
  */
 const origin = z
   .string()
   .trim()
   .regex(
-    /^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/,
+    /^(\*|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?\/?)$/,
     "Use an origin like https://app.example.com or https://*.example.com",
   )
   .transform((v) => {

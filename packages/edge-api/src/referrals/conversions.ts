@@ -107,7 +107,11 @@ export async function planConversion(
   const existing = (customerRes?.results[0] ?? emailRes?.results[0]) as ReferralRow | undefined;
   if (existing) {
     if (existing.status === target || (RANK[existing.status] > RANK[target] && RANK[existing.status] < 9)) {
-      return { status: 200, body: { referral: referralView(existing), events: [], changed: false }, statements: [] };
+      return {
+        status: 200,
+        body: { referral: referralView(existing), events: [], rewards: [], changed: false },
+        statements: [],
+      };
     }
     if (!canTransition(existing.status, target)) {
       throw new ApiError("invalid_transition", `A ${existing.status} referral cannot become ${target}.`, {
@@ -168,12 +172,25 @@ export async function planConversion(
     }
     return {
       status: 200,
-      body: { referral: referralView(plan.referral), events: plan.events.map(eventView), changed: true },
+      body: {
+        referral: referralView(plan.referral),
+        events: plan.events.map(eventView),
+        rewards: plan.rewards,
+        changed: true,
+      },
       statements,
     };
   }
 
+  // A billing hook that sends every payment: a customer nobody referred (or whose click is unknown or expired)
+  // is a 200 with no referral, so the hook needs no special case.
+  const unattributed = {
+    status: 200 as const,
+    body: { referral: null, events: [], rewards: [], changed: false },
+    statements: [],
+  };
   if (!input.email) {
+    if (input.if_unattributed === "ignore") return unattributed;
     throw new ApiError(
       "validation_failed",
       "No referral has this external_customer_id; send the email to create one.",
@@ -181,9 +198,18 @@ export async function planConversion(
     );
   }
   if (!attributionInput) {
+    if (input.if_unattributed === "ignore") return unattributed;
     throw new ApiError("no_attribution", "Send a click_id, a code or a member_token to say who referred this person.");
   }
-  const resolved = attributionFrom(program, attributionInput, attributionRes);
+  let resolved: Attribution;
+  try {
+    resolved = attributionFrom(program, attributionInput, attributionRes);
+  } catch (err) {
+    const nobody =
+      err instanceof ApiError && ["unknown_code", "unknown_click", "attribution_expired"].includes(err.code);
+    if (nobody && input.if_unattributed === "ignore") return unattributed;
+    throw err;
+  }
   const signals = [
     ...assessServerReferral(program.fraudRules, {
       friendEmail: input.email,
@@ -212,7 +238,12 @@ export async function planConversion(
   });
   return {
     status: 201,
-    body: { referral: referralView(plan.referral), events: plan.events.map(eventView), changed: true },
+    body: {
+      referral: referralView(plan.referral),
+      events: plan.events.map(eventView),
+      rewards: plan.rewards,
+      changed: true,
+    },
     statements: plan.statements,
   };
 }

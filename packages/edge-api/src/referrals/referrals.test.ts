@@ -248,3 +248,43 @@ describe("PATCH /v1/referrals/:id", () => {
     expect(mine.json.data).toHaveLength(1);
   });
 });
+
+describe("what a conversion answers", () => {
+  it("lists the rewards it earned", async () => {
+    const p = await makeProgram();
+    await putRewardRules(p);
+    const me = await enrol(p, { id: "u1" });
+    const { json } = await server(p, "POST", "/v1/conversions", { email: "pat@globex.test", code: me.member.code });
+    expect(json.rewards).toEqual([
+      expect.objectContaining({ recipient: "member", rule_id: "bounty", kind: "cash", amount: 5000, currency: "EUR" }),
+    ]);
+    const [stored] = (await server(p, "GET", `/v1/rewards?referral_id=${json.referral.id}`)).json.data;
+    expect(json.rewards[0].id).toBe(stored.id);
+    const again = await server(p, "POST", "/v1/conversions", { email: "pat@globex.test" });
+    expect(again.json).toMatchObject({ changed: false, rewards: [] });
+  });
+
+  it("lets a billing hook send every payment: nobody's customer is a 200 with no referral", async () => {
+    const p = await makeProgram();
+    const me = await enrol(p, { id: "u1" });
+    for (const body of [
+      { email: "walk-in@globex.test" },
+      { external_customer_id: "cus_nobody" },
+      { email: "typo@globex.test", code: "NOSUCHCODE" },
+    ]) {
+      const strict = await server(p, "POST", "/v1/conversions", body);
+      expect(strict.res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      const lenient = await server(p, "POST", "/v1/conversions", { ...body, if_unattributed: "ignore" });
+      expect(lenient.res.status).toBe(200);
+      expect(lenient.json).toEqual({ referral: null, events: [], rewards: [], changed: false });
+    }
+    // A referred customer is still converted when the hook sends everything.
+    const referred = await server(p, "POST", "/v1/conversions", {
+      email: "pat@globex.test",
+      code: me.member.code,
+      if_unattributed: "ignore",
+    });
+    expect(referred.res.status).toBe(201);
+    expect(referred.json.referral.member_id).toBe(me.member.id);
+  });
+});

@@ -18,6 +18,10 @@ export const conversionSchema = z
     plan: z.string().trim().max(100).optional(),
     value_cents: money.optional(),
     currency: currency.optional(),
+    if_unattributed: z.enum(["error", "ignore"]).default("error").meta({
+      description:
+        "`ignore` lets a billing hook send every payment: a customer nobody referred answers 200 with `referral: null` instead of `no_attribution`.",
+    }),
   })
   .refine((v) => v.email || v.external_customer_id, {
     message: "Send the customer's email or external_customer_id",
@@ -112,12 +116,29 @@ export const referralDetailSchema = z.object({
   audit: z.array(auditEntrySchema),
 });
 
+/** A reward a status change earned, as the change's answer lists it (the ledger has the full row). */
+export const earnedRewardSchema = z.object({
+  id: z.string(),
+  recipient: z.enum(["member", "friend"]),
+  rule_id: z.string(),
+  kind: z.string(),
+  amount: z.number().int().meta({ description: "Minor units for money; negative for a clawback." }),
+  currency: z.string().nullable(),
+  state: z.string().meta({ description: "pending (hold, qualification), approved or in_review." }),
+  description: z.string().nullable(),
+});
+export type EarnedReward = z.infer<typeof earnedRewardSchema>;
+
 export const statusChangeResponseSchema = z.object({
   referral: referralViewSchema,
   events: z.array(eventViewSchema).meta({ description: "The events this request wrote." }),
+  rewards: z.array(earnedRewardSchema).meta({ description: "The rewards these events earned (or took back)." }),
 });
 
 export const conversionResponseSchema = statusChangeResponseSchema.extend({
+  referral: referralViewSchema
+    .nullable()
+    .meta({ description: 'null only with `if_unattributed: "ignore"` for a customer nobody referred.' }),
   changed: z
     .boolean()
     .meta({ description: "False when the referral already was at (or past) this status: nothing was written." }),

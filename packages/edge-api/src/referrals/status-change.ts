@@ -47,7 +47,7 @@ export async function planStatusChange(
   });
   return {
     status: 200,
-    body: { referral: referralView(plan.referral), events: plan.events.map(eventView) },
+    body: { referral: referralView(plan.referral), events: plan.events.map(eventView), rewards: plan.rewards },
     statements: plan.statements,
   };
 }

@@ -4,6 +4,7 @@ import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import { rewardStatements } from "../rewards/hook";
 import { FUNNEL_RANK } from "./lifecycle";
+import type { EarnedReward } from "./schema";
 import type { EventRow, ReferralRow } from "./service";
 import type { ReferralStatus } from "./status";
 
@@ -19,6 +20,8 @@ export interface PlannedWrite {
   referral: ReferralRow;
   events: EventRow[];
   statements: D1PreparedStatement[];
+  /** The rewards the events earn, for the answer. */
+  rewards: EarnedReward[];
 }
 
 /** The referral columns a transition may change (an UPDATE writes them all), and those only a new one sets. */
@@ -81,6 +84,7 @@ export async function planTransitions(
   const statements: D1PreparedStatement[] = [];
   let from: ReferralStatus | null = before ? before.status : null;
   let seq = before ? before.version : 0;
+  const rewards: EarnedReward[] = [];
   const rewardWork: Promise<D1PreparedStatement[]>[] = [];
   for (const step of steps) {
     seq += 1;
@@ -122,6 +126,7 @@ export async function planTransitions(
         history: [...history],
         prefetched: opts.rewardReads,
         flagged: (opts.flags?.length ?? 0) > 0,
+        earned: rewards,
       }),
     );
     from = step.to;
@@ -182,5 +187,5 @@ export async function planTransitions(
     );
   }
   for (const rewards of await Promise.all(rewardWork)) statements.push(...rewards);
-  return { referral, events, statements };
+  return { referral, events, statements, rewards };
 }

@@ -3,6 +3,7 @@ import { getOrSet } from "../lib/memo";
 import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { lifecycleSql } from "../referrals/lifecycle";
+import type { EarnedReward } from "../referrals/schema";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import { type ExistingReward, evaluateRewards, type MemberHistory } from "./engine";
 import { rewardInsert, voidStatement } from "./ledger";
@@ -15,6 +16,8 @@ export interface TransitionContext {
   referral: ReferralRow;
   /** This batch opens (or adds to) a fraud review of the referral: its rewards wait in review. */
   flagged?: boolean;
+  /** Where the rewards this event earns are listed, for the change's answer. */
+  earned?: EarnedReward[];
   /** The event being written. */
   event: EventRow;
   /** Every event of this referral up to and including this one, oldest first. */
@@ -180,7 +183,18 @@ export async function rewardStatements(
   for (const e of result.entries) {
     // A clawback nets the next payout whatever the review says; anything else waits while under review.
     const state = underReview && e.clawback_of === undefined ? "in_review" : e.state;
-    statements.push(rewardInsert(db, program.id, referral, event, { ...e, state }));
+    const id = newId("rwd");
+    statements.push(rewardInsert(db, program.id, referral, event, { ...e, state, id }));
+    ctx.earned?.push({
+      id,
+      recipient: e.recipient,
+      rule_id: e.rule_id,
+      kind: e.kind,
+      amount: e.amount,
+      currency: e.currency,
+      state,
+      description: e.description,
+    });
   }
   if (event.to_status === "refunded") {
     // This customer no longer counts: milestones, tiers and caps that counted them are recomputed.

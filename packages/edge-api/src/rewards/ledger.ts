@@ -212,7 +212,7 @@ export function rewardInsert(
   programId: string,
   referral: Pick<ReferralRow, "id" | "member_id">,
   event: Pick<EventRow, "id" | "created_at">,
-  e: Omit<LedgerEntry, "state"> & { state: RewardState },
+  e: Omit<LedgerEntry, "state"> & { state: RewardState; id?: string },
 ): D1PreparedStatement {
   return db
     .prepare(
@@ -222,7 +222,7 @@ export function rewardInsert(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     )
     .bind(
-      newId("rwd"),
+      e.id ?? newId("rwd"),
       programId,
       e.member_id ?? referral.member_id,
       referral.id,

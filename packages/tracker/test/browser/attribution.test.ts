@@ -305,7 +305,8 @@ describe("attribution in a real browser", () => {
     await signUp(page, email);
     expect(await referralOf(email)).toMatchObject({ member_id: jana.id, click_id: cookie?.referral.click_id });
     await page.goto(site.url("/basic/"));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Longer than the API's queue batch timeout (1 s), so a second visit, had one been sent, would have landed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await admin.visitsOf(jana.id)).toBe(1);
     expect(await page.evaluate(() => localStorage.getItem("vouch_queue"))).toBeNull();
   });

@@ -39,7 +39,7 @@ export function ProgressSection({ data, locale, t, paused }: Props) {
               {(
                 [
                   [t.rewardPending, row.pending],
-                  [t.rewardEarned, row.earned],
+                  [t.rewardApproved, row.approved],
                   [t.rewardPaid, row.paid],
                 ] as const
               ).map(([label, minor]) => (

@@ -6,7 +6,8 @@ import type { MemberRewardsView } from "../../../edge-api/src/rewards/schema";
  * program with nothing to show hides the whole section.
  */
 export interface RewardsView {
-  money: { currency: string; pending: number; earned: number; paid: number }[];
+  /** On hold, approved (to be paid: not yet paid) and paid out: three amounts that never overlap. */
+  money: { currency: string; pending: number; approved: number; paid: number }[];
   freeMonths: { pending: number; earned: number } | null;
   discountPercent: number;
   milestone: { label: string | null; current: number; target: number } | null;
@@ -27,7 +28,7 @@ export function readRewards(raw: unknown): RewardsView | undefined {
     money.push({
       currency: t.currency.toUpperCase(),
       pending: num(t.pending) ?? 0,
-      earned: num(t.earned) ?? (num(t.approved) ?? 0) + (num(t.paid) ?? 0),
+      approved: num(t.approved) ?? Math.max(0, (num(t.earned) ?? 0) - (num(t.paid) ?? 0)),
       paid: num(t.paid) ?? 0,
     });
   }

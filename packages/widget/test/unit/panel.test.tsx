@@ -140,12 +140,14 @@ describe("Panel", () => {
     expect(screen.getByText("Referred", { selector: ".status" })).toBeTruthy();
   });
 
-  it("shows pending, earned and paid rewards and progress to the next milestone", () => {
+  it("shows rewards on hold, approved and paid out (amounts that never overlap), and milestone progress", () => {
     renderPanel({ data: meResponse({ rewards: rewardsView() }) });
     const rewards = screen.getByTestId("rewards");
-    expect(within(rewards).getByText("$100.00")).toBeTruthy();
-    expect(within(rewards).getByText("$200.00")).toBeTruthy();
-    expect(within(rewards).getByText("$50.00")).toBeTruthy();
+    const amount = (label: string) => within(rewards).getByText(label).nextElementSibling?.textContent;
+    expect(amount("On hold")).toBe("$100.00");
+    // Approved means "to be paid": the $50 already paid is not counted again here.
+    expect(amount("Approved, to be paid")).toBe("$150.00");
+    expect(amount("Paid out")).toBe("$50.00");
     const bar = within(rewards).getByRole("progressbar");
     expect(bar.getAttribute("aria-valuenow")).toBe("2");
     expect(bar.getAttribute("aria-valuemax")).toBe("5");

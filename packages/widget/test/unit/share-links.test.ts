@@ -49,7 +49,7 @@ describe("readRewards", () => {
         raffle: { month: "2026-03", entries: 4 },
       }),
     ).toEqual({
-      money: [{ currency: "EUR", pending: 1, earned: 5, paid: 3 }],
+      money: [{ currency: "EUR", pending: 1, approved: 2, paid: 3 }],
       freeMonths: { pending: 1, earned: 2 },
       discountPercent: 0,
       milestone: { label: null, current: 5, target: 5 },
