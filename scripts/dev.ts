@@ -7,7 +7,7 @@
  *  4. prints the URLs to open. Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jwtSecretFor } from "../packages/edge-api/src/members/jwt-secret";
@@ -73,6 +73,31 @@ async function stopAll(code = 0): Promise<void> {
 }
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+// `pnpm dev` ignores SIGINT/SIGTERM itself and hands them to us, but a SIGTERM sent to
+// pnpm's pid alone (a process manager, an IDE's stop button) kills pnpm without telling us.
+// When our parent goes, we go too, and take wrangler and the examples with us.
+// pnpm may reach us through node's shell wrapper, so we watch two generations up.
+const ancestors = [process.ppid, parentOf(process.ppid)].filter((pid): pid is number => pid !== undefined && pid > 1);
+setInterval(() => {
+  if (ancestors.some((pid) => !alive(pid))) void stopAll(0);
+}, 500).unref();
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after its ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined; // not Linux: the direct parent is still watched
+  }
+}
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 for (const child of children) {
   child.on("exit", (code) => {
     if (!stopping) {
