@@ -102,6 +102,18 @@ export const rewardExample = {
   void_reason: null,
 };
 
+/** A reward as a status change's answer lists it. */
+export const earnedRewardExample = {
+  id: "rwd_9Hk2Lm4Np6Qr8St1",
+  recipient: "member",
+  rule_id: "advocate-cash",
+  kind: "cash",
+  amount: 10_000,
+  currency: "USD",
+  state: "pending",
+  description: "$100 for referring a paying customer",
+};
+
 export const rulesBodyExample = {
   rules: [
     {

@@ -2,7 +2,13 @@ import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { runIdempotent } from "../lib/idempotency";
 import { defineListRoute, defineRoute } from "../lib/openapi";
-import { conversionBodyExample, eventExample, referralExample, reviewExample } from "../openapi/examples";
+import {
+  conversionBodyExample,
+  earnedRewardExample,
+  eventExample,
+  referralExample,
+  reviewExample,
+} from "../openapi/examples";
 import { planConversion } from "./conversions";
 import {
   conversionResponseSchema,
@@ -21,7 +27,7 @@ export const conversionRoutes = router();
 
 const converted = {
   schema: conversionResponseSchema,
-  example: { referral: referralExample, events: [eventExample], changed: true },
+  example: { referral: referralExample, events: [eventExample], rewards: [earnedRewardExample], changed: true },
 };
 
 defineRoute(
@@ -121,6 +127,7 @@ defineRoute(
         example: {
           referral: { ...referralExample, status: "renewed" },
           events: [{ ...eventExample, seq: 3, from: "converted", to: "renewed" }],
+          rewards: [{ ...earnedRewardExample, amount: 990, description: "10% of each renewal" }],
         },
       },
     },
