@@ -15,13 +15,20 @@ export default defineConfig(async () => {
               miniflare: {
                 // Rate limits are counted in memory here, like `pnpm dev`; the binding path is tested by
                 // calling checkRateLimit with the bound BROWSER_LIMITER.
-                bindings: { TEST_MIGRATIONS: migrations, VOUCH_ENV: "test", RATE_LIMIT_BACKEND: "memory" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  VOUCH_ENV: "test",
+                  RATE_LIMIT_BACKEND: "memory",
+                  // Tests queue webhook deliveries themselves, with a simulated clock (src/webhooks).
+                  WEBHOOK_DISPATCH: "manual",
+                },
               },
             }),
           ],
           test: {
             name: "workerd",
             setupFiles: ["./test/apply-migrations.ts"],
+            globalSetup: ["./test/local-servers.ts"],
             include: ["src/**/*.test.ts"],
           },
         },

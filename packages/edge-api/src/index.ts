@@ -21,6 +21,9 @@ import { rewardRuleRoutes } from "./rewards/rules-routes";
 import { RULESET_BODY_LIMIT_BYTES } from "./rewards/schema";
 import { shortLinkRoutes, trackingRoutes } from "./tracking/routes";
 import { consumeVisits, type VisitMessage } from "./tracking/visit-queue";
+import { consumeWebhooks, dispatchDue, type WebhookMessage } from "./webhooks/delivery";
+import { dispatchAfterWrites } from "./webhooks/dispatch";
+import { deliveryRoutes, endpointRoutes } from "./webhooks/routes";
 
 const app = new OpenAPIHono<AppEnv>();
 
@@ -31,6 +34,9 @@ app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", shortLinkRoutes);
 // The API document, built from the routes mounted below, and its interactive reference at /docs.
 app.route("/", referenceRoutes(app));
+
+// A write that announced something (the outbox: src/webhooks) has its deliveries queued after the answer.
+app.use("/v1/*", dispatchAfterWrites());
 
 // Browser endpoints: publishable key + allowed origin + CORS.
 app.use("/v1/track/*", browserAuth(), bodyLimit);
@@ -51,27 +57,36 @@ app.route("/v1/rewards", rewardRoutes);
 app.route("/v1/raffle", raffleRoutes);
 app.route("/v1/leaderboard", leaderboardRoutes);
 app.route("/v1/reviews", reviewRoutes);
+app.route("/v1/webhook-endpoints", endpointRoutes);
+app.route("/v1/webhook-deliveries", deliveryRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
 
 export default {
   fetch: app.fetch,
-  // Rewards whose hold ended become approved (auto-approving programs); reads also do it lazily per program.
-  // Members' visitor hashes older than two days are useless to the fraud engine (they rotate daily): deleted.
-  // The last days' rollups are folded again from the raw tables, so they are exact whatever happened.
   // The VISITS queue's consumer: each batch of visits in one statement (src/tracking/visit-queue.ts).
+  // The WEBHOOKS queue's consumer: each message one delivery (src/webhooks/delivery.ts).
   async queue(batch, env) {
-    await consumeVisits(batch as MessageBatch<VisitMessage>, env);
+    if (batch.queue.startsWith("vouch-webhooks")) {
+      await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
+    } else {
+      await consumeVisits(batch as MessageBatch<VisitMessage>, env);
+    }
   },
+  // Every minute: rewards whose hold ended become approved (auto-approving programs; reads also do it lazily
+  // per program), then webhook deliveries that are due and on no queue (a lost message, a stale isolate cache)
+  // are queued. Every ten minutes: members' visitor hashes older than two days are deleted (they rotate daily,
+  // useless to the fraud engine), and the last days' rollups are folded again from the raw tables (exact
+  // whatever happened).
   scheduled(controller, env, ctx) {
-    ctx.waitUntil(
-      Promise.all([
-        promoteDue(env.DB, controller.scheduledTime),
-        forgetOldVisitorHashes(env.DB, controller.scheduledTime),
-        refoldRecentDays(env.DB, controller.scheduledTime),
-      ]),
-    );
+    const now = controller.scheduledTime;
+    // Approvals first: each announces reward.approved, which the dispatch then queues.
+    const tasks: Promise<unknown>[] = [promoteDue(env.DB, now).then(() => dispatchDue(env, { now, limit: 500 }))];
+    if (new Date(now).getUTCMinutes() % 10 === 0) {
+      tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));
+    }
+    ctx.waitUntil(Promise.all(tasks));
   },
 } satisfies ExportedHandler<Env>;
 

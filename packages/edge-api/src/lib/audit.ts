@@ -16,11 +16,18 @@ export interface AuditEntry {
  * One append-only audit row, as a statement for the batch that makes the change it records, so the
  * change and its record land together or not at all.
  */
-export function auditStatement(db: D1Database, entry: AuditEntry, now = Date.now()): D1PreparedStatement {
+export function auditStatement(
+  db: D1Database,
+  entry: AuditEntry,
+  now = Date.now(),
+  /** A condition (SQL and its parameters): the row is written only if it holds when the batch runs. */
+  onlyIf?: { sql: string; params: unknown[] },
+): D1PreparedStatement {
+  const values = "?, ?, ?, ?, ?, ?, ?, ?, ?";
   return db
     .prepare(
       `INSERT INTO audit_log (id, program_id, referral_id, member_id, action, actor, reason, data, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       ${onlyIf ? `SELECT ${values} WHERE ${onlyIf.sql}` : `VALUES (${values})`}`,
     )
     .bind(
       newId("aud"),
@@ -32,6 +39,7 @@ export function auditStatement(db: D1Database, entry: AuditEntry, now = Date.now
       entry.reason ?? null,
       entry.data ? JSON.stringify(entry.data) : null,
       now,
+      ...(onlyIf?.params ?? []),
     );
 }
 

@@ -46,6 +46,10 @@ export const ERROR_STATUS = {
   referral_blocked: 422,
   idempotency_key_required: 422,
   member_suspended: 403,
+  invalid_webhook_url: 422,
+  webhook_endpoint_not_found: 404,
+  webhook_delivery_not_found: 404,
+  webhook_endpoint_disabled: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -93,6 +97,12 @@ export const ERROR_DESCRIPTIONS = {
   referral_blocked: "A fraud rule blocked this change; `details.reasons` lists each rule and its evidence.",
   idempotency_key_required: "A renewal pays again each time: send `invoice_id` or an Idempotency-Key.",
   member_suspended: "The member is suspended: their link records nothing new.",
+  invalid_webhook_url:
+    "Webhook URLs use https to a public host (a test-mode program may use http://localhost); `details.reason` says what is wrong.",
+  webhook_endpoint_not_found: "No webhook endpoint with this id in the program.",
+  webhook_delivery_not_found: "No webhook delivery with this id in the program.",
+  webhook_endpoint_disabled:
+    "The endpoint is disabled (or deleted): enable it with `PATCH /v1/webhook-endpoints/{id}` first.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

@@ -16,7 +16,11 @@ export type IdPrefix =
   | "pay"
   | "raf"
   | "rev"
-  | "aud";
+  | "aud"
+  | "whe"
+  | "whd"
+  | "wha"
+  | "msg";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

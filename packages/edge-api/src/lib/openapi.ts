@@ -78,6 +78,9 @@ export const TAGS = {
   rewards: "Reward rules, the rewards ledger, payouts, the raffle and the leaderboard.",
   analytics: "Program health for a date range.",
   reviews: "The fraud engine's review queue.",
+  webhooks:
+    "Webhook endpoints, the delivery log and replays. Events are signed per Standard Webhooks; their bodies are in this document's `webhooks` section.",
+  integrations: "Billing systems that report conversions for you: Stripe.",
 } as const;
 export type Tag = keyof typeof TAGS;
 

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { AppEnv } from "../lib/app";
 import { TAGS } from "../lib/openapi";
 import { WEBHOOK_EVENTS } from "../webhooks/events";
@@ -38,9 +39,23 @@ export function buildDocument(app: OpenAPIHono<AppEnv>, origin?: string) {
     servers,
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
   });
-  // Present even while no event is registered (src/webhooks/events.ts), so the section has its place.
-  return { ...doc, webhooks: doc.webhooks ?? {} };
+  return doc;
 }
+
+const WEBHOOK_HEADERS = z.object({
+  "webhook-id": z.string().meta({
+    description: "The event's id (`msg_…`): the same on every retry and replay. De-duplicate on it.",
+    example: "msg_2f8a4c1e9b7d3a5c6e0f1a2b",
+  }),
+  "webhook-timestamp": z.string().meta({
+    description: "Unix seconds when this attempt was signed. Refuse anything more than 5 minutes away from now.",
+    example: "1764504000",
+  }),
+  "webhook-signature": z.string().meta({
+    description: "Space-separated `v1,<base64>` signatures (two while the endpoint's secret is being rotated).",
+    example: "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+  }),
+});
 
 /** What the document holds besides the routes: the security schemes they name (SECURITY) and the webhook events. */
 export function registerComponents(app: OpenAPIHono<AppEnv>): void {
@@ -52,11 +67,22 @@ export function registerComponents(app: OpenAPIHono<AppEnv>): void {
       summary: event.summary,
       description: event.description,
       tags: ["webhooks"],
-      request: { body: { content: { "application/json": { schema: event.payload } } } },
+      security: [{ webhookSignature: [] }],
+      request: {
+        headers: WEBHOOK_HEADERS,
+        body: { required: true, content: { "application/json": { schema: event.payload, example: event.example } } },
+      },
       responses: { 200: { description: "Any 2xx acknowledges the delivery; anything else is retried." } },
     });
   }
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "webhookSignature", {
+    type: "apiKey",
+    in: "header",
+    name: "webhook-signature",
+    description:
+      'Vouch signs every delivery per Standard Webhooks (https://www.standardwebhooks.com): `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` with the endpoint\'s `whsec_` secret, one per secret while you rotate. Verify before trusting the body.',
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "secretKey", {
     type: "http",
     scheme: "bearer",

@@ -5,6 +5,7 @@ import { app } from "../index";
 import { meResponseSchema } from "../members/schema";
 import { referralDetailSchema } from "../referrals/schema";
 import { visitResponseSchema } from "../tracking/schema";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/events";
 import { SCALAR_SCRIPT } from "./routes";
 
 async function documentOf(): Promise<any> {
@@ -55,6 +56,7 @@ describe("the API document", () => {
       "publishableKey",
       "publishableKeyQuery",
       "secretKey",
+      "webhookSignature",
     ]);
     expect(doc.paths["/v1/track/lead"].post.security).toEqual([{ publishableKey: [] }, { publishableKeyQuery: [] }]);
     expect(doc.paths["/v1/conversions"].post.security).toEqual([{ secretKey: [] }]);
@@ -76,14 +78,18 @@ describe("the API document", () => {
     }
     expect(doc.info.license.name).toBe("MIT");
     expect(doc.servers[0].url).toBe(API);
-    expect(doc.webhooks).toEqual({});
+    // Every event a webhook can carry, with its signed envelope and an example.
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES, "webhook.test"].sort());
+    const approved = doc.webhooks["reward.approved"].post;
+    expect(approved.description).toContain("Standard Webhooks");
+    expect(approved.requestBody.content["application/json"].example.data.reward.state).toBe("approved");
   });
 
   it("has an example for every success answer and every server request body, each valid for its schema", () => {
     let checked = 0;
     for (const def of app.openAPIRegistry.definitions) {
-      if (def.type !== "route") continue;
-      const route = def.route;
+      if (def.type !== "route" && def.type !== "webhook") continue;
+      const route = def.type === "route" ? def.route : def.webhook;
       const bodies = Object.values(route.request?.body?.content ?? {}) as { schema: any; example?: unknown }[];
       for (const media of bodies) {
         expect(media.example, `${route.operationId} request example`).toBeDefined();

@@ -275,5 +275,11 @@ test("SPA: the code is stripped without losing the router's state; a form render
     path: "/spa/api/register",
     fields: { email, vouch_click_id: referral?.click_id },
   });
-  expect(await admin.visitsOf(farid.id)).toBe(1);
+  // The visit lands through the API's queue a moment after its request.
+  expect(
+    await waitFor(
+      () => admin.visitsOf(farid.id),
+      (n) => n >= 1,
+    ),
+  ).toBe(1);
 });
