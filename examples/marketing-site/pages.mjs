@@ -128,6 +128,29 @@ export function welcomePage(tracker, { email, referred }) {
   <p>We sent a sign-in link to <strong>${escapeHtml(email || "your email")}</strong>. It is valid for 24 hours.</p>
   ${referred ? '<p class="notice">You were referred by a Ledgerly customer: $100 in account credit is reserved for your team.</p>' : ""}
   <p>While you wait, read <a href="/referral-program">how our referral program works</a>.</p>
+  <form class="card" method="post" action="/checkout">
+    <h2>Skip the trial</h2>
+    <p class="hint">Growth plan, $49 a month, paid through Stripe Checkout.</p>
+    <input type="hidden" name="email" value="${escapeHtml(email)}">
+    <button type="submit">Subscribe</button>
+  </form>
+</main>`,
+  });
+}
+
+/** Stands in for the redirect to Stripe Checkout: shows the session Ledgerly would create. */
+export function checkoutPage(tracker, { params, encoded }) {
+  return layout({
+    title: "Checkout — Ledgerly",
+    tracker,
+    body: `<main class="wrap page">
+  <h1>On to Stripe Checkout</h1>
+  <p>This demo has no Stripe account, so here is the Checkout Session Ledgerly's server would create
+  (<code>stripe.checkout.sessions.create</code>). <code>client_reference_id</code> is the Vouch click id from the
+  sign-up form; Vouch's Stripe integration turns the paid invoice into a conversion for the member who referred you.</p>
+  <pre id="session">${escapeHtml(JSON.stringify(params, null, 2))}</pre>
+  <p>As Stripe receives it (<code>POST /v1/checkout/sessions</code>):</p>
+  <pre id="wire">${escapeHtml(encoded.replaceAll("&", "\n&"))}</pre>
 </main>`,
   });
 }

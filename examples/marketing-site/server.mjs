@@ -9,14 +9,16 @@
  *   VOUCH_PUBLISHABLE_KEY   default the local demo program's key
  *
  * The CSP allows scripts only from this origin and the API: the tracker needs no inline script and no
- * eval. A real sign-up would pass `vouch_click_id` from the form (or the code in the `vouch_ref` cookie) to
- * `POST /v1/conversions` (secret key, `recordConversion` in `@vouch/node`) when the trial converts; here it
- * is logged.
+ * eval. The sign-up keeps the referral (`vouch_click_id` from the form, the code from the form or the
+ * `vouch_ref` cookie) with the account; "Subscribe" shows the Stripe Checkout Session it would create with them
+ * (`client_reference_id`, `metadata`: see checkout.mjs), which is all Vouch's Stripe integration needs. Without
+ * Stripe, the server would pass the same to `POST /v1/conversions` (`recordConversion` in `@vouch/node`).
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { attribution, readReferral } from "@vouch/node/http";
-import { homePage, notFoundPage, referralProgramPage, signupPage, welcomePage } from "./pages.mjs";
+import { checkoutSessionParams, formEncode } from "./checkout.mjs";
+import { checkoutPage, homePage, notFoundPage, referralProgramPage, signupPage, welcomePage } from "./pages.mjs";
 
 const port = Number(process.env.PORT ?? 4000);
 const apiUrl = (process.env.VOUCH_API_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
@@ -68,6 +70,9 @@ function readForm(req) {
   });
 }
 
+/** Accounts by email: what a real app keeps in its database with the user. */
+const accounts = new Map();
+
 const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -81,9 +86,22 @@ const server = createServer(async (req, res) => {
       const clickId = form.get("vouch_click_id") ?? "";
       const code = form.get("referral_code") || readReferral(req.headers.cookie)?.code || "";
       console.log(`[marketing-site] sign-up ${form.get("email")} vouch_click_id=${clickId || "-"} code=${code || "-"}`);
+      if (accounts.size > 10_000) accounts.clear();
+      accounts.set(form.get("email") ?? "", { clickId, code });
       const next = new URLSearchParams({ email: form.get("email") ?? "" });
       if (clickId || code) next.set("referred", "1");
       return send(res, 303, "", "text/plain", { Location: `/welcome?${next}` });
+    }
+    if (req.method === "POST" && url.pathname === "/checkout") {
+      const email = (await readForm(req)).get("email") ?? "";
+      const referral = accounts.get(email) ?? { clickId: "", code: readReferral(req.headers.cookie)?.code ?? "" };
+      const params = checkoutSessionParams({
+        email,
+        referral,
+        price: "price_growth_monthly",
+        origin: `http://localhost:${port}`,
+      });
+      return send(res, 200, checkoutPage(tracker, { params, encoded: formEncode(params).toString() }));
     }
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "Method not allowed", "text/plain");
     switch (url.pathname) {

@@ -188,4 +188,44 @@ describe("pnpm vouch create-program (real local D1)", () => {
     );
     expect(unknown).toMatchObject({ code: 2 });
   });
+
+  it("set-stripe saves the signing secret the receiver verifies with, prints where Stripe sends, audited", async () => {
+    const [program] = await querySql<{ id: string }>(target, "SELECT id FROM programs WHERE name = 'Acme'");
+    const id = String(program?.id);
+    const bad = await vouch(
+      "set-stripe",
+      "--persist-to",
+      persistTo,
+      "--program",
+      id,
+      "--webhook-secret",
+      "sk_test_1",
+    ).catch((err: { code: number; stderr: string }) => err);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toContain("--webhook-secret must be Stripe's signing secret, whsec_");
+    const secret = "whsec_cli0123456789abcdefghij";
+    const { stdout } = await vouch(
+      "set-stripe",
+      "--persist-to",
+      persistTo,
+      "--program",
+      id,
+      "--webhook-secret",
+      secret,
+    );
+    expect(stdout).toContain(`Stripe sends to   http://localhost:8787/v1/integrations/stripe/${id}`);
+    expect(stdout).toContain("invoice.paid");
+    // Saving again replaces the secret (Stripe rolled it), still one row.
+    await vouch("set-stripe", "--persist-to", persistTo, "--program", id, "--webhook-secret", `${secret}2`);
+    const rows = await querySql<{ provider: string; webhook_secret: string }>(
+      target,
+      `SELECT provider, webhook_secret FROM integrations WHERE program_id = '${id}'`,
+    );
+    expect(rows).toEqual([{ provider: "stripe", webhook_secret: `${secret}2` }]);
+    const audit = await querySql<{ n: number }>(
+      target,
+      `SELECT COUNT(*) AS n FROM audit_log WHERE program_id = '${id}' AND action = 'integration.stripe.saved'`,
+    );
+    expect(audit[0]?.n).toBe(2);
+  });
 });

@@ -7,9 +7,12 @@
  *   pnpm vouch create-key --program prg_… --type secret|publishable
  *   pnpm vouch revoke-key --key key_…
  *   pnpm vouch rotate-identity-secret --program prg_… [--grace-hours 72]
+ *   pnpm vouch set-stripe --program prg_… --webhook-secret whsec_…
  *   pnpm vouch list-programs
  */
 import { parseArgs } from "node:util";
+import { STRIPE_EVENT_TYPES } from "../src/integrations/stripe/facts";
+import { STRIPE_SECRET_PATTERN, stripeSecretStatements } from "../src/integrations/stripe/settings";
 import { newApiKey } from "../src/keys/create";
 import { jwtSecretFor } from "../src/members/jwt-secret";
 import { buildProgram } from "../src/programs/create";
@@ -39,6 +42,9 @@ Commands:
   rotate-identity-secret --program PROGRAM_ID [--grace-hours 72]
                    A new identity secret (and JWT secret), shown once. The old one keeps verifying for the
                    grace period (0 ends it now) while you deploy the new one to your servers.
+  set-stripe       --program PROGRAM_ID --webhook-secret whsec_…
+                   Saves the signing secret of the Stripe webhook endpoint that sends to
+                   <your-vouch-api>/v1/integrations/stripe/PROGRAM_ID (README: "Stripe in five minutes").
   list-programs
 
 Target (default: the local D1 that \`pnpm dev\` uses):
@@ -65,6 +71,7 @@ const TEXT_OPTIONS = [
   "persist-to",
   "env",
   "grace-hours",
+  "webhook-secret",
 ] as const;
 
 const { values, positionals } = parseArgs({
@@ -179,6 +186,23 @@ The secret key and identity secret are shown once. Store them in your secrets ma
   old secret        ${until ? `still verifies until ${new Date(until).toISOString()}` : "no longer verifies"}
 
 Shown once. Deploy the new secrets to your servers${until ? " before the old one expires" : " now"}.`);
+      return;
+    }
+    case "set-stripe": {
+      if (!values.program) fail("--program is required");
+      const secret = values["webhook-secret"];
+      if (!secret) fail("--webhook-secret is required: the whsec_… secret Stripe shows for the endpoint");
+      if (!STRIPE_SECRET_PATTERN.test(secret)) fail("--webhook-secret must be Stripe's signing secret, whsec_…");
+      const found = await querySql(target, `SELECT id FROM programs WHERE id = ${quote(values.program)}`);
+      if (found.length === 0) fail(`no program ${values.program} in the ${target.mode} database`);
+      await executeSql(target, toSqlScript(stripeSecretStatements(values.program, secret, "cli")));
+      const api = target.mode === "local" ? `http://localhost:${DEMO.apiPort}` : "https://<your-vouch-api>";
+      console.log(`Stripe signing secret saved (${target.mode}).
+
+  Stripe sends to   ${api}/v1/integrations/stripe/${values.program}
+  events to send    ${STRIPE_EVENT_TYPES.join(", ")}
+
+Warm isolates pick up a replaced secret within 30 s. GET /v1/integrations/stripe shows what has arrived.`);
       return;
     }
     case "list-programs": {

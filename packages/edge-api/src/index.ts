@@ -4,6 +4,8 @@ import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
+import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
+import { stripeInRoutes, stripeSettingsRoutes } from "./integrations/stripe/routes";
 import { keyRoutes } from "./keys/routes";
 import type { AppEnv } from "./lib/app";
 import { limitBody } from "./lib/body-limit";
@@ -38,6 +40,9 @@ app.route("/", referenceRoutes(app));
 // A write that announced something (the outbox: src/webhooks) has its deliveries queued after the answer.
 app.use("/v1/*", dispatchAfterWrites());
 
+// Stripe's webhooks: authenticated by their signature, not by an API key.
+app.route("/v1/integrations/stripe", stripeInRoutes);
+
 // Browser endpoints: publishable key + allowed origin + CORS.
 app.use("/v1/track/*", browserAuth(), bodyLimit);
 app.use("/v1/members/me", browserAuth(), bodyLimit);
@@ -59,6 +64,7 @@ app.route("/v1/leaderboard", leaderboardRoutes);
 app.route("/v1/reviews", reviewRoutes);
 app.route("/v1/webhook-endpoints", endpointRoutes);
 app.route("/v1/webhook-deliveries", deliveryRoutes);
+app.route("/v1/integrations/stripe", stripeSettingsRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
@@ -67,22 +73,29 @@ export default {
   fetch: app.fetch,
   // The VISITS queue's consumer: each batch of visits in one statement (src/tracking/visit-queue.ts).
   // The WEBHOOKS queue's consumer: each message one delivery (src/webhooks/delivery.ts).
+  // The STRIPE_EVENTS queue's consumer: a customer's Stripe events, once settled (src/integrations/stripe).
   async queue(batch, env) {
     if (batch.queue.startsWith("vouch-webhooks")) {
       await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
+    } else if (batch.queue.startsWith("vouch-stripe")) {
+      await consumeStripeEvents(batch as MessageBatch<StripeApplyMessage>, env);
     } else {
       await consumeVisits(batch as MessageBatch<VisitMessage>, env);
     }
   },
   // Every minute: rewards whose hold ended become approved (auto-approving programs; reads also do it lazily
-  // per program), then webhook deliveries that are due and on no queue (a lost message, a stale isolate cache)
+  // per program) and Stripe events that settled with no queue message are applied, then webhook deliveries that are due and on no queue (a lost message, a stale isolate cache)
   // are queued. Every ten minutes: members' visitor hashes older than two days are deleted (they rotate daily,
   // useless to the fraud engine), and the last days' rollups are folded again from the raw tables (exact
   // whatever happened).
   scheduled(controller, env, ctx) {
     const now = controller.scheduledTime;
     // Approvals first: each announces reward.approved, which the dispatch then queues.
-    const tasks: Promise<unknown>[] = [promoteDue(env.DB, now).then(() => dispatchDue(env, { now, limit: 500 }))];
+    const tasks: Promise<unknown>[] = [
+      applyStripeEvents(env, { now })
+        .then(() => promoteDue(env.DB, now))
+        .then(() => dispatchDue(env, { now, limit: 500 })),
+    ];
     if (new Date(now).getUTCMinutes() % 10 === 0) {
       tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));
     }

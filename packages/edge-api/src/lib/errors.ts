@@ -50,6 +50,8 @@ export const ERROR_STATUS = {
   webhook_endpoint_not_found: 404,
   webhook_delivery_not_found: 404,
   webhook_endpoint_disabled: 409,
+  stripe_not_configured: 404,
+  invalid_stripe_signature: 400,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -103,6 +105,10 @@ export const ERROR_DESCRIPTIONS = {
   webhook_delivery_not_found: "No webhook delivery with this id in the program.",
   webhook_endpoint_disabled:
     "The endpoint is disabled (or deleted): enable it with `PATCH /v1/webhook-endpoints/{id}` first.",
+  stripe_not_configured:
+    "The program has no Stripe signing secret yet: `PUT /v1/integrations/stripe` (or `pnpm vouch set-stripe`).",
+  invalid_stripe_signature:
+    "The Stripe-Signature header is missing, does not match the saved signing secret, or is older than 5 minutes.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

@@ -22,7 +22,7 @@ export interface Reader {
   batch(statements: D1PreparedStatement[]): Promise<D1Result[]>;
 }
 
-interface StoredResponse {
+export interface StoredResponse {
   request_hash: string;
   status: number;
   response: string;
@@ -50,29 +50,47 @@ export async function runIdempotent(
    */
   bodyKey?: string,
 ): Promise<Response> {
-  const db = c.env.DB;
-  const programId = c.get("program").id;
   const key = bodyKey ?? c.req.header("idempotency-key");
   if (key !== undefined && !KEY_PATTERN.test(key)) {
     throw new ApiError("bad_request", "Idempotency-Key must be 1–255 printable ASCII characters.");
   }
   const requestHash = key ? await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`) : "";
+  const result = await executeOnce(c.env.DB, c.get("program").id, key, requestHash, compute);
+  if ("outcome" in result) return c.json(result.outcome.body, result.outcome.status);
+  if (result.stored.request_hash !== requestHash) {
+    throw new ApiError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+    );
+  }
+  return c.json(JSON.parse(result.stored.response), result.stored.status as ContentfulStatusCode, {
+    "Idempotent-Replayed": "true",
+  });
+}
+
+/**
+ * The core of `runIdempotent`, for callers without a request (the Stripe events applier): plans with
+ * `compute`, writes its statements (plus `extra`, e.g. "this event is applied") and the stored answer in one
+ * batch, and re-plans a write that lost a race. If `key` was already used, nothing runs: the first answer
+ * is returned as `stored`.
+ */
+export async function executeOnce(
+  db: D1Database,
+  programId: string,
+  key: string | undefined,
+  requestHash: string,
+  compute: (reader: Reader) => Promise<Outcome>,
+  opts: {
+    /** Written in the same batch (e.g. "this event is applied"). */
+    extra?: (outcome: Outcome) => D1PreparedStatement[];
+    /** Whether this outcome uses up the key (default: always); an outcome that did nothing may leave it free. */
+    store?: (outcome: Outcome) => boolean;
+  } = {},
+): Promise<{ outcome: Outcome } | { stored: StoredResponse }> {
   const lookup = () =>
     db
       .prepare("SELECT request_hash, status, response FROM idempotency_keys WHERE program_id = ? AND key = ?")
       .bind(programId, key ?? "");
-
-  const respondWith = (stored: StoredResponse): Response => {
-    if (stored.request_hash !== requestHash) {
-      throw new ApiError(
-        "idempotency_key_reused",
-        "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
-      );
-    }
-    return c.json(JSON.parse(stored.response), stored.status as ContentfulStatusCode, {
-      "Idempotent-Replayed": "true",
-    });
-  };
 
   let checked = !key;
   const reader: Reader = {
@@ -93,11 +111,11 @@ export async function runIdempotent(
       // A compute step that read nothing still must not run twice.
       if (!checked) await reader.batch([]);
     } catch (err) {
-      if (err instanceof ReplayFound) return respondWith(err.stored);
+      if (err instanceof ReplayFound) return { stored: err.stored };
       throw err;
     }
-    const statements = [...outcome.statements];
-    if (key) {
+    const statements = [...outcome.statements, ...(opts.extra?.(outcome) ?? [])];
+    if (key && (opts.store?.(outcome) ?? true)) {
       statements.push(
         db
           .prepare(
@@ -108,14 +126,15 @@ export async function runIdempotent(
     }
     try {
       if (statements.length > 0) await db.batch(statements);
-      return c.json(outcome.body, outcome.status);
+      return { outcome };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       if (key) {
         const stored = await lookup().first<StoredResponse>();
-        if (stored) return respondWith(stored);
+        if (stored) return { stored };
       }
       // Someone else changed the referral between our read and our write: read again and re-plan.
+      checked = !key;
     }
   }
   throw new ApiError("conflict", "The referral changed while this request was processed. Retry the request.");

@@ -52,3 +52,14 @@ export function dispatchAfterWrites(): MiddlewareHandler<AppEnv> {
     kickDispatch(c);
   };
 }
+
+/** After changes made off the request path (the Stripe applier): queue those programs' new deliveries. */
+export async function dispatchPrograms(
+  env: Pick<Env, "DB" | "WEBHOOKS" | "WEBHOOK_DISPATCH">,
+  programIds: Iterable<string>,
+) {
+  if ((env.WEBHOOK_DISPATCH as string) === "manual") return;
+  for (const programId of programIds) {
+    if (await hasEndpoints(env.DB, programId, Date.now())) await dispatchDue(env, { programId });
+  }
+}

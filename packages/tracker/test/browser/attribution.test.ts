@@ -182,6 +182,16 @@ describe("attribution in a real browser", () => {
       click_id: (await stored()).click_id,
       friend: { name: "Erin Brockovich", role: "Controller", company_size: "11-50" },
     });
+    // Subscribing: the Checkout Session carries the click id as client_reference_id (Vouch's Stripe integration).
+    await Promise.all([page.waitForURL(/\/checkout/), page.click("text=Subscribe")]);
+    const session = JSON.parse((await page.textContent("#session")) ?? "null");
+    expect(session).toMatchObject({
+      mode: "subscription",
+      customer_email: email,
+      client_reference_id: (await stored()).click_id,
+      subscription_data: { metadata: { vouch_click_id: (await stored()).click_id, vouch_code: carla.code } },
+    });
+    expect(await page.textContent("#wire")).toContain(`client_reference_id=${(await stored()).click_id}`);
     expect(problems).toEqual([]);
   });
 
