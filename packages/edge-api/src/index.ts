@@ -13,6 +13,7 @@ import { ApiError, handleError } from "./lib/errors";
 import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { referenceRoutes } from "./openapi/routes";
+import { programPageRoutes } from "./program-page/routes";
 import { programRoutes } from "./programs/routes";
 import { conversionRoutes, referralRoutes } from "./referrals/routes";
 import { leaderboardRoutes } from "./rewards/leaderboard-routes";
@@ -34,6 +35,7 @@ const bodyLimit = limitBody(BODY_LIMIT_BYTES, { "PUT /v1/reward-rules": RULESET_
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", shortLinkRoutes);
+app.route("/", programPageRoutes); // GET /p/:slug, the hosted program page (public HTML)
 // The API document, built from the routes mounted below, and its interactive reference at /docs.
 app.route("/", referenceRoutes(app));
 

@@ -2,6 +2,7 @@ import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
 import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
+import { hostedPageUrl } from "../program-page/url";
 import type { Program } from "../programs/service";
 import { memberDiscount, memberRewardsView, readMemberRewards } from "../rewards/member-view";
 import { programWarnings, withEffectiveOffer } from "../rewards/offer";
@@ -85,7 +86,7 @@ defineRoute(
             name: "Acme",
             offer_text: "Give $100, get $100.",
             brand_color: "#4f46e5",
-            program_page_url: null,
+            program_page_url: "https://api.acme.com/p/acme",
             test_mode: false,
             warnings: [],
           },
@@ -110,7 +111,8 @@ defineRoute(
     const identity = await verifiedIdentity(program, body);
     const visitorHash = await requestVisitorHash(program, c.req);
     const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
-    const member = toMemberView(program, row, new URL(c.req.url).origin);
+    const apiOrigin = new URL(c.req.url).origin;
+    const member = toMemberView(program, row, apiOrigin);
     const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
       memberStats(c.env.DB, row.id),
       recentReferrals(c.env.DB, row.id),
@@ -128,7 +130,8 @@ defineRoute(
         name: program.name,
         offer_text: offered.offerText,
         brand_color: program.brandColor,
-        program_page_url: program.programPageUrl,
+        // The vendor's own page if they set one, else the hosted one (src/program-page).
+        program_page_url: program.programPageUrl ?? hostedPageUrl(apiOrigin, program.slug),
         test_mode: program.testMode,
         // Only a test-mode program tells the widget what its owner should fix; members never see vendor config.
         warnings: program.testMode ? programWarnings(ruleset) : [],

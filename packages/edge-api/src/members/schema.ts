@@ -102,7 +102,9 @@ export const meResponseSchema = z.object({
     name: z.string(),
     offer_text: z.string(),
     brand_color: z.string(),
-    program_page_url: z.string().nullable(),
+    program_page_url: z.string().nullable().meta({
+      description: "The widget's \"How it works\" link: the program's own page, else the hosted one (`/p/<slug>`).",
+    }),
     test_mode: z.boolean(),
     /** What the program's owner should fix (e.g. `no_reward_rules`); test mode only, otherwise empty. */
     warnings: z.array(z.object({ code: z.string(), message: z.string() })),

@@ -204,6 +204,11 @@ export const programExample = {
   identity_secret_rotation: null,
   // The defaults, as a new program has them.
   fraud_rules: fraudRulesSchema.parse({}),
+  page_url: "https://api.acme.com/p/acme",
+  page_faq: null,
+  page_terms: null,
+  logo_url: null,
+  page_language: null,
   created_at: T,
   warnings: [],
 };

@@ -14,13 +14,17 @@ async function documentOf(): Promise<any> {
   return res.json();
 }
 
-/** Routes that are not API operations: the service's own pages, and the short links people follow (302 only). */
+/**
+ * Routes that are not API operations: the service's own pages (and the hosted program page, HTML for people), and
+ * the short links people follow (302 only).
+ */
 const NOT_OPERATIONS = new Set([
   "GET /health",
   "GET /v1/openapi.json",
   "GET /docs",
   "GET /r/:slug/:code",
   "GET /r/:code",
+  "GET /p/:slug",
 ]);
 
 describe("the API document", () => {

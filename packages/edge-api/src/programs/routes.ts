@@ -26,7 +26,8 @@ defineRoute(
   },
   async (c) => {
     const program = c.get("program");
-    return c.json({ program: publicProgram(program, await currentRuleset(c.env.DB, program.id)) });
+    const ruleset = await currentRuleset(c.env.DB, program.id);
+    return c.json({ program: publicProgram(program, ruleset, new URL(c.req.url).origin) });
   },
 );
 
@@ -39,7 +40,7 @@ defineRoute(
     tag: "programs",
     summary: "Change program settings",
     description:
-      'Only the settings sent change. `fraud_rules` is merged into the stored rules (`{ "disposable_email": { "action": "block" } }` changes that one field). The landing page must stay on an allowed origin.',
+      'Only the settings sent change. `fraud_rules` is merged into the stored rules (`{ "disposable_email": { "action": "block" } }` changes that one field). The landing page must stay on an allowed origin. `page_faq`, `page_terms`, `logo_url` and `page_language` edit the hosted program page (`page_url`); null goes back to its defaults.',
     auth: "secret",
     body: updateProgramSchema,
     bodyExample: {
@@ -54,7 +55,7 @@ defineRoute(
     const id = await updateProgram(c.env.DB, c.get("program"), body);
     forgetProgram(id);
     const [program, ruleset] = await Promise.all([getProgram(c.env.DB, id), currentRuleset(c.env.DB, id)]);
-    return c.json({ program: publicProgram(program, ruleset) });
+    return c.json({ program: publicProgram(program, ruleset, new URL(c.req.url).origin) });
   },
 );
 

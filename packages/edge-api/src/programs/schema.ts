@@ -24,6 +24,22 @@ const paramName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/);
 
+/** The hosted program page's languages (src/program-page), the widget's. */
+export const PAGE_LANGUAGES = ["en", "de"] as const;
+export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
+
+/**
+ * One question of the hosted page's FAQ, plain text (shown escaped; blank lines separate paragraphs). Sized for the
+ * API's 16 KiB body: at their limits, send the questions and the terms in separate PATCHes.
+ */
+export const faqEntrySchema = z.object({
+  q: z.string().trim().min(1).max(200),
+  a: z.string().trim().min(1).max(1000),
+});
+export type FaqEntry = z.infer<typeof faqEntrySchema>;
+export const PAGE_FAQ_MAX = 10;
+export const PAGE_TERMS_MAX = 5000;
+
 export const attributionSchema = z.object({
   model: z.enum(["first", "last"]).default("first"),
   window_days: z.number().int().min(1).max(730).default(90),
@@ -82,6 +98,17 @@ export const updateProgramSchema = z
     require_signature_timestamp: z.boolean(),
     /** Merged into the stored rules: `{ "disposable_email": { "action": "block" } }` changes that one field. */
     fraud_rules: fraudRulesPatchSchema,
+    /** The hosted page's questions; null goes back to the default ones, [] shows none. */
+    page_faq: z.array(faqEntrySchema).max(PAGE_FAQ_MAX).nullable(),
+    /** The hosted page's terms, plain text; null goes back to the default terms. */
+    page_terms: z.string().trim().min(1).max(PAGE_TERMS_MAX).nullable(),
+    /** An https image for the hosted page's header and link previews; null removes it. */
+    logo_url: z
+      .url({ protocol: /^https$/ })
+      .max(2000)
+      .nullable(),
+    /** The hosted page's language whatever the visitor's browser prefers; null follows the browser. */
+    page_language: z.enum(PAGE_LANGUAGES).nullable(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, "Send at least one field to change")
@@ -114,6 +141,23 @@ export const programViewSchema = z
     require_signature_timestamp: z.boolean(),
     identity_secret_rotation: z.object({ previous_valid_until: timestamp }).nullable(),
     fraud_rules: fraudRulesSchema,
+    page_url: z.string().meta({
+      description:
+        'The hosted program page (`/p/<slug>`): the offer, how it works, FAQ and terms. The widget\'s "How it works" link goes here unless `program_page_url` is set.',
+    }),
+    page_faq: z
+      .array(faqEntrySchema)
+      .nullable()
+      .meta({ description: "The hosted page's questions; null shows the default ones (in the page's language)." }),
+    page_terms: z
+      .string()
+      .nullable()
+      .meta({ description: "The hosted page's terms; null shows the default terms (in the page's language)." }),
+    logo_url: z.string().nullable(),
+    page_language: z
+      .enum(PAGE_LANGUAGES)
+      .nullable()
+      .meta({ description: "The hosted page's language; null picks English or German from the visitor's browser." }),
     created_at: timestamp,
     warnings: z
       .array(z.object({ code: z.string(), message: z.string() }))

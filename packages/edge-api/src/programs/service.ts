@@ -3,12 +3,13 @@ import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { parseWith } from "../lib/validate";
 import { jwtSecretFor } from "../members/jwt-secret";
+import { hostedPageUrl } from "../program-page/url";
 import { effectiveOffer, programWarnings } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
 import { DEFAULT_MESSAGE } from "./create";
 import { isOriginAllowed, originOf } from "./origins";
 import { identitySecretRotation } from "./rotation";
-import type { UpdateProgramInput } from "./schema";
+import type { FaqEntry, PageLanguage, UpdateProgramInput } from "./schema";
 
 export interface ProgramRow {
   id: string;
@@ -32,6 +33,10 @@ export interface ProgramRow {
   previous_identity_secret_until: number | null;
   require_signature_timestamp: number;
   fraud_rules: string;
+  page_faq: string | null;
+  page_terms: string | null;
+  logo_url: string | null;
+  page_language: PageLanguage | null;
 }
 
 export interface Program {
@@ -58,6 +63,11 @@ export interface Program {
   previousIdentitySecretUntil: number | null;
   requireSignatureTimestamp: boolean;
   fraudRules: FraudRules;
+  /** The hosted page (src/program-page): null means the default questions, the default terms, the browser's language. */
+  pageFaq: FaqEntry[] | null;
+  pageTerms: string | null;
+  logoUrl: string | null;
+  pageLanguage: PageLanguage | null;
 }
 
 function parseList(json: string): string[] {
@@ -66,6 +76,20 @@ function parseList(json: string): string[] {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
   } catch {
     return [];
+  }
+}
+
+/** The stored questions; a row that does not parse shows the defaults rather than breaking the page. */
+function parseFaq(json: string | null): FaqEntry[] | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    if (!Array.isArray(value)) return null;
+    return value.filter(
+      (e): e is FaqEntry => typeof e === "object" && e !== null && typeof e.q === "string" && typeof e.a === "string",
+    );
+  } catch {
+    return null;
   }
 }
 
@@ -92,14 +116,19 @@ export function toProgram(row: ProgramRow): Program {
     previousIdentitySecretUntil: row.previous_identity_secret_until,
     requireSignatureTimestamp: row.require_signature_timestamp === 1,
     fraudRules: parseFraudRules(row.fraud_rules),
+    pageFaq: parseFaq(row.page_faq),
+    pageTerms: row.page_terms,
+    logoUrl: row.logo_url,
+    pageLanguage: row.page_language === "en" || row.page_language === "de" ? row.page_language : null,
   };
 }
 
 /**
  * The program as its owner sees it through the secret-key API: never the identity secret. `offer_text` is what
  * members see (the override, or the current rules in words); `warnings` say what to fix before launch.
+ * `apiOrigin` is where the hosted program page is served (`page_url`).
  */
-export function publicProgram(p: Program, ruleset: Ruleset | null) {
+export function publicProgram(p: Program, ruleset: Ruleset | null, apiOrigin: string) {
   return {
     id: p.id,
     name: p.name,
@@ -120,6 +149,11 @@ export function publicProgram(p: Program, ruleset: Ruleset | null) {
         ? { previous_valid_until: new Date(p.previousIdentitySecretUntil).toISOString() }
         : null,
     fraud_rules: p.fraudRules,
+    page_url: hostedPageUrl(apiOrigin, p.slug),
+    page_faq: p.pageFaq,
+    page_terms: p.pageTerms,
+    logo_url: p.logoUrl,
+    page_language: p.pageLanguage,
     created_at: iso(p.createdAt),
     warnings: programWarnings(ruleset),
   };
@@ -168,6 +202,10 @@ export async function updateProgram(db: D1Database, current: Program, input: Upd
   if (input.attribution?.model !== undefined) set("attribution_model", input.attribution.model);
   if (input.attribution?.window_days !== undefined) set("attribution_window_days", input.attribution.window_days);
   if (input.attribution?.param_names !== undefined) set("param_names", JSON.stringify(input.attribution.param_names));
+  if (input.page_faq !== undefined) set("page_faq", input.page_faq === null ? null : JSON.stringify(input.page_faq));
+  if (input.page_terms !== undefined) set("page_terms", input.page_terms);
+  if (input.logo_url !== undefined) set("logo_url", input.logo_url);
+  if (input.page_language !== undefined) set("page_language", input.page_language);
   if (input.require_signature_timestamp !== undefined) {
     set("require_signature_timestamp", input.require_signature_timestamp ? 1 : 0);
   }

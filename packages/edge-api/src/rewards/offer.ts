@@ -126,14 +126,14 @@ function topAmount(rule: RewardRule): number | null {
 }
 
 /** A rule that pays nothing (zero amounts, or money with no currency) is left out of the offer. */
-function canPay(rule: RewardRule): boolean {
+export function canPay(rule: RewardRule): boolean {
   if (rule.amount.type === "percent") return rule.amount.percent > 0;
   if (MONEY_KINDS.has(rule.kind) && !rule.currency) return false;
   return (topAmount(rule) ?? 0) > 0;
 }
 
 /** Paid on every referral that reaches the trigger: not a milestone, a tier or a renewal. */
-function isEveryReferral(rule: RewardRule): boolean {
+export function isEveryReferral(rule: RewardRule): boolean {
   const tier = rule.tier;
   return rule.trigger !== "renewed" && !rule.milestone && !(tier && (tier.from > 1 || tier.to !== undefined));
 }
