@@ -14,6 +14,10 @@ export const DEMO = {
   apiPort: 8787,
   marketingPort: 4000,
   dashboardPort: 4001,
+  /** The dashboard's demo sign-in (owner of the demo workspace), printed by `pnpm dev`. */
+  workspaceId: "wsp_demo000000000000",
+  adminEmail: "admin@ledgerly.test",
+  adminPassword: "vouch-demo-password",
 } as const;
 
 /**

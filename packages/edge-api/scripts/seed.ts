@@ -1,3 +1,4 @@
+import { newAdminStatements } from "../src/admin/accounts";
 import { type D1Target, executeSql, migrate } from "./d1";
 import { buildDemoProgram, DEMO, type DemoOptions } from "./demo";
 import { toSqlScript } from "./sql";
@@ -17,7 +18,18 @@ export async function migrateAndSeed(target: D1Target, options: DemoOptions = {}
   const update = `UPDATE programs SET allowed_origins = ${q(JSON.stringify(origins))}, landing_url = ${q(row[3])}, program_page_url = ${q(row[4])} WHERE id = ${q(DEMO.programId)};`;
   // Databases seeded before the offer came from the rules kept it as fixed text; let the rules speak instead.
   const legacyOffer = `UPDATE programs SET offer_text = '' WHERE id = ${q(DEMO.programId)} AND offer_text = 'Give $100, get $100.';`;
-  await executeSql(target, `${sql}\n${update}\n${legacyOffer}`);
+  // The dashboard's demo owner, in the demo workspace that holds the demo program (kept if it exists).
+  const admin = await newAdminStatements({
+    email: DEMO.adminEmail,
+    password: DEMO.adminPassword,
+    role: "owner",
+    name: "Demo admin",
+    workspaceId: DEMO.workspaceId,
+    programIds: [DEMO.programId],
+  });
+  const workspace = `INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (${q(DEMO.workspaceId)}, 'Ledgerly', ${Date.now()});`;
+  const adminSql = toSqlScript(admin.statements, { orIgnore: true });
+  await executeSql(target, `${sql}\n${update}\n${legacyOffer}\n${workspace}\n${adminSql}`);
 }
 
 if (process.argv[1]?.endsWith("seed.ts")) {

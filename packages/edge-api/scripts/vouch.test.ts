@@ -228,4 +228,45 @@ describe("pnpm vouch create-program (real local D1)", () => {
     );
     expect(audit[0]?.n).toBe(2);
   });
+
+  it("create-admin makes a workspace owning the program, with a generated password shown once", async () => {
+    const [program] = await querySql<{ id: string }>(target, "SELECT id FROM programs WHERE name = 'Acme'");
+    const id = String(program?.id);
+    const { stdout } = await vouch(
+      "create-admin",
+      "--persist-to",
+      persistTo,
+      "--email",
+      "Dana@Acme.test",
+      "--program",
+      id,
+    );
+    const password = /password\s+(\S+)\s+\(shown once/.exec(stdout)?.[1] ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    const workspace = /workspace\s+(wsp_\S+)/.exec(stdout)?.[1];
+    const [admin] = await querySql<{ email: string; role: string; workspace_id: string; password_hash: string }>(
+      target,
+      "SELECT email, role, workspace_id, password_hash FROM admins",
+    );
+    expect(admin).toMatchObject({ email: "dana@acme.test", role: "owner", workspace_id: workspace });
+    expect(admin?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    expect(admin?.password_hash).not.toContain(password);
+    const [owned] = await querySql<{ workspace_id: string }>(
+      target,
+      `SELECT workspace_id FROM programs WHERE id = '${id}'`,
+    );
+    expect(owned?.workspace_id).toBe(workspace);
+    // The program is another workspace's now: a second admin must name it, and an email is one admin.
+    const refused = await vouch(
+      "create-admin",
+      "--persist-to",
+      persistTo,
+      "--email",
+      "sam@acme.test",
+      "--program",
+      id,
+    ).catch((err: { code: number; stderr: string }) => err);
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toContain(`already belongs to workspace ${workspace}`);
+  });
 });

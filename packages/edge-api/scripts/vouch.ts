@@ -8,12 +8,16 @@
  *   pnpm vouch revoke-key --key key_…
  *   pnpm vouch rotate-identity-secret --program prg_… [--grace-hours 72]
  *   pnpm vouch set-stripe --program prg_… --webhook-secret whsec_…
+ *   pnpm vouch create-admin --email dana@acme.com --role owner --program prg_… [--password …]
  *   pnpm vouch list-programs
  */
 import { parseArgs } from "node:util";
+import { ADMIN_ROLES, type AdminRole, newAdminStatements } from "../src/admin/accounts";
+import { MIN_PASSWORD_LENGTH } from "../src/admin/password";
 import { STRIPE_EVENT_TYPES } from "../src/integrations/stripe/facts";
 import { STRIPE_SECRET_PATTERN, stripeSecretStatements } from "../src/integrations/stripe/settings";
 import { newApiKey } from "../src/keys/create";
+import { randomToken } from "../src/lib/crypto";
 import { jwtSecretFor } from "../src/members/jwt-secret";
 import { buildProgram } from "../src/programs/create";
 import { identitySecretRotation } from "../src/programs/rotation";
@@ -45,6 +49,11 @@ Commands:
   set-stripe       --program PROGRAM_ID --webhook-secret whsec_…
                    Saves the signing secret of the Stripe webhook endpoint that sends to
                    <your-vouch-api>/v1/integrations/stripe/PROGRAM_ID (README: "Stripe in five minutes").
+  create-admin     --email EMAIL [--name NAME] [--role owner|admin|viewer] [--program PROGRAM_ID]
+                   [--workspace WORKSPACE_ID] [--password PASSWORD]
+                   A dashboard admin (default role owner). Without --workspace, a new workspace is made and
+                   the --program(s) join it (each program belongs to one workspace). Without --password, a
+                   strong one is generated and printed once.
   list-programs
 
 Target (default: the local D1 that \`pnpm dev\` uses):
@@ -72,6 +81,10 @@ const TEXT_OPTIONS = [
   "env",
   "grace-hours",
   "webhook-secret",
+  "email",
+  "role",
+  "workspace",
+  "password",
 ] as const;
 
 const { values, positionals } = parseArgs({
@@ -203,6 +216,51 @@ Shown once. Deploy the new secrets to your servers${until ? " before the old one
   events to send    ${STRIPE_EVENT_TYPES.join(", ")}
 
 Warm isolates pick up a replaced secret within 30 s. GET /v1/integrations/stripe shows what has arrived.`);
+      return;
+    }
+    case "create-admin": {
+      const email = values.email?.trim().toLowerCase();
+      if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail("--email must be an email address");
+      const role = (values.role ?? "owner") as AdminRole;
+      if (!ADMIN_ROLES.includes(role)) fail(`--role must be one of ${ADMIN_ROLES.join(", ")}`);
+      const password = values.password ?? randomToken(15);
+      if (password.length < MIN_PASSWORD_LENGTH) fail(`--password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+      const programs = values.program ? [values.program] : [];
+      for (const id of programs) {
+        const found = await querySql<{ workspace_id: string | null }>(
+          target,
+          `SELECT workspace_id FROM programs WHERE id = ${quote(id)}`,
+        );
+        if (found.length === 0) fail(`no program ${id} in the ${target.mode} database`);
+        const owner = found[0]?.workspace_id;
+        if (owner && owner !== values.workspace)
+          fail(`program ${id} already belongs to workspace ${owner}: pass --workspace ${owner}`);
+      }
+      if (values.workspace) {
+        const ws = await querySql(target, `SELECT id FROM workspaces WHERE id = ${quote(values.workspace)}`);
+        if (ws.length === 0) fail(`no workspace ${values.workspace} in the ${target.mode} database`);
+      }
+      const taken = await querySql(target, `SELECT id FROM admins WHERE email = ${quote(email)}`);
+      if (taken.length > 0) fail(`an admin with the email ${email} already exists`);
+      const created = await newAdminStatements({
+        email,
+        password,
+        role,
+        name: values.name ?? "",
+        programIds: programs,
+        ...(values.workspace
+          ? { workspaceId: values.workspace }
+          : { workspaceName: values.name ?? email.split("@")[1] ?? "Workspace" }),
+      });
+      await executeSql(target, toSqlScript(created.statements));
+      const api = target.mode === "local" ? `http://localhost:${DEMO.apiPort}` : "https://<your-vouch-api>";
+      console.log(`Admin created (${target.mode}).
+
+  dashboard   ${api}/admin/
+  email       ${email}
+  password    ${values.password ? "(the one you gave)" : `${password}     (shown once: store it, or change it after signing in)`}
+  role        ${role}
+  workspace   ${created.workspaceId}${programs.length ? `\n  programs    ${programs.join(", ")}` : ""}`);
       return;
     }
     case "list-programs": {

@@ -1,4 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { adminRoutes } from "./admin/routes";
+import { dashboardRoutes } from "./admin/static";
 import { refoldRecentDays } from "./analytics/rollups";
 import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
@@ -31,10 +33,15 @@ import { deliveryRoutes, endpointRoutes } from "./webhooks/routes";
 const app = new OpenAPIHono<AppEnv>();
 
 // After authentication (an unknown caller makes us read nothing) and before any handler reads the body.
-const bodyLimit = limitBody(BODY_LIMIT_BYTES, { "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES });
+const bodyLimit = limitBody(BODY_LIMIT_BYTES, {
+  "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES,
+  "POST /v1/reward-rules/preview": RULESET_BODY_LIMIT_BYTES,
+});
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", shortLinkRoutes);
+// The dashboard's single-page app (src/admin/static.ts).
+app.route("/", dashboardRoutes);
 app.route("/", programPageRoutes); // GET /p/:slug, the hosted program page (public HTML)
 // The API document, built from the routes mounted below, and its interactive reference at /docs.
 app.route("/", referenceRoutes(app));
@@ -44,6 +51,10 @@ app.use("/v1/*", dispatchAfterWrites());
 
 // Stripe's webhooks: authenticated by their signature, not by an API key.
 app.route("/v1/integrations/stripe", stripeInRoutes);
+
+// The dashboard's sign-in and sessions (src/admin): a session cookie, no API key.
+app.use("/v1/admin/*", bodyLimit);
+app.route("/v1/admin", adminRoutes);
 
 // Browser endpoints: publishable key + allowed origin + CORS.
 app.use("/v1/track/*", browserAuth(), bodyLimit);

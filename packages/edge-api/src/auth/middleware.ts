@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { authenticateSession, hasSessionCookie } from "../admin/middleware";
 import type { AppEnv } from "../lib/app";
 import { clientAddress } from "../lib/client";
 import { ApiError } from "../lib/errors";
@@ -90,9 +91,18 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Server routes: `Authorization: Bearer vch_sk_…`. No CORS headers, so a browser cannot read them. */
+/**
+ * Server routes: `Authorization: Bearer vch_sk_…`, or the dashboard's session cookie (src/admin/middleware.ts).
+ * No CORS headers, so a browser on another site cannot read them.
+ */
 export function secretAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // The dashboard: its session cookie stands for a secret key of the program it names (src/admin).
+    const session = c.req.header("authorization") ? undefined : hasSessionCookie(c);
+    if (session) {
+      await authenticateSession(c, session, { program: true });
+      return next();
+    }
     // A browser on a web page (it always sends Origin on these calls) must never hold the secret key. Its
     // preflight is answered, so the page's real request arrives and gets this clear refusal, readable thanks
     // to Access-Control-Allow-Origin, instead of an opaque CORS failure. The refusal carries nothing else.

@@ -52,6 +52,12 @@ export const ERROR_STATUS = {
   webhook_endpoint_disabled: 409,
   stripe_not_configured: 404,
   invalid_stripe_signature: 400,
+  invalid_credentials: 401,
+  account_locked: 429,
+  session_expired: 401,
+  csrf_failed: 403,
+  forbidden_role: 403,
+  program_required: 400,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -109,6 +115,14 @@ export const ERROR_DESCRIPTIONS = {
     "The program has no Stripe signing secret yet: `PUT /v1/integrations/stripe` (or `pnpm vouch set-stripe`).",
   invalid_stripe_signature:
     "The Stripe-Signature header is missing, does not match the saved signing secret, or is older than 5 minutes.",
+  invalid_credentials: "The email or password is wrong (the answer does not say which).",
+  account_locked: "Five wrong passwords in a row lock an admin account for 15 minutes: wait `Retry-After` seconds.",
+  session_expired: "The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.",
+  csrf_failed: "A dashboard change without the session's `X-CSRF-Token`, or from another origin.",
+  forbidden_role:
+    "Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.",
+  program_required:
+    "A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

@@ -20,7 +20,9 @@ export type IdPrefix =
   | "whe"
   | "whd"
   | "wha"
-  | "msg";
+  | "msg"
+  | "wsp"
+  | "adm";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

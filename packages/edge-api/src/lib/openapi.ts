@@ -15,7 +15,7 @@ import { parseWith, readBody, readQuery } from "./validate";
  */
 
 /** Who may call: a secret key (server), a publishable key from an allowed origin (browser), or anyone. */
-export type Auth = "secret" | "publishable" | "none";
+export type Auth = "secret" | "publishable" | "session" | "none";
 
 type Schema = z.ZodType;
 type ResponseConfig = Exclude<RouteConfig["responses"][string], { $ref: string }>;
@@ -81,12 +81,24 @@ export const TAGS = {
   webhooks:
     "Webhook endpoints, the delivery log and replays. Events are signed per Standard Webhooks; their bodies are in this document's `webhooks` section.",
   integrations: "Billing systems that report conversions for you: Stripe.",
+  admins:
+    "The dashboard's sign-in and sessions (a session cookie stands in for the secret key on every /v1 route) and the workspace's admins.",
 } as const;
 export type Tag = keyof typeof TAGS;
 
 const AUTH_ERRORS: Record<Auth, readonly ErrorCode[]> = {
-  secret: ["unauthorized", "invalid_key", "key_type_not_allowed", "rate_limited"],
+  secret: [
+    "unauthorized",
+    "invalid_key",
+    "key_type_not_allowed",
+    "rate_limited",
+    "session_expired",
+    "csrf_failed",
+    "forbidden_role",
+    "program_required",
+  ],
   publishable: ["unauthorized", "invalid_key", "key_type_not_allowed", "origin_not_allowed", "rate_limited"],
+  session: ["unauthorized", "session_expired", "csrf_failed", "forbidden_role", "rate_limited"],
   none: [],
 };
 const BODY_ERRORS: readonly ErrorCode[] = [
@@ -98,8 +110,9 @@ const BODY_ERRORS: readonly ErrorCode[] = [
 const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = ["bad_request", "idempotency_key_reused", "conflict"];
 
 export const SECURITY: Record<Auth, Record<string, string[]>[]> = {
-  secret: [{ secretKey: [] }],
+  secret: [{ secretKey: [] }, { adminSession: [] }],
   publishable: [{ publishableKey: [] }, { publishableKeyQuery: [] }],
+  session: [{ adminSession: [] }],
   none: [],
 };
 

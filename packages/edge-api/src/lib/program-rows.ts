@@ -12,6 +12,8 @@ export async function listPage<T extends { created_at: number; id: string }>(
   filters: Record<string, string | number | undefined>,
   q: { limit: number; cursor?: string | undefined },
   order: "desc" | "asc" = "desc",
+  /** A search term matched, case-insensitively, anywhere in any of these columns. */
+  search?: { term: string | undefined; columns: string[] },
 ): Promise<Page<T>> {
   const [cursorAt, cursorId] = pageStart(q.cursor, order);
   const where: string[] = [];
@@ -20,6 +22,11 @@ export async function listPage<T extends { created_at: number; id: string }>(
     if (value === undefined) continue;
     where.push(`${column} = ?`);
     params.push(value);
+  }
+  if (search?.term) {
+    const pattern = `%${search.term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(`(${search.columns.map((c) => `lower(${c}) LIKE ? ESCAPE '\\'`).join(" OR ")})`);
+    for (const _ of search.columns) params.push(pattern);
   }
   where.push(`(created_at, id) ${order === "desc" ? "<" : ">"} (?, ?)`);
   const direction = order === "desc" ? " DESC" : "";

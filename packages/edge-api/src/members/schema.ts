@@ -45,7 +45,15 @@ export const updateMemberSchema = z
 export const suspendSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 export const unsuspendSchema = z.object({ reason: z.string().trim().max(500).optional() });
 
-export const listMembersQuery = pageQuery;
+export const listMembersQuery = pageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: "Search name, email, code, your id and company." }),
+});
 
 /** The member as the widget sees them. Types are shared with the browser packages with `import type` only. */
 export const memberViewSchema = z

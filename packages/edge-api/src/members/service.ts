@@ -166,9 +166,12 @@ export async function enrolWithCode(
 export function listMembers(
   db: D1Database,
   programId: string,
-  q: { limit: number; cursor?: string | undefined },
+  q: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<MemberRow>> {
-  return listPage<MemberRow>(db, { table: "members" }, { program_id: programId }, q);
+  return listPage<MemberRow>(db, { table: "members" }, { program_id: programId }, q, "desc", {
+    term: q.q,
+    columns: ["name", "email", "code", "external_id", "company"],
+  });
 }
 
 export function getMember(db: D1Database, programId: string, memberId: string): Promise<MemberRow> {

@@ -89,6 +89,13 @@ export function registerComponents(app: OpenAPIHono<AppEnv>): void {
     bearerFormat: "vch_sk_…",
     description: "A secret key, `Authorization: Bearer vch_sk_live_…`. Server only: never in a browser.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
+    type: "apiKey",
+    in: "cookie",
+    name: "vouch_session",
+    description:
+      "The dashboard's session (`POST /v1/admin/session`), in place of a secret key: it names the program with `X-Vouch-Program: prg_…`, sends `X-CSRF-Token` on every change, and is limited by the admin's role (viewers read; owners alone manage keys, the identity secret, the Stripe secret and admins).",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "publishableKey", {
     type: "apiKey",
     in: "header",

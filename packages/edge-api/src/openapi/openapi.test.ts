@@ -25,6 +25,8 @@ const NOT_OPERATIONS = new Set([
   "GET /r/:slug/:code",
   "GET /r/:code",
   "GET /p/:slug",
+  "GET /admin",
+  "GET /admin/*",
 ]);
 
 describe("the API document", () => {
@@ -57,13 +59,17 @@ describe("the API document", () => {
   it("says how to authenticate, which codes each route answers, and where idempotency keys go", async () => {
     const doc = await documentOf();
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      "adminSession",
       "publishableKey",
       "publishableKeyQuery",
       "secretKey",
       "webhookSignature",
     ]);
     expect(doc.paths["/v1/track/lead"].post.security).toEqual([{ publishableKey: [] }, { publishableKeyQuery: [] }]);
-    expect(doc.paths["/v1/conversions"].post.security).toEqual([{ secretKey: [] }]);
+    // Server routes take the secret key, or the dashboard's session in its place.
+    expect(doc.paths["/v1/conversions"].post.security).toEqual([{ secretKey: [] }, { adminSession: [] }]);
+    expect(doc.paths["/v1/admin/session"].post.security).toEqual([]);
+    expect(doc.paths["/v1/admin/admins"].post.security).toEqual([{ adminSession: [] }]);
     // Browser bodies may come as text/plain (CORS simple requests, sendBeacon).
     expect(Object.keys(doc.paths["/v1/track/visit"].post.requestBody.content)).toEqual([
       "application/json",

@@ -1,10 +1,11 @@
+import { z } from "zod";
 import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
 import { defineRoute, jsonResponse } from "../lib/openapi";
 import { programExample } from "../openapi/examples";
 import { currentRuleset } from "../rewards/rules";
 import { programResponseSchema, rotatedSecretSchema, rotateIdentitySecretSchema, updateProgramSchema } from "./schema";
-import { getProgram, publicProgram, rotateIdentitySecret, updateProgram } from "./service";
+import { getProgram, programActivity, publicProgram, rotateIdentitySecret, updateProgram } from "./service";
 
 export const programRoutes = router();
 
@@ -94,4 +95,47 @@ defineRoute(
     forgetProgram(c.get("program").id);
     return c.json(rotated, 201);
   },
+);
+
+const activitySchema = z.object({
+  last_visit_at: z.iso.datetime().nullable().meta({ description: "The tracker (or a short link) recorded a visit." }),
+  last_member_at: z.iso.datetime().nullable().meta({ description: "The widget (or your server) enrolled a member." }),
+  last_share_at: z.iso.datetime().nullable(),
+  last_referral_at: z.iso
+    .datetime()
+    .nullable()
+    .meta({ description: "A referral arrived: a lead from a form or the widget, or a conversion." }),
+  last_event_at: z.iso
+    .datetime()
+    .nullable()
+    .meta({ description: "A status change: a conversion from your server or billing." }),
+});
+
+defineRoute(
+  programRoutes,
+  {
+    method: "get",
+    path: "/activity",
+    operationId: "getProgramActivity",
+    tag: "programs",
+    summary: "When each part of the install last reported something",
+    description:
+      "The dashboard's install check: the widget enrols members, the tracker records visits and leads, your server (or Stripe) moves referrals on. A part that never reported is `null`.",
+    auth: "secret",
+    responses: {
+      200: {
+        description: "The latest time of each.",
+        schema: activitySchema,
+        example: {
+          last_visit_at: "2026-12-01T09:30:00.000Z",
+          last_member_at: "2026-12-01T09:10:00.000Z",
+          last_share_at: "2026-12-01T09:12:00.000Z",
+          last_referral_at: "2026-11-30T16:00:00.000Z",
+          last_event_at: null,
+        },
+      },
+    },
+    errors: [],
+  },
+  async (c) => c.json(await programActivity(c.env.DB, c.get("program").id)),
 );

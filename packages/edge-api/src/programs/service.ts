@@ -240,3 +240,23 @@ export async function updateProgram(db: D1Database, current: Program, input: Upd
     .run();
   return current.id;
 }
+
+/** The latest visit, member, share, lead and status change of the program: one batch, each an indexed MAX. */
+export async function programActivity(db: D1Database, programId: string) {
+  const latest = (sql: string) => db.prepare(sql).bind(programId);
+  const results = await db.batch<{ at: number | null }>([
+    latest("SELECT MAX(created_at) AS at FROM visits WHERE program_id = ?"),
+    latest("SELECT MAX(created_at) AS at FROM members WHERE program_id = ?"),
+    latest("SELECT MAX(created_at) AS at FROM shares WHERE program_id = ?"),
+    latest("SELECT MAX(created_at) AS at FROM referrals WHERE program_id = ?"),
+    latest("SELECT MAX(created_at) AS at FROM events WHERE program_id = ?"),
+  ]);
+  const [visit, member, share, referral, event] = results.map((r) => iso(r.results[0]?.at ?? null));
+  return {
+    last_visit_at: visit ?? null,
+    last_member_at: member ?? null,
+    last_share_at: share ?? null,
+    last_referral_at: referral ?? null,
+    last_event_at: event ?? null,
+  };
+}

@@ -53,6 +53,13 @@ export const listReferralsQuery = z.object({
   member_id: z.string().max(40).optional(),
   /** The friend's address, any spelling of it (case, +tag, Gmail dots). */
   email: z.string().trim().max(254).optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: "Search the friend's email, name and company, and your customer id." }),
   ...pageQuery.shape,
 });
 export type ListReferralsQuery = z.infer<typeof listReferralsQuery>;

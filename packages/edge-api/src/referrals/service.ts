@@ -126,6 +126,8 @@ export function listReferrals(db: D1Database, programId: string, q: ListReferral
       friend_email_key: q.email ? emailKey(q.email) : undefined,
     },
     q,
+    "desc",
+    { term: q.q, columns: ["friend_email", "friend_name", "friend_company", "external_customer_id"] },
   );
 }
 

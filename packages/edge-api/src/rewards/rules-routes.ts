@@ -2,10 +2,12 @@ import { z } from "zod";
 import { router } from "../lib/app";
 import { defineRoute, jsonResponse } from "../lib/openapi";
 import { rulesBodyExample, rulesExample } from "../openapi/examples";
+import { previewRules } from "./preview";
 import { currentRulesRow, rulesetView, ruleVersion, ruleVersions, saveRuleset } from "./rules";
 import {
   putRulesetSchema,
   RULESET_BODY_LIMIT_BYTES,
+  rulesetSchema,
   rulesetViewSchema,
   rulesResponseSchema,
   ruleVersionParams,
@@ -114,4 +116,89 @@ defineRoute(
     const program = c.get("program");
     return c.json({ rules: rulesetView(program.id, await ruleVersion(c.env.DB, program.id, params.version)) });
   },
+);
+
+const previewBody = z.object({
+  rules: rulesetSchema,
+  scenario: z.object({
+    friends: z.number().int().min(1).max(50).meta({ description: "Friends the member refers; each converts." }),
+    plan: z.string().trim().max(100).optional(),
+    value_cents: z.number().int().min(0).max(100_000_000).meta({ description: "Each payment, in minor units." }),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    renewals: z.number().int().min(0).max(36).default(0).meta({ description: "Renewals per friend, a month apart." }),
+    refunds: z.number().int().min(0).max(50).default(0).meta({ description: "The last N friends are refunded." }),
+  }),
+});
+
+const previewPerson = z.object({
+  who: z.string().meta({ description: "`member`, or `friend-1`, `friend-2`…" }),
+  totals: z.record(z.string(), z.number().int()).meta({ description: "Money earned, by currency (voided left out)." }),
+  rewards: z.array(
+    z.object({
+      who: z.string(),
+      rule_id: z.string(),
+      kind: z.string(),
+      amount: z.number().int(),
+      currency: z.string().nullable(),
+      description: z.string().nullable(),
+      state: z.string(),
+      void_reason: z.string().nullable(),
+    }),
+  ),
+});
+
+defineRoute(
+  rewardRuleRoutes,
+  {
+    method: "post",
+    path: "/preview",
+    operationId: "previewRewardRules",
+    tag: "rewards",
+    summary: "Try rules on a scenario before saving them",
+    description:
+      "Validates the rules (a `validation_failed` answer lists each problem with its path) and runs them through the rewards engine on a scenario: a member refers `friends` friends who convert on `plan`, each renewing `renewals` times. Answers what each person earns a year on, and the offer in words. Saves nothing.",
+    auth: "secret",
+    body: previewBody,
+    bodyLimit: RULESET_BODY_LIMIT_BYTES,
+    bodyExample: {
+      rules: rulesBodyExample,
+      scenario: { friends: 3, plan: "growth", value_cents: 4_900, currency: "USD", renewals: 2, refunds: 0 },
+    },
+    responses: {
+      200: {
+        description: "What each person earns.",
+        schema: z.object({
+          offer_text: z.string(),
+          people: z.array(previewPerson),
+          discount_percent: z.number(),
+          raffle_entries: z.number().int(),
+        }),
+        example: {
+          offer_text: "Give $100, get $100.",
+          people: [
+            {
+              who: "member",
+              totals: { USD: 10_000 },
+              rewards: [
+                {
+                  who: "member",
+                  rule_id: "member-reward",
+                  kind: "account_credit",
+                  amount: 10_000,
+                  currency: "USD",
+                  description: null,
+                  state: "approved",
+                  void_reason: null,
+                },
+              ],
+            },
+          ],
+          discount_percent: 0,
+          raffle_entries: 0,
+        },
+      },
+    },
+    errors: [],
+  },
+  async (c, { body }) => c.json(previewRules(body.rules, body.scenario)),
 );

@@ -1,0 +1,272 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { API, makeProgram, type TestProgram } from "../../test/fixtures";
+import type { Statement } from "../lib/sql";
+import { verifyPassword } from "./password";
+import { type AdminRole, MAX_FAILED_LOGINS, newAdminStatements } from "./service";
+
+type Json = Record<string, any>;
+const PASSWORD = "correct horse battery staple";
+let n = 0;
+
+async function run(statements: Statement[]) {
+  await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
+}
+
+/** A workspace holding the program, with one admin per role. */
+async function workspace(p: TestProgram) {
+  const tag = `${++n}-${p.id.slice(-6).toLowerCase()}`;
+  const owner = await newAdminStatements({
+    email: `owner-${tag}@ledgerly.test`,
+    password: PASSWORD,
+    role: "owner",
+    programIds: [p.id],
+  });
+  await run(owner.statements);
+  const emails: Record<AdminRole, string> = {
+    owner: `owner-${tag}@ledgerly.test`,
+    admin: `admin-${tag}@ledgerly.test`,
+    viewer: `viewer-${tag}@ledgerly.test`,
+  };
+  for (const role of ["admin", "viewer"] as const) {
+    await run(
+      (await newAdminStatements({ email: emails[role], password: PASSWORD, role, workspaceId: owner.workspaceId }))
+        .statements,
+    );
+  }
+  return { workspaceId: owner.workspaceId, emails };
+}
+
+async function call(
+  method: string,
+  path: string,
+  opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const res = await SELF.fetch(`${API}${path}`, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { res, json: (text ? JSON.parse(text) : null) as Json };
+}
+
+/** Each sign-in from its own address unless one is given: ten a minute per address are allowed. */
+async function signIn(email: string, password = PASSWORD, address = `203.0.113.${++n % 250}`) {
+  const { res, json } = await call("POST", "/v1/admin/session", {
+    body: { email, password },
+    headers: { origin: API, "cf-connecting-ip": address },
+  });
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return { res, json, setCookie, cookie: setCookie.split(";")[0] ?? "", csrf: json?.csrf_token as string };
+}
+
+describe("dashboard sign-in", () => {
+  it("sets an HttpOnly, Secure, SameSite=Strict session cookie and answers the session with its programs", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const s = await signIn(emails.owner.toUpperCase());
+    expect(s.res.status).toBe(200);
+    expect(s.setCookie).toMatch(
+      /^vouch_session=[A-Za-z0-9_-]{40,}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+    );
+    expect(s.json).toMatchObject({ admin: { email: emails.owner, role: "owner" }, programs: [{ id: p.id }] });
+    // Only the token's hash is stored: the cookie's value is nowhere in D1.
+    const token = s.cookie.split("=")[1] ?? "";
+    const stored = await env.DB.prepare("SELECT id FROM admin_sessions WHERE id = ?").bind(token).first();
+    expect(stored).toBeNull();
+    const again = await call("GET", "/v1/admin/session", { cookie: s.cookie });
+    expect(again.json).toMatchObject({ admin: { email: emails.owner }, csrf_token: s.csrf });
+  });
+
+  it("stores PBKDF2-SHA256 with 100,000 iterations and a salt per admin", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const { results } = await env.DB.prepare("SELECT password_hash FROM admins WHERE email IN (?, ?)")
+      .bind(emails.owner, emails.admin)
+      .all<{ password_hash: string }>();
+    const [a, b] = results.map((r) => r.password_hash);
+    expect(a).toMatch(/^pbkdf2-sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(a?.split("$")[2]).not.toBe(b?.split("$")[2]);
+    expect(await verifyPassword(PASSWORD, a ?? "")).toEqual({ ok: true, rehash: false });
+    expect((await verifyPassword("Correct horse battery staple", a ?? "")).ok).toBe(false);
+  });
+
+  it("answers a wrong password and an unknown email alike, and locks the account after five wrong ones", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const unknown = await signIn("nobody@ledgerly.test");
+    const wrong = await signIn(emails.admin, "wrong password!");
+    expect(unknown.res.status).toBe(401);
+    expect(wrong.json).toEqual(unknown.json);
+    expect(wrong.json.error.code).toBe("invalid_credentials");
+    for (let i = 1; i < MAX_FAILED_LOGINS; i++)
+      expect((await signIn(emails.admin, "wrong password!")).res.status).toBe(401);
+    const locked = await signIn(emails.admin); // the right password, too late
+    expect(locked.res.status).toBe(429);
+    expect(locked.json.error.code).toBe("account_locked");
+    expect(Number(locked.res.headers.get("retry-after"))).toBeGreaterThan(800);
+    expect(locked.setCookie).toBe("");
+    // Another admin of the workspace is not affected; a successful sign-in resets the count.
+    expect((await signIn(emails.viewer)).res.status).toBe(200);
+  });
+
+  it("allows ten attempts a minute from one address", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push((await signIn(`nobody${i}@ledgerly.test`, PASSWORD, "198.51.100.7")).res.status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+    const limited = await signIn(emails.owner, PASSWORD, "198.51.100.7");
+    expect(limited.json.error.code).toBe("rate_limited");
+    expect((await signIn(emails.owner, PASSWORD, "198.51.100.8")).res.status).toBe(200);
+  });
+
+  it("refuses a sign-in posted from another origin (login CSRF)", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const { res, json } = await call("POST", "/v1/admin/session", {
+      body: { email: emails.owner, password: PASSWORD },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(res.status).toBe(403);
+    expect(json.error.code).toBe("csrf_failed");
+  });
+});
+
+describe("the /v1 API behind a session", () => {
+  it("acts on the program named by X-Vouch-Program, only if it is the workspace's", async () => {
+    const p = await makeProgram();
+    const other = await makeProgram();
+    const { emails } = await workspace(p);
+    const s = await signIn(emails.viewer);
+    const read = await call("GET", "/v1/program", { cookie: s.cookie, headers: { "x-vouch-program": p.id } });
+    expect(read.res.status).toBe(200);
+    expect(read.json.program.id).toBe(p.id);
+    const missing = await call("GET", "/v1/program", { cookie: s.cookie });
+    expect(missing.json.error.code).toBe("program_required");
+    const foreign = await call("GET", "/v1/program", { cookie: s.cookie, headers: { "x-vouch-program": other.id } });
+    expect(foreign.res.status).toBe(400);
+    expect(foreign.json.error).toMatchObject({ code: "program_required" });
+    expect(JSON.stringify(foreign.json)).not.toContain("slug");
+  });
+
+  it("needs the CSRF token and the API's own origin for every change", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const s = await signIn(emails.admin);
+    const headers = { "x-vouch-program": p.id };
+    const body = { offer_text: "Two months free for you both." };
+    const noToken = await call("PATCH", "/v1/program", { cookie: s.cookie, headers, body });
+    expect(noToken.res.status).toBe(403);
+    expect(noToken.json.error.code).toBe("csrf_failed");
+    const wrongToken = await call("PATCH", "/v1/program", {
+      cookie: s.cookie,
+      headers: { ...headers, "x-csrf-token": `${s.csrf}x` },
+      body,
+    });
+    expect(wrongToken.json.error.code).toBe("csrf_failed");
+    const crossSite = await call("PATCH", "/v1/program", {
+      cookie: s.cookie,
+      headers: { ...headers, "x-csrf-token": s.csrf, origin: "https://evil.example" },
+      body,
+    });
+    expect(crossSite.json.error.code).toBe("csrf_failed");
+    const ok = await call("PATCH", "/v1/program", {
+      cookie: s.cookie,
+      headers: { ...headers, "x-csrf-token": s.csrf, origin: API },
+      body,
+    });
+    expect(ok.res.status).toBe(200);
+    const row = await env.DB.prepare("SELECT offer_text FROM programs WHERE id = ?")
+      .bind(p.id)
+      .first<{ offer_text: string }>();
+    expect(row?.offer_text).toBe("Two months free for you both.");
+  });
+
+  it("lets viewers read, admins run the program, and only owners manage keys and admins", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const as = async (role: AdminRole) => {
+      const s = await signIn(emails[role]);
+      return (method: string, path: string, body?: unknown) =>
+        call(method, path, { cookie: s.cookie, body, headers: { "x-vouch-program": p.id, "x-csrf-token": s.csrf } });
+    };
+    const viewer = await as("viewer");
+    const admin = await as("admin");
+    const owner = await as("owner");
+    expect((await viewer("GET", "/v1/rewards")).res.status).toBe(200);
+    const refused = await viewer("POST", "/v1/rewards/approve", { ids: ["rwd_none"] });
+    expect(refused.res.status).toBe(403);
+    expect(refused.json.error).toMatchObject({
+      code: "forbidden_role",
+      details: { role: "viewer", required: "admin" },
+    });
+    expect((await admin("POST", "/v1/rewards/approve", { ids: ["rwd_none"] })).res.status).not.toBe(403);
+    expect((await admin("POST", "/v1/api-keys", { type: "secret" })).json.error.code).toBe("forbidden_role");
+    expect(
+      (
+        await admin("POST", "/v1/admin/admins", {
+          email: "x@ledgerly.test",
+          role: "viewer",
+          password: "a long password",
+        })
+      ).json.error.code,
+    ).toBe("forbidden_role");
+    const key = await owner("POST", "/v1/api-keys", { type: "secret" });
+    expect(key.res.status).toBe(201);
+    expect(key.json.key.secret).toMatch(/^vch_sk_/);
+    const added = await owner("POST", "/v1/admin/admins", {
+      email: `new-${p.id}@ledgerly.test`,
+      role: "viewer",
+      password: "short",
+    });
+    expect(added.json.error.code).toBe("validation_failed");
+    const created = await owner("POST", "/v1/admin/admins", {
+      email: `new-${p.id}@ledgerly.test`,
+      role: "viewer",
+      password: "a long first password",
+    });
+    expect(created.res.status).toBe(201);
+    expect((await signIn(`new-${p.id}@ledgerly.test`, "a long first password")).res.status).toBe(200);
+  });
+
+  it("signs out here, or everywhere at once", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const laptop = await signIn(emails.owner);
+    const phone = await signIn(emails.owner);
+    const tablet = await signIn(emails.owner);
+    const out = await call("DELETE", "/v1/admin/session", {
+      cookie: tablet.cookie,
+      headers: { "x-csrf-token": tablet.csrf },
+    });
+    expect(out.res.headers.get("set-cookie") ?? "").toMatch(/^vouch_session=; Max-Age=0/);
+    expect((await call("GET", "/v1/admin/session", { cookie: tablet.cookie })).json.error.code).toBe("session_expired");
+    expect((await call("GET", "/v1/admin/session", { cookie: phone.cookie })).res.status).toBe(200);
+    const everywhere = await call("POST", "/v1/admin/session/sign-out-everywhere", {
+      cookie: laptop.cookie,
+      headers: { "x-csrf-token": laptop.csrf },
+    });
+    expect(everywhere.json).toEqual({ signed_out: 2 });
+    for (const s of [laptop, phone]) {
+      const after = await call("GET", "/v1/program", { cookie: s.cookie, headers: { "x-vouch-program": p.id } });
+      expect(after.res.status).toBe(401);
+      expect(after.json.error.code).toBe("session_expired");
+    }
+    expect((await call("GET", "/v1/admin/session")).json.error.code).toBe("unauthorized");
+    // A viewer changes nothing, but may sign out.
+    const viewer = await signIn(emails.viewer);
+    const bye = await call("DELETE", "/v1/admin/session", {
+      cookie: viewer.cookie,
+      headers: { "x-csrf-token": viewer.csrf },
+    });
+    expect(bye.res.status).toBe(200);
+    expect((await call("GET", "/v1/admin/session", { cookie: viewer.cookie })).res.status).toBe(401);
+  });
+});

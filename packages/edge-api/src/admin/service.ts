@@ -1,0 +1,205 @@
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { ApiError, isUniqueViolation } from "../lib/errors";
+import { iso } from "../lib/time";
+import { type Program, type ProgramRow, toProgram } from "../programs/service";
+import { type AdminRole, newAdminStatements } from "./accounts";
+import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from "./password";
+
+export { ADMIN_ROLES, type AdminRole, newAdminStatements } from "./accounts";
+
+/**
+ * Admin accounts and their sessions. A session is a random token in an HttpOnly cookie; D1 keeps only its
+ * SHA-256 (a copy of the table signs nobody in) with the CSRF token the dashboard sends back on every change.
+ * Sessions are not cached: signing out (or out everywhere) is immediate on every isolate, and the one read a
+ * request costs also brings the program it acts on.
+ */
+
+export const SESSION_COOKIE = "vouch_session";
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** Consecutive wrong passwords before the account locks, and for how long. */
+export const MAX_FAILED_LOGINS = 5;
+export const LOCKOUT_MS = 15 * 60 * 1000;
+
+export interface AdminRow {
+  id: string;
+  workspace_id: string;
+  email: string;
+  name: string;
+  role: AdminRole;
+  password_hash: string;
+  failed_logins: number;
+  locked_until: number | null;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export function adminView(a: Pick<AdminRow, "id" | "email" | "name" | "role" | "created_at" | "last_login_at">) {
+  return {
+    id: a.id,
+    email: a.email,
+    name: a.name,
+    role: a.role,
+    created_at: iso(a.created_at) as string,
+    last_login_at: iso(a.last_login_at),
+  };
+}
+
+export interface SignedIn {
+  token: string;
+  csrfToken: string;
+  expiresAt: number;
+  admin: AdminRow;
+}
+
+/**
+ * Checks the password and opens a session. Wrong passwords count per account: the fifth in a row locks it for
+ * 15 minutes (`account_locked`, even with the right password), and an unknown email costs the same PBKDF2 as a
+ * known one, so neither the answer nor its timing says which addresses have accounts.
+ */
+export async function signIn(
+  db: D1Database,
+  email: string,
+  password: string,
+  userAgent: string,
+  now = Date.now(),
+): Promise<SignedIn> {
+  const admin = await db
+    .prepare("SELECT * FROM admins WHERE email = ?")
+    .bind(email.trim().toLowerCase())
+    .first<AdminRow>();
+  const locked = admin?.locked_until && admin.locked_until > now ? admin.locked_until : null;
+  const verdict = await verifyPassword(password, admin?.password_hash ?? UNMATCHABLE_HASH);
+  if (locked) {
+    throw new ApiError(
+      "account_locked",
+      `Too many wrong passwords: this account is locked until ${iso(locked)}.`,
+      { locked_until: iso(locked) },
+      { "Retry-After": String(Math.ceil((locked - now) / 1000)) },
+    );
+  }
+  if (!admin || !verdict.ok) {
+    if (admin) {
+      await db
+        .prepare(
+          `UPDATE admins SET failed_logins = failed_logins + 1,
+             locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?`,
+        )
+        .bind(MAX_FAILED_LOGINS, now + LOCKOUT_MS, admin.id)
+        .run();
+    }
+    throw new ApiError("invalid_credentials", "The email or password is wrong.");
+  }
+  const token = randomToken(32);
+  const csrfToken = randomToken(24);
+  const expiresAt = now + SESSION_TTL_MS;
+  const statements = [
+    db
+      .prepare(
+        "INSERT INTO admin_sessions (id, admin_id, csrf_token, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .bind(await sha256Hex(token), admin.id, csrfToken, now, expiresAt, userAgent.slice(0, 300)),
+    db
+      .prepare("UPDATE admins SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?")
+      .bind(now, admin.id),
+    // Expired sessions go as new ones come.
+    db.prepare("DELETE FROM admin_sessions WHERE admin_id = ? AND expires_at < ?").bind(admin.id, now),
+  ];
+  if (verdict.rehash) {
+    statements.push(
+      db.prepare("UPDATE admins SET password_hash = ? WHERE id = ?").bind(await hashPassword(password), admin.id),
+    );
+  }
+  await db.batch(statements);
+  return { token, csrfToken, expiresAt, admin: { ...admin, last_login_at: now } };
+}
+
+export interface ResolvedSession {
+  sessionId: string;
+  csrfToken: string;
+  expiresAt: number;
+  admin: AdminRow;
+  /** The program the request acts on (X-Vouch-Program), when it named one of the workspace's. */
+  program: Program | null;
+}
+
+/** The session behind a cookie's token, with the named program if it is in the admin's workspace. */
+export async function resolveSession(
+  db: D1Database,
+  token: string,
+  programId: string | null,
+  now = Date.now(),
+): Promise<ResolvedSession> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw new ApiError("session_expired", "Sign in again.");
+  const sessionId = await sha256Hex(token);
+  const [session, program] = await db.batch([
+    db
+      .prepare(
+        `SELECT s.csrf_token AS s_csrf_token, s.expires_at AS s_expires_at, a.*
+         FROM admin_sessions s JOIN admins a ON a.id = s.admin_id WHERE s.id = ? AND s.expires_at > ?`,
+      )
+      .bind(sessionId, now),
+    db
+      .prepare(
+        `SELECT p.* FROM programs p JOIN admin_sessions s ON s.id = ? JOIN admins a ON a.id = s.admin_id
+         WHERE p.id = ? AND p.workspace_id = a.workspace_id`,
+      )
+      .bind(sessionId, programId ?? ""),
+  ]);
+  const row = session?.results[0] as (AdminRow & { s_csrf_token: string; s_expires_at: number }) | undefined;
+  if (!row) throw new ApiError("session_expired", "Your session has ended: sign in again.");
+  const { s_csrf_token, s_expires_at, ...admin } = row;
+  const programRow = program?.results[0] as ProgramRow | undefined;
+  return {
+    sessionId,
+    csrfToken: s_csrf_token,
+    expiresAt: s_expires_at,
+    admin,
+    program: programRow ? toProgram(programRow) : null,
+  };
+}
+
+export async function signOut(db: D1Database, sessionId: string): Promise<void> {
+  await db.prepare("DELETE FROM admin_sessions WHERE id = ?").bind(sessionId).run();
+}
+
+/** Ends every session of the admin, on every device (this one too). */
+export async function signOutEverywhere(db: D1Database, adminId: string): Promise<number> {
+  const { results } = await db
+    .prepare("DELETE FROM admin_sessions WHERE admin_id = ? RETURNING id")
+    .bind(adminId)
+    .all();
+  return results.length;
+}
+
+/** The programs an admin may open. */
+export async function workspacePrograms(db: D1Database, workspaceId: string) {
+  const { results } = await db
+    .prepare("SELECT id, name, slug, test_mode FROM programs WHERE workspace_id = ? ORDER BY created_at")
+    .bind(workspaceId)
+    .all<{ id: string; name: string; slug: string; test_mode: number }>();
+  return results.map((p) => ({ id: p.id, name: p.name, slug: p.slug, test_mode: p.test_mode === 1 }));
+}
+
+export async function listAdmins(db: D1Database, workspaceId: string) {
+  const { results } = await db
+    .prepare("SELECT * FROM admins WHERE workspace_id = ? ORDER BY created_at")
+    .bind(workspaceId)
+    .all<AdminRow>();
+  return results.map(adminView);
+}
+
+export async function createAdmin(
+  db: D1Database,
+  workspaceId: string,
+  input: { email: string; password: string; role: AdminRole; name?: string },
+) {
+  const { adminId, statements } = await newAdminStatements({ ...input, workspaceId });
+  try {
+    await db.batch(statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ApiError("conflict", "An admin with this email already exists.");
+    throw err;
+  }
+  const row = await db.prepare("SELECT * FROM admins WHERE id = ?").bind(adminId).first<AdminRow>();
+  return adminView(row as AdminRow);
+}

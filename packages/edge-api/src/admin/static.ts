@@ -1,0 +1,46 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../lib/app";
+
+/**
+ * `/admin/`: the dashboard (packages/dashboard), built into the Worker's static assets and served by this Worker
+ * (wrangler.jsonc sends /admin/* here first), so it gets its security headers and a single-page-app fallback:
+ * any path that is not a file is the app, which routes on the client.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export const dashboardRoutes = new Hono<AppEnv>();
+
+dashboardRoutes.get("/admin", (c) => c.redirect("/admin/", 301));
+
+dashboardRoutes.get("/admin/*", async (c) => {
+  const url = new URL(c.req.url);
+  const file = /\/[^/]+\.[A-Za-z0-9]+$/.test(url.pathname);
+  const res = await c.env.ASSETS.fetch(new Request(file ? url : new URL("/admin/", url), { method: "GET" }));
+  if (file) {
+    if (!res.ok) return c.text("Not found", 404);
+    const headers = new Headers(res.headers);
+    // Vite names built files by their content: they never change.
+    if (url.pathname.startsWith("/admin/assets/")) headers.set("Cache-Control", "public, max-age=31536000, immutable");
+    headers.set("X-Content-Type-Options", "nosniff");
+    return new Response(res.body, { status: res.status, headers });
+  }
+  if (!res.ok) {
+    return c.text("The dashboard is not built yet: run `pnpm build` (`pnpm dev` builds it for you).", 503);
+  }
+  const headers = new Headers(res.headers);
+  headers.set("Content-Security-Policy", DASHBOARD_CSP);
+  headers.set("Cache-Control", "no-cache");
+  headers.set("Referrer-Policy", "no-referrer");
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("X-Frame-Options", "DENY");
+  return new Response(res.body, { status: 200, headers });
+});
