@@ -1,6 +1,6 @@
 /**
  * `pnpm dev`: the whole local stack in one command.
- *  1. builds the tracker and widget and copies them into the API's assets,
+ *  1. builds the tracker, widget and vendor dashboard into the API's assets,
  *  2. migrates and seeds the local D1 (the demo program with fixed test-mode keys and its reward rules, whose
  *     words are the widget's offer),
  *  3. runs the API on workerd (`wrangler dev`), the marketing site and the SaaS dashboard,
@@ -22,7 +22,7 @@ function step(message: string): void {
   console.log(`\x1b[2m›\x1b[0m ${message}`);
 }
 
-step("Building the tracker and widget…");
+step("Building the tracker, widget and dashboard…");
 const build = spawnSync("pnpm", ["build"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
@@ -113,7 +113,9 @@ ${b("Vouch is running.")} Open:
 
   SaaS dashboard (widget)    http://localhost:${dashboardPort}/      ← open the "Refer & earn" panel, copy your link
   Marketing site (tracker)   http://localhost:${marketingPort}/      ← follow the link, sign up
-  API                        ${apiUrl}/health   (OpenAPI: ${apiUrl}/v1/openapi.json)
+  Vouch dashboard (vendor)   ${apiUrl}/admin/      ← sign in: ${DEMO.adminEmail} / ${DEMO.adminPassword}
+  Program page               ${apiUrl}/p/ledgerly-demo
+  API                        ${apiUrl}/health   (reference: ${apiUrl}/docs)
 
 Demo program "Ledgerly" (test mode; local only):
   publishable key  ${DEMO.publishableKey}

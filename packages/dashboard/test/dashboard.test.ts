@@ -1,0 +1,310 @@
+/**
+ * The dashboard in real Chromium against the real API (workerd + local D1, the demo program and its demo owner):
+ * each page driven the way a vendor would, checked through the API, axe-core on every page, screenshots in
+ * artifacts/ to look at.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ApiHandle,
+  DEMO,
+  expectAccessible,
+  launchChromium,
+  openContext,
+  screenshot,
+  secretCall,
+  signIn,
+  startSeededApi,
+} from "./stack";
+
+let api: ApiHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  [api, browser] = await Promise.all([startSeededApi(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+});
+
+describe("sign-in", () => {
+  it("refuses a wrong password readably, then signs in to the overview with KPIs and charts", async () => {
+    const { context, page, problems } = await openContext(browser);
+    const answer = await page.goto(`${api.url}/admin/`);
+    expect(answer?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    await expectAccessible(page, "sign-in");
+    await page.getByLabel("Email").fill(DEMO.adminEmail);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("do not match");
+    await screenshot(page, "01-sign-in");
+
+    await page.getByLabel("Password").fill(DEMO.adminPassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    // The session cookie is HttpOnly: no script on the page can read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("vouch_session");
+    const cookie = (await context.cookies()).find((c) => c.name === "vouch_session");
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
+    await page.locator(".kpi-value").first().waitFor();
+    await expect
+      .poll(() =>
+        page
+          .locator(".kpi")
+          .filter({ has: page.locator(".kpi-label", { hasText: /^Customers$/ }) })
+          .locator(".kpi-value")
+          .textContent(),
+      )
+      .toBe("4");
+    await page.locator(".uplot canvas").first().waitFor();
+    expect(await page.locator(".uplot").count()).toBe(2);
+    await expect.poll(() => page.locator(".top-members li").count()).toBe(3);
+    await expectAccessible(page, "overview");
+    await screenshot(page, "02-overview");
+
+    // A deep link survives a reload (the Worker answers the app for any /admin/ path).
+    await page.goto(`${api.url}/admin/rewards?state=pending`);
+    await page.getByRole("heading", { name: "Rewards" }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("running the program", () => {
+  it("finds a referral, reads its timeline and changes its status with a reason", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Referrals" }).click();
+    await page.getByLabel("Search referrals").fill("umbrella");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await expectAccessible(page, "referrals");
+    await screenshot(page, "03-referrals");
+    await page.getByRole("link", { name: "lee@umbrella.test" }).click();
+    await page.getByRole("heading", { name: "lee@umbrella.test" }).waitFor();
+    await expect.poll(() => page.locator(".timeline li").count()).toBeGreaterThanOrEqual(3);
+    await page.getByLabel("New status").selectOption("renewed");
+    await page.getByLabel("Deal value (USD)").fill("499");
+    await page.getByLabel("Reason").fill("Renewed the annual plan by bank transfer");
+    await page.getByRole("button", { name: "Change status" }).click();
+    await expect.poll(() => page.locator(".timeline").textContent()).toContain("converted → renewed");
+    await expectAccessible(page, "referral");
+    await screenshot(page, "04-referral");
+    const call = secretCall(api.url);
+    const [referral] = (await call("GET", "/v1/referrals?q=umbrella")).data;
+    expect(referral.status).toBe("renewed");
+    const detail = await call("GET", `/v1/referrals/${referral.id}`);
+    expect(detail.events.at(-1)).toMatchObject({
+      to: "renewed",
+      reason: "Renewed the annual plan by bank transfer",
+      value_cents: 49_900,
+    });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("finds a member, shows their link, and suspends them", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByLabel("Search members").fill("globex");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.getByRole("link", { name: "Boris Ng" }).click();
+    await page.getByRole("heading", { name: "Boris Ng" }).waitFor();
+    expect(await page.locator(".facts").textContent()).toContain("/r/ledgerly-demo/");
+    await expectAccessible(page, "member");
+    await page.getByLabel("Reason").fill("Posted the link on a coupon site");
+    await page.getByRole("button", { name: "Suspend member" }).click();
+    await page.getByRole("button", { name: "Lift the suspension" }).waitFor();
+    await screenshot(page, "05-member");
+    const { data } = await secretCall(api.url)("GET", "/v1/members?q=globex");
+    expect(data[0]).toMatchObject({ status: "suspended", suspended_reason: "Posted the link on a coupon site" });
+    await page.getByRole("button", { name: "Lift the suspension" }).click();
+    await page.getByRole("button", { name: "Suspend member" }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("approves rewards in bulk, exports the payout run as CSV and marks it paid with a reference", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Rewards" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThanOrEqual(8);
+    await expectAccessible(page, "rewards");
+    await screenshot(page, "06-rewards-to-approve");
+    await page.getByLabel("Select all").check();
+    await page.getByRole("button", { name: "Approve selected" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toMatch(/approved/);
+    const call = secretCall(api.url);
+    const approved = (await call("GET", "/v1/rewards?state=approved")).data as { id: string; amount: number }[];
+    expect(approved.length).toBeGreaterThanOrEqual(7); // the suspended-then-lifted member's too
+
+    await page.getByRole("tab", { name: "To pay" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(approved.length);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export approved (CSV)" }).click(),
+    ]);
+    const csv = await (await download.createReadStream()).toArray();
+    const lines = Buffer.concat(csv).toString("utf8").trim().split("\n");
+    expect(lines).toHaveLength(approved.length + 1);
+    expect(lines[0]).toContain("reward_id");
+    for (const reward of approved) expect(lines.some((l) => l.includes(reward.id))).toBe(true);
+
+    await page.getByLabel("Select all").check();
+    await page.getByRole("button", { name: "Mark selected paid…" }).click();
+    await page.getByLabel("Payout reference").fill("bank-run-2026-12");
+    await expectAccessible(page, "pay dialog");
+    await screenshot(page, "07-mark-paid");
+    await page.getByRole("dialog").getByRole("button", { name: "Mark paid" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("bank-run-2026-12");
+    const paid = (await call("GET", "/v1/rewards?state=paid")).data as { payout_id: string }[];
+    expect(paid).toHaveLength(approved.length);
+    expect(new Set(paid.map((w) => w.payout_id)).size).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("edits the rules with errors shown as you type, simulates them, and publishes a new version", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Reward rules" }).click();
+    const editor = page.getByLabel("Rules (JSON)");
+    await editor.waitFor();
+    const before = (await secretCall(api.url)("GET", "/v1/reward-rules")).rules.version;
+    const config = JSON.parse(await editor.inputValue());
+    config.rules[1].currency = undefined;
+    await editor.fill(JSON.stringify(config, null, 2));
+    await expect.poll(() => page.locator(".problems").textContent()).toContain("rules.1.currency");
+    await expect.poll(() => page.getByRole("button", { name: "Publish rules" }).isDisabled()).toBe(true);
+
+    config.rules[1].currency = "USD";
+    config.rules.push({
+      id: "third",
+      trigger: "converted",
+      recipient: "member",
+      kind: "cash",
+      amount: { type: "flat", value: 25_000 },
+      currency: "USD",
+      milestone: { at: 3 },
+    });
+    await editor.fill(JSON.stringify(config, null, 2));
+    await page.getByLabel("Friends", { exact: true }).fill("3");
+    await page.getByLabel("Renewals each").fill("2");
+    const table = page.getByRole("table", { name: "What each person earns" });
+    await expect.poll(() => table.locator("tbody tr").first().textContent()).toContain("$550.00");
+    await expectAccessible(page, "rules");
+    await screenshot(page, "08-rules");
+    await page.getByRole("button", { name: "Publish rules" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toContain(`version ${before + 1}`);
+    const rules = (await secretCall(api.url)("GET", "/v1/reward-rules")).rules;
+    expect(rules.version).toBe(before + 1);
+    expect(rules.rules.map((r: { id: string }) => r.id)).toContain("third");
+    // The broken rules were refused by the API (422 on the preview), nothing else failed.
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.filter((p) => !(p.includes("422") && p.includes("/v1/reward-rules/preview")))).toEqual([]);
+    await context.close();
+  });
+
+  it("changes the program's offer and colour, with a live preview", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Program" }).click();
+    await page.getByLabel("Offer text").fill("Give a month, get a month.");
+    await page.getByLabel("Brand colour (hex)").fill("#0f766e");
+    expect(await page.locator(".callout").textContent()).toContain("Give a month, get a month.");
+    await page.getByRole("button", { name: "Add a question" }).click();
+    await page.getByLabel("Question 1").fill("Who can I refer?");
+    await page.getByLabel("Answer 1").fill("Any finance team that is not a customer yet.");
+    await expectAccessible(page, "program");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").waitFor();
+    await screenshot(page, "09-program");
+    const { program } = await secretCall(api.url)("GET", "/v1/program");
+    expect(program).toMatchObject({ offer_text_override: "Give a month, get a month.", brand_color: "#0f766e" });
+    expect(program.page_faq).toEqual([{ q: "Who can I refer?", a: "Any finance team that is not a customer yet." }]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the install snippets, checks the install, and rotates a key (shown once)", async () => {
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Install & keys" }).click();
+    await expect.poll(() => page.locator(".checks").textContent()).toContain("received");
+    expect(await page.locator(".checks li", { hasText: "a member enrolled" }).textContent()).toContain("received");
+    const keysBefore = (await secretCall(api.url)("GET", "/v1/api-keys")).data.length;
+    await page.getByRole("button", { name: "Create a secret key" }).click();
+    const dialog = page.getByRole("dialog", { name: "Your new key" });
+    await dialog.waitFor();
+    const secret = (await dialog.locator("code").textContent()) ?? "";
+    expect(secret).toMatch(/^vch_sk_test_/);
+    await expectAccessible(page, "new key");
+    await screenshot(page, "10-new-key");
+    await dialog.getByRole("button", { name: "I have stored it" }).click();
+    // The new key works; then revoke it from the list.
+    expect((await fetch(`${api.url}/v1/program`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    const keys = (await secretCall(api.url)("GET", "/v1/api-keys")).data as { id: string; prefix: string }[];
+    expect(keys).toHaveLength(keysBefore + 1);
+    const created = keys.find((k) => secret.startsWith(k.prefix.replace("…", ""))) as { prefix: string };
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: `Revoke ${created.prefix}` }).click();
+    await expect
+      .poll(
+        async () => (await fetch(`${api.url}/v1/program`, { headers: { authorization: `Bearer ${secret}` } })).status,
+      )
+      .toBe(401);
+    await page.getByLabel("Publishable key for the snippets").fill(DEMO.publishableKey);
+    expect(await page.locator(".snippet pre").first().textContent()).toContain(`data-key="${DEMO.publishableKey}"`);
+    await expectAccessible(page, "install");
+    await screenshot(page, "11-install");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("roles", () => {
+  it("a viewer reads every page but cannot change anything, in the page or through the API", async () => {
+    const owner = await openContext(browser);
+    await signIn(owner.page, api.url);
+    const added = await owner.page.evaluate(async (program) => {
+      const session = await (await fetch("/v1/admin/session")).json();
+      const res = await fetch("/v1/admin/admins", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrf_token, "x-vouch-program": program },
+        body: JSON.stringify({ email: "viewer@ledgerly.test", role: "viewer", password: "a long viewer password" }),
+      });
+      return res.status;
+    }, DEMO.programId);
+    expect(added).toBe(201);
+    await owner.context.close();
+
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, api.url, "viewer@ledgerly.test", "a long viewer password");
+    await page.getByRole("link", { name: "Rewards" }).click();
+    await page.getByRole("heading", { name: "Rewards" }).waitFor();
+    expect(await page.getByRole("button", { name: "Approve selected" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Reward rules" }).click();
+    await page.getByLabel("Rules (JSON)").waitFor();
+    expect(await page.getByLabel("Rules (JSON)").getAttribute("readonly")).not.toBeNull();
+    expect(await page.getByRole("button", { name: "Publish rules" }).count()).toBe(0);
+    // Even a hand-made request with the session and its CSRF token is refused.
+    const refused = await page.evaluate(async (program) => {
+      const session = await (await fetch("/v1/admin/session")).json();
+      const res = await fetch("/v1/program", {
+        method: "PATCH",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrf_token, "x-vouch-program": program },
+        body: JSON.stringify({ name: "Hijacked" }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, DEMO.programId);
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: "forbidden_role" } } });
+    // Signing out ends the session on the server too.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await page.evaluate(async () => (await fetch("/v1/admin/session")).status)).toBe(401);
+    expect(problems).toEqual([expect.stringMatching(/status of 403 .*\/v1\/program\)$/)]);
+    await context.close();
+  });
+});

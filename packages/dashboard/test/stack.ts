@@ -1,0 +1,164 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { expect } from "vitest";
+import { launchChromium } from "../../../scripts/lib/chromium";
+import { type ApiHandle, DEMO, startApi } from "../../../scripts/lib/stack";
+
+export type { ApiHandle };
+export { DEMO, launchChromium };
+export const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** The API on workerd with the demo program and its demo owner, seeded with referrals and rewards to act on. */
+export async function startSeededApi(): Promise<ApiHandle> {
+  const api = await startApi({ demoRules: true });
+  const call = secretCall(api.url);
+  // Rewards that wait for a person: approval manual, no hold, so the approval queue has work in it.
+  await call("PUT", "/v1/reward-rules", {
+    rules: [
+      {
+        id: "friend-reward",
+        trigger: "converted",
+        recipient: "friend",
+        kind: "account_credit",
+        amount: { type: "flat", value: 10_000 },
+        currency: "USD",
+      },
+      {
+        id: "member-reward",
+        trigger: "converted",
+        recipient: "member",
+        kind: "cash",
+        amount: { type: "flat", value: 10_000 },
+        currency: "USD",
+      },
+    ],
+    approval: "manual",
+  });
+  const members = [];
+  for (const [id, name, company] of [
+    ["u-dana", "Dana Scully", "Northwind"],
+    ["u-boris", "Boris Ng", "Globex"],
+    ["u-carla", "Carla Diaz", "Initech"],
+  ]) {
+    members.push(
+      (
+        await call("POST", "/v1/members", {
+          id,
+          name,
+          company,
+          email: `${id?.slice(2)}@${company?.toLowerCase()}.test`,
+        })
+      ).member,
+    );
+  }
+  // Visits through the members' links, as the tracker on the marketing site sends them.
+  for (const [i, member] of members.entries()) {
+    for (let v = 0; v < 4 + 3 * i; v++) {
+      const res = await fetch(`${api.url}/v1/track/visit`, {
+        method: "POST",
+        headers: {
+          "x-vouch-key": DEMO.publishableKey,
+          origin: `http://localhost:${DEMO.marketingPort}`,
+          "content-type": "application/json",
+          "user-agent": `bench-${i}-${v}`,
+        },
+        body: JSON.stringify({
+          code: member.code,
+          campaign: v % 2 ? "spring-launch" : undefined,
+          landing_url: `http://localhost:${DEMO.marketingPort}/?via=${member.code}`,
+        }),
+      });
+      if (res.status !== 201) throw new Error(`visit: ${res.status} ${await res.text()}`);
+    }
+  }
+  const friends = [
+    ["sam@hooli.test", "Sam Lee", "Hooli", 0],
+    ["kim@pied-piper.test", "Kim Park", "Pied Piper", 0],
+    ["lee@umbrella.test", "Lee Chen", "Umbrella", 1],
+    ["ana@wayne.test", "Ana Ruiz", "Wayne Enterprises", 2],
+  ] as const;
+  for (const [email, name, company, m] of friends) {
+    await call("POST", "/v1/conversions", {
+      code: members[m].code,
+      email,
+      name,
+      company,
+      plan: "growth",
+      value_cents: 49_900,
+      currency: "USD",
+    });
+  }
+  return api;
+}
+
+export function secretCall(apiUrl: string) {
+  return async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${apiUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${DEMO.secretKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+/** A fresh browser context (its own cookies) that records console errors, CSP refusals and failed requests. */
+export async function openContext(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  const page = await context.newPage();
+  page.on("console", (m) => {
+    // Opening the app asks who is signed in; before signing in (or after signing out) that answer is a 401.
+    const signedOutProbe = m.location().url.endsWith("/v1/admin/session") && m.text().includes("401");
+    if (m.type() === "error" && !signedOutProbe) problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  return { context, page, problems };
+}
+
+export async function signIn(
+  page: Page,
+  apiUrl: string,
+  email: string = DEMO.adminEmail,
+  password: string = DEMO.adminPassword,
+) {
+  await page.goto(`${apiUrl}/admin/`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation", { name: "Dashboard" }).waitFor();
+}
+
+/** axe-core in the page (evaluated over CDP, so the page's strict CSP stays on): no serious or critical issue. */
+export async function expectAccessible(page: Page, label: string) {
+  const axe = await import("axe-core");
+  await page.evaluate(axe.default.source);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: {
+        run: (
+          ctx: unknown,
+          opts: unknown,
+        ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+      };
+    };
+    const result = await w.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious, `${label}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export type { BrowserContext, Page };
