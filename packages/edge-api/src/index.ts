@@ -15,6 +15,7 @@ import { ApiError, handleError } from "./lib/errors";
 import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { referenceRoutes } from "./openapi/routes";
+import { portalRoutes } from "./portal/routes";
 import { programPageRoutes } from "./program-page/routes";
 import { programRoutes } from "./programs/routes";
 import { conversionRoutes, referralRoutes } from "./referrals/routes";
@@ -43,6 +44,7 @@ app.route("/", shortLinkRoutes);
 // The dashboard's single-page app (src/admin/static.ts).
 app.route("/", dashboardRoutes);
 app.route("/", programPageRoutes); // GET /p/:slug, the hosted program page (public HTML)
+app.route("/", portalRoutes); // GET /o/:token (One Click Access) and /p/:slug/me, the member portal (public HTML)
 // The API document, built from the routes mounted below, and its interactive reference at /docs.
 app.route("/", referenceRoutes(app));
 

@@ -1,7 +1,9 @@
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
+import { iso } from "../lib/time";
 import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
+import { DEFAULT_LINK_HOURS, mintAccessToken } from "../portal/access-token";
 import { hostedPageUrl } from "../program-page/url";
 import type { Program } from "../programs/service";
 import { memberDiscount, memberRewardsView, readMemberRewards } from "../rewards/member-view";
@@ -10,6 +12,8 @@ import { memberDiscountSchema } from "../rewards/schema";
 import { requestVisitorHash } from "../tracking/visitor";
 import { type IdentityClaims, issueMemberToken, verifyJwt, verifySignature } from "./identity";
 import {
+  accessLinkResponseSchema,
+  accessLinkSchema,
   enrolSchema,
   listMembersQuery,
   type MeResponse,
@@ -341,4 +345,39 @@ defineRoute(
     errors: ["member_not_found"],
   },
   async (c, { params }) => c.json(await memberDiscount(c.env.DB, c.get("program").id, params.id)),
+);
+
+/**
+ * One Click Access for the host's own emails: a signed link to the member's portal that works until it expires.
+ * A suspended member's link opens a page that says the account is paused (src/portal).
+ */
+defineRoute(
+  memberServerRoutes,
+  {
+    method: "post",
+    path: "/{id}/access-link",
+    operationId: "createMemberAccessLink",
+    tag: "members",
+    summary: "A One Click Access link to the member's portal, for your emails",
+    description: `The link opens the member's portal (\`/p/<slug>/me\`: their link and code, share links, referrals, rewards) with no login. It is signed for this member, this program and the portal only, and stops working after \`expires_in_hours\` (default ${DEFAULT_LINK_HOURS}). Mint one per email; do not show it on a page others can see.`,
+    auth: "secret",
+    params: memberParams,
+    body: accessLinkSchema,
+    bodyExample: { expires_in_hours: 72 },
+    responses: {
+      200: jsonResponse("The link and when it expires.", accessLinkResponseSchema, {
+        url: "https://api.acme.com/o/oca1.portal.prg_6Wm3Lq8Xp2Zn5Vb7.mem_8fKq2xLp9Xz3Vb6T.1767906000.Zk3qLp9XbR2c8mT1vY6wQ0sN4uH7eJ5aK9dF3gP2xL8",
+        expires_at: "2026-01-08T21:00:00.000Z",
+      }),
+    },
+    errors: ["member_not_found"],
+  },
+  async (c, { params, body }) => {
+    const program = c.get("program");
+    const row = await getMember(c.env.DB, program.id, params.id);
+    // Whole seconds: the token carries its expiry in seconds.
+    const expiresAt = Math.floor((Date.now() + body.expires_in_hours * 3600 * 1000) / 1000) * 1000;
+    const token = await mintAccessToken(program, "portal", row.id, expiresAt);
+    return c.json({ url: `${new URL(c.req.url).origin}/o/${token}`, expires_at: iso(expiresAt) });
+  },
 );

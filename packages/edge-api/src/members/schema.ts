@@ -133,3 +133,22 @@ export const memberDetailSchema = z.object({
 
 /** `/v1/members/{id}…`: the member's id. */
 export const memberParams = idParams("member", "mem_8fKq2xLp9Xz3Vb6T");
+
+/** `POST /v1/members/{id}/access-link`: how long the One Click Access link works. */
+export const accessLinkSchema = z.object({
+  expires_in_hours: z
+    .number()
+    .int()
+    .min(1)
+    .max(720)
+    .default(72)
+    .meta({ description: "Hours until the link stops working: 1 to 720 (30 days), default 72." }),
+});
+
+export const accessLinkResponseSchema = z.object({
+  url: z.string().meta({
+    description:
+      "`<api origin>/o/<token>`: opens the member's portal (`/p/<slug>/me`) without a login until it expires.",
+  }),
+  expires_at: timestamp,
+});

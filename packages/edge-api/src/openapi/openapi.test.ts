@@ -25,6 +25,8 @@ const NOT_OPERATIONS = new Set([
   "GET /r/:slug/:code",
   "GET /r/:code",
   "GET /p/:slug",
+  "GET /p/:slug/me",
+  "GET /o/:token",
   "GET /admin",
   "GET /admin/*",
 ]);

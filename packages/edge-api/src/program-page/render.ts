@@ -9,7 +9,7 @@ import type { Step } from "./steps";
  */
 
 /** Markup built here; anything else interpolated into `html` is escaped. */
-class Markup {
+export class Markup {
   constructor(readonly value: string) {}
   toString() {
     return this.value;
@@ -22,7 +22,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
-type Value = string | number | Markup | null | undefined | false | readonly Value[];
+export type Value = string | number | Markup | null | undefined | false | readonly Value[];
 
 function piece(value: Value): string {
   if (value === null || value === undefined || value === false) return "";
@@ -31,7 +31,8 @@ function piece(value: Value): string {
   return escapeHtml(String(value));
 }
 
-function html(strings: TemplateStringsArray, ...values: Value[]): Markup {
+/** The tagged template every page is written with (the member portal too): values are escaped unless Markup. */
+export function html(strings: TemplateStringsArray, ...values: Value[]): Markup {
   let out = strings[0] ?? "";
   values.forEach((value, i) => {
     out += piece(value) + (strings[i + 1] ?? "");
@@ -39,7 +40,7 @@ function html(strings: TemplateStringsArray, ...values: Value[]): Markup {
   return new Markup(out);
 }
 
-const DEFAULT_BRAND = "#4f46e5";
+export const DEFAULT_BRAND = "#4f46e5";
 
 /** `#RRGGBB` or the default: the colour goes into CSS, so nothing else may. */
 export function brandColor(value: string): string {
@@ -165,7 +166,8 @@ export interface Rendered {
   style: string;
 }
 
-function document(lang: PageLanguage, head: Markup, body: Markup, style: string): string {
+/** A whole page: the head, then the one inline stylesheet, then the body. */
+export function document(lang: PageLanguage, head: Markup, body: Markup, style: string): string {
   return html`<!doctype html>
 <html lang="${lang}">
 <head>
