@@ -19,6 +19,7 @@ export type { RetryPolicy } from "./client/retry";
 export type { ClientOptions, RequestOptions } from "./client/transport";
 export { automaticIdempotencyKey, canonicalJson } from "./conversions/idempotency";
 export type {
+  AccessLink,
   ConversionInput,
   ConversionResult,
   MemberDiscount,

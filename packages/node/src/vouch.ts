@@ -1,6 +1,7 @@
 import { type ClientOptions, type RequestOptions, Transport } from "./client/transport";
 import { automaticIdempotencyKey, canonicalJson } from "./conversions/idempotency";
 import type {
+  AccessLink,
   ConversionInput,
   ConversionResult,
   MemberDiscount,
@@ -63,5 +64,18 @@ export class Vouch {
   /** `GET /v1/members/:id/discount`: the member's stacking discount, for your billing. */
   memberDiscount(memberId: string): Promise<MemberDiscount> {
     return this.transport.request("GET", `/v1/members/${encodeURIComponent(memberId)}/discount`);
+  }
+
+  /**
+   * `POST /v1/members/:id/access-link`: a One Click Access link for your own emails. It opens the member's
+   * portal (their link and code, share links, referrals, rewards) with no login, for this member only, until
+   * it expires: `expiresInHours` 1 to 720, default 72. Mint one per email. Minting changes nothing, so a
+   * failed try is retried.
+   */
+  accessLink(memberId: string, options: { expiresInHours?: number } = {}): Promise<AccessLink> {
+    return this.transport.request("POST", `/v1/members/${encodeURIComponent(memberId)}/access-link`, {
+      body: options.expiresInHours === undefined ? {} : { expires_in_hours: options.expiresInHours },
+      idempotent: true,
+    });
   }
 }

@@ -125,3 +125,35 @@ describe("server calls", () => {
     });
   });
 });
+
+describe("One Click Access", () => {
+  test("accessLink mints a link that opens the member's portal, and refuses hours out of range", async () => {
+    const { member } = await vouch.request<{ member: { id: string; code: string } }>("POST", "/v1/members", {
+      body: { id: `sdk-portal-${run}`, email: `dana-${run}@portal.example`, name: "Dana Whitfield" },
+    });
+    const before = Date.now();
+    const link = await vouch.accessLink(member.id, { expiresInHours: 24 });
+    expect(link.url.startsWith(`${apiUrl}/o/oca1.portal.`)).toBe(true);
+    const expires = Date.parse(link.expires_at);
+    expect(expires).toBeGreaterThan(before + 24 * 3600_000 - 2000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+    expect(Date.parse((await vouch.accessLink(member.id)).expires_at)).toBeGreaterThan(before + 71 * 3600_000);
+
+    // What the member's browser does: open the link, keep the cookie, follow the redirect.
+    const opened = await fetch(link.url, { redirect: "manual" });
+    expect(opened.status).toBe(303);
+    const location = opened.headers.get("location") ?? "";
+    expect(location).toMatch(/^\/p\/[a-z0-9-]+\/me$/);
+    const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const portal = await fetch(`${apiUrl}${location}`, { headers: { cookie } });
+    expect(portal.status).toBe(200);
+    expect(await portal.text()).toContain(`<code>${member.code}</code>`);
+
+    await expect(vouch.accessLink(member.id, { expiresInHours: 721 })).rejects.toMatchObject({
+      name: "VouchError",
+      code: "validation_failed",
+      status: 422,
+    });
+    await expect(vouch.accessLink("mem_doesnotexist00000")).rejects.toMatchObject({ code: "member_not_found" });
+  });
+});

@@ -90,3 +90,11 @@ export interface MemberDiscount {
   stacking: { percent_per_referral: number; max_percent: number } | null;
   rule_version: number | null;
 }
+
+/** `POST /v1/members/:id/access-link`: a One Click Access link to the member's portal, and when it stops working. */
+export interface AccessLink {
+  /** `<api origin>/o/<token>`: opens the member's portal (`/p/<slug>/me`) with no login. */
+  url: string;
+  /** ISO 8601. */
+  expires_at: string;
+}
