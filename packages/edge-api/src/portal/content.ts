@@ -1,4 +1,5 @@
 import type { PageLanguage } from "../programs/schema";
+import type { RewardTrigger } from "../rewards/schema";
 
 /**
  * The member portal's words in English and German: the portal itself, and the pages a link or a visit without
@@ -17,7 +18,6 @@ export interface PortalWords {
   emailSubject: (program: string) => string;
   newTab: string;
   rewardsHeading: string;
-  currency: string;
   rewardPending: string;
   rewardApproved: string;
   rewardPaid: string;
@@ -25,10 +25,10 @@ export interface PortalWords {
   freeMonths: (earned: number, pending: number) => string;
   discount: (percent: string) => string;
   raffleEntries: (entries: number) => string;
-  milestone: (current: number, target: number, what: string | null) => string;
+  /** "Next bonus: $250 bonus on your third customer (1 of 3 customers)". */
+  milestone: (current: number, target: number, counted: RewardTrigger, what: string | null) => string;
   recentHeading: string;
   reward: string;
-  amount: string;
   state: string;
   date: string;
   rewardState: Record<"pending" | "approved" | "paid" | "voided", string>;
@@ -70,7 +70,6 @@ const en: PortalWords = {
   emailSubject: (program) => `Try ${program}`,
   newTab: "(opens in a new tab)",
   rewardsHeading: "Your rewards",
-  currency: "Currency",
   rewardPending: "On hold",
   rewardApproved: "Approved, to be paid",
   rewardPaid: "Paid out",
@@ -78,11 +77,13 @@ const en: PortalWords = {
   freeMonths: (earned, pending) => `Free months: ${earned} earned, ${pending} on hold.`,
   discount: (percent) => `Your discount: ${percent}.`,
   raffleEntries: (entries) => `Raffle entries this month: ${entries}.`,
-  milestone: (current, target, what) =>
-    what ? `${current} of ${target} toward ${what}` : `${current} of ${target} toward your next bonus`,
+  milestone: (current, target, counted, what) => {
+    const noun = { lead: "referrals", qualified: "qualified referrals", converted: "customers", renewed: "customers" };
+    const progress = `${current} of ${target} ${noun[counted]}`;
+    return what ? `Next bonus: ${what} (${progress})` : `Next bonus: ${progress}`;
+  },
   recentHeading: "Latest rewards",
   reward: "Reward",
-  amount: "Amount",
   state: "State",
   date: "Date",
   rewardState: { pending: "On hold", approved: "Approved", paid: "Paid out", voided: "Cancelled" },
@@ -135,7 +136,6 @@ const de: PortalWords = {
   emailSubject: (program) => `Probieren Sie ${program}`,
   newTab: "(öffnet in einem neuen Tab)",
   rewardsHeading: "Ihre Prämien",
-  currency: "Währung",
   rewardPending: "Zurückgehalten",
   rewardApproved: "Freigegeben, noch offen",
   rewardPaid: "Ausgezahlt",
@@ -144,11 +144,18 @@ const de: PortalWords = {
   freeMonths: (earned, pending) => `Gratismonate: ${earned} verdient, ${pending} zurückgehalten.`,
   discount: (percent) => `Ihr Rabatt: ${percent}.`,
   raffleEntries: (entries) => `Verlosungslose diesen Monat: ${entries}.`,
-  milestone: (current, target, what) =>
-    what ? `${current} von ${target} bis ${what}` : `${current} von ${target} bis zum nächsten Bonus`,
+  milestone: (current, target, counted, what) => {
+    const noun = {
+      lead: "Empfehlungen",
+      qualified: "qualifizierten Empfehlungen",
+      converted: "Kunden",
+      renewed: "Kunden",
+    };
+    const progress = `${current} von ${target} ${noun[counted]}`;
+    return what ? `Nächster Bonus: ${what} (${progress})` : `Nächster Bonus: ${progress}`;
+  },
   recentHeading: "Letzte Prämien",
   reward: "Prämie",
-  amount: "Betrag",
   state: "Stand",
   date: "Datum",
   rewardState: { pending: "Zurückgehalten", approved: "Freigegeben", paid: "Ausgezahlt", voided: "Storniert" },

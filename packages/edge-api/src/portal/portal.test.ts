@@ -285,23 +285,25 @@ describe("GET /p/<slug>/me", () => {
     );
     expect(html).toMatch(new RegExp(`<a href="https://x.com/intent/post\\?text=[^"]*${link}"`));
     // Referrals: first name, or the address masked; never the whole address, surname or company.
-    expect(html).toMatch(/<tr><td>Sam<\/td><td>Customer<\/td><td>[A-Z][a-z]+ \d+, \d{4}<\/td><\/tr>/);
-    expect(html).toMatch(/<tr><td>p•••@g•••\.test<\/td><td>Referred<\/td>/);
+    expect(html).toMatch(/<tr><td>Sam<\/td><td>Customer<\/td><td class="date">[A-Z][a-z]{2} \d+, \d{4}<\/td><\/tr>/);
+    expect(html).toMatch(/<tr><td>p•••<wbr>@g•••\.test<\/td><td>Referred<\/td>/);
     expect(html).not.toMatch(/Lee|Initech|initech|pat\.q|globex\.test/);
     expect(html).toContain("0 visits through your link, 2 referred, 1 customer.");
     // Rewards: $100 on hold for 14 days, by currency, with the date the hold ends.
-    const holdEnd = new Intl.DateTimeFormat("en-US", {
-      year: "numeric",
-      month: "long",
-      day: "numeric",
-      timeZone: "UTC",
-    }).format(new Date(Date.now() + 14 * 86_400_000));
-    expect(html).toContain(
-      `<tr><th scope="row">USD</th><td class="num">$100<span class="sub">until ${holdEnd}</span></td><td class="num">$0</td><td class="num">$0</td></tr>`,
+    const holdEnd = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" }).format(
+      new Date(Date.now() + 14 * 86_400_000),
     );
-    expect(html).toContain('<td>On hold<span class="sub">until');
+    expect(html).toContain('<thead><tr><th scope="col">State</th><th scope="col" class="num">USD</th></tr></thead>');
+    expect(html).toContain(
+      `<tr><th scope="row">On hold</th><td class="num">$100<span class="sub">until ${holdEnd}</span></td></tr>`,
+    );
+    expect(html).toContain('<tr><th scope="row">Approved, to be paid</th><td class="num">$0</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Paid out</th><td class="num">$0</td></tr>');
+    expect(html).toContain(
+      `<tr><td>$100<span class="sub">$100 credit for you</span></td><td>On hold<span class="sub">until ${holdEnd}</span></td>`,
+    );
     // Progress to the next milestone.
-    expect(html).toContain('<p id="milestone">1 of 3 toward $250 bonus on your third customer</p>');
+    expect(html).toContain('<p id="milestone">Next bonus: $250 bonus on your third customer (1 of 3 customers)</p>');
     expect(html).toContain('<progress aria-labelledby="milestone" max="3" value="1">');
     expect(html).toContain(`<a href="${API}/p/${p.slug}">How it works, FAQ and terms</a>`);
   });
@@ -388,8 +390,8 @@ describe("GET /p/<slug>/me", () => {
     expect(html).toContain("Hallo Dana, hier sehen Sie alles zu Ihren Empfehlungen.");
     expect(html).toContain('<h2 id="rewards">Ihre Prämien</h2>');
     expect(html).toContain("<tr><td>Sam</td><td>Kunde</td>");
-    expect(html).toContain('<td class="num">100 $<span class="sub">bis ');
-    expect(html).toContain('<p id="milestone">1 von 3 bis 250 $ in bar</p>');
+    expect(html).toContain('<tr><th scope="row">Zurückgehalten</th><td class="num">100 $<span class="sub">bis ');
+    expect(html).toContain('<p id="milestone">Nächster Bonus: 250 $ in bar (1 von 3 Kunden)</p>');
     expect(html).toContain(`href="mailto:?subject=Probieren%20Sie%20Ledgerly`);
     expect(html).toContain(`<a href="${API}/p/${p.slug}/me?lang=en" hreflang="en" lang="en">English</a>`);
     expect((await portal(p, cookie, { acceptLanguage: "de-AT,de;q=0.9" })).html).toMatch(/<html lang="de">/);

@@ -24,9 +24,10 @@ import type { PortalReferral } from "./service";
  */
 
 const PORTAL_CSS = `.greeting{font-size:1.125rem;margin:0}
-.copy{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.5rem 1rem;margin:0;align-items:baseline}
-.copy dt{font-weight:600}
-.copy dd{margin:0}
+.copy{margin:0}
+.copy dt{font-weight:600;margin-top:.75rem}
+.copy dd{margin:.25rem 0 0}
+@media (min-width:40rem){.copy{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.5rem 1rem;align-items:baseline}.copy dt,.copy dd{margin:0}}
 .copy code{display:inline-block;max-width:100%;user-select:all;-webkit-user-select:all;overflow-wrap:anywhere;background:#f3f4f6;border:1px solid var(--line);border-radius:4px;padding:.2rem .5rem;font:1rem/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .hint,.note{color:var(--muted);font-size:.9375rem}
 h3{margin-top:1.5rem}
@@ -34,10 +35,12 @@ h3{margin-top:1.5rem}
 .share a{display:inline-block;background:var(--brand);color:var(--brand-text);padding:.5rem 1rem;border-radius:6px;font-weight:600;text-decoration:none}
 .share a:hover{text-decoration:underline}
 table{width:100%;border-collapse:collapse;margin:.5rem 0}
-caption{text-align:left;font-weight:600;padding-bottom:.25rem}
 th,td{text-align:left;vertical-align:top;padding:.5rem .75rem .5rem 0;border-bottom:1px solid var(--line)}
-th{font-size:.875rem;color:var(--muted);font-weight:600}
-.num{text-align:right;font-variant-numeric:tabular-nums;padding-right:0}
+.date{white-space:nowrap}
+th:last-child,td:last-child{padding-right:0}
+thead th{font-size:.875rem;color:var(--muted);font-weight:600}
+tbody th{font-weight:400}
+.num{text-align:right;font-variant-numeric:tabular-nums}
 .sub{display:block;color:var(--muted);font-size:.875rem}
 .milestone{margin:1.25rem 0}
 .milestone p{margin:0 0 .25rem}
@@ -48,12 +51,7 @@ progress{width:100%;height:.875rem;accent-color:var(--brand)}
 const LOCALES: Record<PageLanguage, string> = { en: "en-US", de: "de-DE" };
 
 function dateIn(lang: PageLanguage, isoTime: string): string {
-  return new Intl.DateTimeFormat(LOCALES[lang], {
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    timeZone: "UTC",
-  }).format(new Date(isoTime));
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: "medium", timeZone: "UTC" }).format(new Date(isoTime));
 }
 
 function percentIn(lang: PageLanguage, percent: number): string {
@@ -86,6 +84,12 @@ export function maskEmail(email: string): string {
  */
 export function friendLabel(r: Pick<PortalReferral, "friendName" | "friendEmail">): string {
   return firstName(r.friendName) ?? maskEmail(r.friendEmail);
+}
+
+/** A masked address may wrap before its "@" on a narrow screen, and nowhere else. */
+function breakable(label: string): Markup | string {
+  const at = label.indexOf("@");
+  return at > 0 ? html`${label.slice(0, at)}<wbr>${label.slice(at)}` : label;
 }
 
 export type ShareChannel = "email" | "linkedin" | "x";
@@ -165,27 +169,30 @@ ${line && html`<p class="greeting">${line}</p>`}
 </div></header>`;
 }
 
+/**
+ * Money by state (rows) and currency (columns): on hold, with the date the last hold ends; approved and to be
+ * paid; paid out. States as rows keep the table narrow on a phone, as most programs pay in one currency.
+ */
 function moneyTotals(lang: PageLanguage, rewards: MemberRewardsView, now: number): Markup | null {
   const w = PORTAL_WORDS[lang];
   if (rewards.totals.length === 0) return null;
-  // When the money on hold is released: the last hold end among the rewards listed, per currency.
   const holdEnds = new Map<string, string>();
   for (const r of rewards.recent) {
     if (r.state !== "pending" || !r.currency || Date.parse(r.available_at) <= now) continue;
     const known = holdEnds.get(r.currency);
     if (!known || known < r.available_at) holdEnds.set(r.currency, r.available_at);
   }
-  const rows = rewards.totals.map((t) => {
-    const end = holdEnds.get(t.currency);
-    return html`<tr><th scope="row">${t.currency}</th><td class="num">${formatMoneyIn(lang, t.pending, t.currency)}${
-      end && html`<span class="sub">${w.heldUntil(dateIn(lang, end))}</span>`
-    }</td><td class="num">${formatMoneyIn(lang, t.approved, t.currency)}</td><td class="num">${formatMoneyIn(lang, t.paid, t.currency)}</td></tr>
+  const row = (label: string, amount: (t: MemberRewardsView["totals"][number]) => Markup) =>
+    html`<tr><th scope="row">${label}</th>${rewards.totals.map((t) => html`<td class="num">${amount(t)}</td>`)}</tr>
 `;
-  });
+  const money = (minor: number, currency: string) => html`${formatMoneyIn(lang, minor, currency)}`;
   return html`<table>
-<thead><tr><th scope="col">${w.currency}</th><th scope="col" class="num">${w.rewardPending}</th><th scope="col" class="num">${w.rewardApproved}</th><th scope="col" class="num">${w.rewardPaid}</th></tr></thead>
+<thead><tr><th scope="col">${w.state}</th>${rewards.totals.map((t) => html`<th scope="col" class="num">${t.currency}</th>`)}</tr></thead>
 <tbody>
-${rows}</tbody>
+${row(w.rewardPending, (t) => {
+  const end = holdEnds.get(t.currency);
+  return html`${money(t.pending, t.currency)}${end && html`<span class="sub">${w.heldUntil(dateIn(lang, end))}</span>`}`;
+})}${row(w.rewardApproved, (t) => money(t.approved, t.currency))}${row(w.rewardPaid, (t) => money(t.paid, t.currency))}</tbody>
 </table>`;
 }
 
@@ -196,6 +203,7 @@ function rewardAmount(lang: PageLanguage, r: MemberRewardsView["recent"][number]
   return String(r.amount);
 }
 
+/** The latest rewards one by one: amount (and the rule's description), state with the hold's end, date. */
 function recentRewards(lang: PageLanguage, rewards: MemberRewardsView, now: number): Markup | null {
   const w = PORTAL_WORDS[lang];
   const recent = rewards.recent.filter((r) => r.state !== "in_review");
@@ -208,14 +216,14 @@ function recentRewards(lang: PageLanguage, rewards: MemberRewardsView, now: numb
           ? w.heldUntil(dateIn(lang, r.available_at))
           : w.awaitingApproval
         : null;
-    return html`<tr><td>${r.description ?? rewardAmount(lang, r)}</td><td class="num">${rewardAmount(lang, r)}</td><td>${w.rewardState[state]}${
+    return html`<tr><td>${rewardAmount(lang, r)}${r.description && html`<span class="sub">${r.description}</span>`}</td><td>${w.rewardState[state]}${
       pendingNote && html`<span class="sub">${pendingNote}</span>`
-    }</td><td>${dateIn(lang, r.created_at)}</td></tr>
+    }</td><td class="date">${dateIn(lang, r.created_at)}</td></tr>
 `;
   });
   return html`<h3 id="recent">${w.recentHeading}</h3>
 <table aria-labelledby="recent">
-<thead><tr><th scope="col">${w.reward}</th><th scope="col" class="num">${w.amount}</th><th scope="col">${w.state}</th><th scope="col">${w.date}</th></tr></thead>
+<thead><tr><th scope="col">${w.reward}</th><th scope="col">${w.state}</th><th scope="col">${w.date}</th></tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>`;
@@ -225,7 +233,7 @@ function milestone(lang: PageLanguage, rewards: MemberRewardsView, what: string 
   const m = rewards.next_milestone;
   if (!m || m.at <= 0) return null;
   const current = Math.min(m.current, m.at);
-  return html`<div class="milestone"><p id="milestone">${PORTAL_WORDS[lang].milestone(current, m.at, what)}</p>
+  return html`<div class="milestone"><p id="milestone">${PORTAL_WORDS[lang].milestone(current, m.at, m.trigger, what)}</p>
 <progress aria-labelledby="milestone" max="${m.at}" value="${current}">${current} / ${m.at}</progress></div>`;
 }
 
@@ -256,7 +264,7 @@ export function renderPortal(m: PortalModel): Rendered {
   const anyRewards = Boolean(totals || recent || extras.some(Boolean));
   const referralRows = m.referrals.map(
     (ref) =>
-      html`<tr><td>${friendLabel(ref)}</td><td>${w.referralStatus[ref.status] ?? ref.status}</td><td>${dateIn(m.lang, ref.createdAt)}</td></tr>
+      html`<tr><td>${breakable(friendLabel(ref))}</td><td>${w.referralStatus[ref.status] ?? ref.status}</td><td class="date">${dateIn(m.lang, ref.createdAt)}</td></tr>
 `,
   );
   const body = html`${hero(m.lang, m.program, w.title(m.program.name), first ? w.greeting(first) : null, m.alternates)}
