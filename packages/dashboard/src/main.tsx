@@ -10,7 +10,7 @@ import { ReferralDetail, Referrals } from "./pages/referrals";
 import { Rewards } from "./pages/rewards";
 import { Rules } from "./pages/rules";
 import { navigate, onLinkClick, useRoute } from "./router";
-import { Loading } from "./ui";
+import { ErrorNotice, Loading } from "./ui";
 import "./styles.css";
 
 type SessionView = {
@@ -41,6 +41,7 @@ const PROGRAM_KEY = "vouch.program";
 function App() {
   const [state, setState] = useState<{ session?: SessionView; checked: boolean }>({ checked: false });
   const route = useRoute();
+  const [signOutError, setSignOutError] = useState<unknown>(null);
 
   const adopt = (s: SessionView | undefined) => {
     if (s) {
@@ -58,7 +59,14 @@ function App() {
     onSessionEnd(() => adopt(undefined));
     ok(api.GET("/v1/admin/session")).then(
       (s) => adopt(s as SessionView),
-      () => adopt(undefined),
+      async (err: unknown) => {
+        // Behind Cloudflare Access, the person is already known: exchange Access's token for a session.
+        const access = err instanceof ApiFailure && (err.details as { access?: boolean } | undefined)?.access;
+        const viaAccess = access
+          ? await ok(api.POST("/v1/admin/session/access", {})).catch(() => undefined)
+          : undefined;
+        adopt(viaAccess as SessionView | undefined);
+      },
     );
   }, []);
 
@@ -164,6 +172,7 @@ function App() {
       </nav>
       <div class="body">
         <header class="top">
+          {signOutError ? <ErrorNotice error={signOutError} /> : null}
           {program?.test_mode && <span class="badge warn">Test mode</span>}
           <span class="who">
             {s.admin.email} · {s.admin.role}
@@ -172,9 +181,17 @@ function App() {
             type="button"
             class="btn plain small"
             onClick={async () => {
-              await ok(api.DELETE("/v1/admin/session")).catch(
-                (e: unknown) => e instanceof ApiFailure || Promise.reject(e),
-              );
+              try {
+                await ok(api.DELETE("/v1/admin/session"));
+              } catch (err) {
+                // Only a session that has already ended counts as signed out; anything else keeps it, and says so.
+                const ended =
+                  err instanceof ApiFailure && (err.code === "session_expired" || err.code === "unauthorized");
+                if (!ended) {
+                  setSignOutError(err);
+                  return;
+                }
+              }
               adopt(undefined);
               navigate("");
             }}

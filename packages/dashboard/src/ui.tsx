@@ -224,3 +224,37 @@ export function Copy(props: { text: string; label?: string }) {
     </button>
   );
 }
+
+interface Paged<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * A list read page by page: the first page from `load(null)` whenever `deps` change, later ones appended by
+ * `more()`. Later pages belong to the answer they continue, so a new search starts again from its first page.
+ */
+export function usePagedList<T>(load: (cursor: string | null) => Promise<Paged<T>>, deps: unknown[]) {
+  const first = useLoad(() => load(null), deps);
+  const [extra, setExtra] = useState<{ of: unknown; rows: T[]; cursor: string | null }>({
+    of: null,
+    rows: [],
+    cursor: null,
+  });
+  const current = extra.of === first.data ? extra : { rows: [] as T[], cursor: first.data?.next_cursor ?? null };
+  return {
+    ...first,
+    rows: [...(first.data?.data ?? []), ...current.rows],
+    more: current.cursor
+      ? async () => {
+          const page = await load(current.cursor);
+          setExtra({ of: first.data, rows: [...current.rows, ...page.data], cursor: page.next_cursor });
+        }
+      : null,
+  };
+}
+
+/** The "Load more" button of a paged list (nothing when there is no next page). */
+export function LoadMore(props: { more: (() => Promise<void>) | null }) {
+  return props.more ? <Action run={props.more}>Load more</Action> : null;
+}

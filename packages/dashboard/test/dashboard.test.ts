@@ -46,7 +46,7 @@ describe("sign-in", () => {
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     // The session cookie is HttpOnly: no script on the page can read it.
     expect(await page.evaluate(() => document.cookie)).not.toContain("vouch_session");
-    const cookie = (await context.cookies()).find((c) => c.name === "vouch_session");
+    const cookie = (await context.cookies()).find((c) => c.name === "__Host-vouch_session");
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
     await page.locator(".kpi-value").first().waitFor();
     await expect
@@ -63,7 +63,22 @@ describe("sign-in", () => {
     await expect.poll(() => page.locator(".top-members li").count()).toBe(3);
     await expectAccessible(page, "overview");
     await screenshot(page, "02-overview");
+    // Usable from 1,024 px wide: nothing spills sideways.
+    await page.setViewportSize({ width: 1024, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+    await screenshot(page, "02-overview-1024");
 
+    // Every answer under /admin/ carries the CSP: the app for any path (an .html one too), a 404 for a missing file.
+    for (const [path, status] of [
+      ["/admin/index.html", 200],
+      ["/admin/assets/missing.js", 404],
+      ["/admin/referrals/x", 200],
+    ] as const) {
+      const res = await fetch(`${api.url}${path}`);
+      expect([path, res.status]).toEqual([path, status]);
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+    }
     // A deep link survives a reload (the Worker answers the app for any /admin/ path).
     await page.goto(`${api.url}/admin/rewards?state=pending`);
     await page.getByRole("heading", { name: "Rewards" }).waitFor();
@@ -289,6 +304,8 @@ describe("roles", () => {
     await page.getByLabel("Rules (JSON)").waitFor();
     expect(await page.getByLabel("Rules (JSON)").getAttribute("readonly")).not.toBeNull();
     expect(await page.getByRole("button", { name: "Publish rules" }).count()).toBe(0);
+    // The simulator works for a viewer too (it saves nothing).
+    await page.getByRole("table", { name: "What each person earns" }).waitFor();
     // Even a hand-made request with the session and its CSRF token is refused.
     const refused = await page.evaluate(async (program) => {
       const session = await (await fetch("/v1/admin/session")).json();

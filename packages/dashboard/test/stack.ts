@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
+import { seriousViolations } from "../../../scripts/lib/axe";
 import { launchChromium } from "../../../scripts/lib/chromium";
 import { type ApiHandle, DEMO, startApi } from "../../../scripts/lib/stack";
 
@@ -133,27 +134,9 @@ export async function signIn(
   await page.getByRole("navigation", { name: "Dashboard" }).waitFor();
 }
 
-/** axe-core in the page (evaluated over CDP, so the page's strict CSP stays on): no serious or critical issue. */
+/** axe-core on the page as it is: no serious or critical violation (scripts/lib/axe.ts). */
 export async function expectAccessible(page: Page, label: string) {
-  const axe = await import("axe-core");
-  await page.evaluate(axe.default.source);
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run: (
-          ctx: unknown,
-          opts: unknown,
-        ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const result = await w.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-    }));
-  });
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const serious = await seriousViolations(page);
   expect(serious, `${label}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
 }
 

@@ -7,6 +7,8 @@ import type { TestProject } from "vitest/node";
  * - a webhook receiver: `POST /hooks/<name>` records each delivery (headers and body) and answers as told by
  *   `PUT /control/<name>` (`{ "status": 503, "delay_ms": 0, "body": "…" }`; 200 "ok" until told otherwise);
  *   `GET /log/<name>` lists what arrived. Each test uses its own name, so files running at once never mix.
+ * - a Cloudflare Access team's key set: `PUT /access/<name>` stores a JWKS that
+ *   `GET /access/<name>/cdn-cgi/access/certs` then serves, as `https://<team>.cloudflareaccess.com` does.
  */
 interface Behaviour {
   status: number;
@@ -28,6 +30,7 @@ function json(res: ServerResponse, status: number, value: unknown) {
 function receiver() {
   const behaviour = new Map<string, Behaviour>();
   const log = new Map<string, { headers: Record<string, string>; body: string; at: number }[]>();
+  const keySets = new Map<string, string>();
   return createServer(async (req, res) => {
     const [, kind, name = ""] = (req.url ?? "").split("/");
     const body = await readBody(req);
@@ -36,6 +39,14 @@ function receiver() {
       return json(res, 204, null);
     }
     if (kind === "log") return json(res, 200, log.get(name) ?? []);
+    if (kind === "access" && req.method === "PUT") {
+      keySets.set(name, body);
+      return json(res, 204, null);
+    }
+    if (kind === "access" && req.url?.endsWith("/cdn-cgi/access/certs")) {
+      res.writeHead(keySets.has(name) ? 200 : 404, { "content-type": "application/json" });
+      return res.end(keySets.get(name) ?? "{}");
+    }
     if (kind === "hooks" && req.method === "POST") {
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),

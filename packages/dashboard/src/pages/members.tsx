@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, date, money, ok, type Schemas } from "../api";
+import { api, date, money, ok } from "../api";
 import {
   Action,
   Card,
@@ -9,30 +9,27 @@ import {
   Field,
   Kpi,
   Loading,
+  LoadMore,
   Page,
   Status,
   useDebounced,
   useLoad,
+  usePagedList,
 } from "../ui";
-
-type Member = Schemas["ServerMember"];
 
 export function Members() {
   const [term, setTerm] = useState(new URLSearchParams(location.search).get("q") ?? "");
   const q = useDebounced(term.trim());
-  const load = useLoad(
-    () => ok(api.GET("/v1/members", { params: { query: { ...(q ? { q } : {}), limit: 50 } } })),
+  const load = usePagedList(
+    (cursor) =>
+      ok(
+        api.GET("/v1/members", {
+          params: { query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}), limit: 50 } },
+        }),
+      ),
     [q],
   );
-  // Later pages ("Load more") belong to the answer they continue: a new search starts again.
-  const [more, setMore] = useState<{ of: unknown; rows: Member[]; cursor: string | null }>({
-    of: null,
-    rows: [],
-    cursor: null,
-  });
-  const extra = more.of === load.data ? more : { rows: [], cursor: load.data?.next_cursor ?? null };
-  const rows = [...(load.data?.data ?? []), ...extra.rows];
-  const cursor = extra.cursor;
+  const rows = load.rows;
   return (
     <Page title="Members" lead="The customers who refer, newest first.">
       <div class="toolbar">
@@ -82,16 +79,7 @@ export function Members() {
               ))}
             </tbody>
           </table>
-          {cursor && (
-            <Action
-              run={async () => {
-                const page = await ok(api.GET("/v1/members", { params: { query: { ...(q ? { q } : {}), cursor } } }));
-                setMore({ of: load.data, rows: [...extra.rows, ...page.data], cursor: page.next_cursor });
-              }}
-            >
-              Load more
-            </Action>
-          )}
+          <LoadMore more={load.more} />
         </Card>
       )}
     </Page>

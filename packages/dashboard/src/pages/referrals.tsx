@@ -1,7 +1,19 @@
 import { REFERRAL_STATUSES, type ReferralStatus, TRANSITIONS } from "@vouch/edge-api/referral-status";
 import { useState } from "preact/hooks";
 import { api, date, dateTime, money, ok, type Schemas } from "../api";
-import { Action, Card, Empty, ErrorNotice, Field, Loading, Page, Status, useDebounced, useLoad } from "../ui";
+import {
+  Card,
+  Empty,
+  ErrorNotice,
+  Field,
+  Loading,
+  LoadMore,
+  Page,
+  Status,
+  useDebounced,
+  useLoad,
+  usePagedList,
+} from "../ui";
 
 type Referral = Schemas["Referral"];
 
@@ -10,21 +22,21 @@ export function Referrals() {
   const [term, setTerm] = useState(params.get("q") ?? "");
   const q = useDebounced(term.trim());
   const [status, setStatus] = useState(params.get("status") ?? "");
-  const load = useLoad(() => {
-    const query = { ...(q ? { q } : {}), ...(status ? { status: status as ReferralStatus } : {}), limit: 50 };
-    const shown = new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}) });
-    history.replaceState(null, "", `/admin/referrals${shown.size ? `?${shown}` : ""}`);
-    return ok(api.GET("/v1/referrals", { params: { query } }));
-  }, [q, status]);
-  // Later pages ("Load more") belong to the answer they continue: a new search starts again.
-  const [more, setMore] = useState<{ of: unknown; rows: Referral[]; cursor: string | null }>({
-    of: null,
-    rows: [],
-    cursor: null,
-  });
-  const extra = more.of === load.data ? more : { rows: [], cursor: load.data?.next_cursor ?? null };
-  const rows = [...(load.data?.data ?? []), ...extra.rows];
-  const cursor = extra.cursor;
+  const load = usePagedList(
+    (cursor) => {
+      const query = {
+        ...(q ? { q } : {}),
+        ...(status ? { status: status as ReferralStatus } : {}),
+        ...(cursor ? { cursor } : {}),
+        limit: 50,
+      };
+      const shown = new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}) });
+      history.replaceState(null, "", `/admin/referrals${shown.size ? `?${shown}` : ""}`);
+      return ok(api.GET("/v1/referrals", { params: { query } }));
+    },
+    [q, status],
+  );
+  const rows = load.rows;
   return (
     <Page title="Referrals" lead="Every friend your members referred, newest first.">
       <div class="toolbar">
@@ -83,22 +95,7 @@ export function Referrals() {
               ))}
             </tbody>
           </table>
-          {cursor && (
-            <Action
-              run={async () => {
-                const page = await ok(
-                  api.GET("/v1/referrals", {
-                    params: {
-                      query: { ...(q ? { q } : {}), ...(status ? { status: status as ReferralStatus } : {}), cursor },
-                    },
-                  }),
-                );
-                setMore({ of: load.data, rows: [...extra.rows, ...page.data], cursor: page.next_cursor });
-              }}
-            >
-              Load more
-            </Action>
-          )}
+          <LoadMore more={load.more} />
         </Card>
       )}
     </Page>

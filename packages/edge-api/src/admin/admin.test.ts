@@ -1,9 +1,11 @@
-import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { describe, expect, inject, it } from "vitest";
 import { API, makeProgram, type TestProgram } from "../../test/fixtures";
+import { app } from "../index";
 import type { Statement } from "../lib/sql";
 import { verifyPassword } from "./password";
-import { type AdminRole, MAX_FAILED_LOGINS, newAdminStatements } from "./service";
+import { type AdminRole, LOCKOUT_MS, MAX_FAILED_LOGINS, newAdminStatements, signIn as signInDirect } from "./service";
 
 type Json = Record<string, any>;
 const PASSWORD = "correct horse battery staple";
@@ -72,7 +74,7 @@ describe("dashboard sign-in", () => {
     const s = await signIn(emails.owner.toUpperCase());
     expect(s.res.status).toBe(200);
     expect(s.setCookie).toMatch(
-      /^vouch_session=[A-Za-z0-9_-]{40,}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+      /^__Host-vouch_session=[A-Za-z0-9_-]{40,}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
     );
     expect(s.json).toMatchObject({ admin: { email: emails.owner, role: "owner" }, programs: [{ id: p.id }] });
     // Only the token's hash is stored: the cookie's value is nowhere in D1.
@@ -201,6 +203,11 @@ describe("the /v1 API behind a session", () => {
     const admin = await as("admin");
     const owner = await as("owner");
     expect((await viewer("GET", "/v1/rewards")).res.status).toBe(200);
+    const preview = await viewer("POST", "/v1/reward-rules/preview", {
+      rules: { rules: [] },
+      scenario: { friends: 1, value_cents: 100, currency: "USD" },
+    });
+    expect(preview.res.status).toBe(200);
     const refused = await viewer("POST", "/v1/rewards/approve", { ids: ["rwd_none"] });
     expect(refused.res.status).toBe(403);
     expect(refused.json.error).toMatchObject({
@@ -246,7 +253,7 @@ describe("the /v1 API behind a session", () => {
       cookie: tablet.cookie,
       headers: { "x-csrf-token": tablet.csrf },
     });
-    expect(out.res.headers.get("set-cookie") ?? "").toMatch(/^vouch_session=; Max-Age=0/);
+    expect(out.res.headers.get("set-cookie") ?? "").toMatch(/^__Host-vouch_session=; Max-Age=0/);
     expect((await call("GET", "/v1/admin/session", { cookie: tablet.cookie })).json.error.code).toBe("session_expired");
     expect((await call("GET", "/v1/admin/session", { cookie: phone.cookie })).res.status).toBe(200);
     const everywhere = await call("POST", "/v1/admin/session/sign-out-everywhere", {
@@ -268,5 +275,184 @@ describe("the /v1 API behind a session", () => {
     });
     expect(bye.res.status).toBe(200);
     expect((await call("GET", "/v1/admin/session", { cookie: viewer.cookie })).res.status).toBe(401);
+  });
+});
+
+describe("Cloudflare Access", () => {
+  it("exchanges a verified Access JWT for a session, for an admin's email only", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    // A team's key set on a local server, published as Cloudflare publishes it.
+    const team = `${inject("receiverUrl")}/access/team-${p.id}`;
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const other = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    await fetch(`${inject("receiverUrl")}/access/team-${p.id}`, {
+      method: "PUT",
+      body: JSON.stringify({ keys: [jwk] }),
+    });
+    const accessEnv = { ...env, ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: "aud-dashboard" } as unknown as Env;
+    const jwt = (claims: Record<string, unknown>, key = privateKey, aud = "aud-dashboard") =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(team)
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(key);
+    const exchange = async (token: string | null, environment: Env = accessEnv) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(`${API}/v1/admin/session/access`, {
+          method: "POST",
+          headers: { origin: API, ...(token ? { "cf-access-jwt-assertion": token } : {}) },
+        }),
+        environment,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return { res, json: (await res.json()) as Json };
+    };
+
+    const ok = await exchange(await jwt({ email: emails.admin.toUpperCase() }));
+    expect(ok.res.status).toBe(200);
+    expect(ok.json.admin).toMatchObject({ email: emails.admin, role: "admin" });
+    const cookie = (ok.res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect((await call("GET", "/v1/program", { cookie, headers: { "x-vouch-program": p.id } })).res.status).toBe(200);
+
+    const refusals = await Promise.all([
+      exchange(await jwt({ email: "stranger@elsewhere.test" })),
+      exchange(await jwt({ email: emails.admin }, other.privateKey)),
+      exchange(await jwt({ email: emails.admin }, privateKey, "another-app")),
+      exchange(null),
+    ]);
+    expect(refusals.map((r) => [r.res.status, r.json.error.code])).toEqual([
+      [401, "invalid_credentials"],
+      [401, "invalid_credentials"],
+      [401, "invalid_credentials"],
+      [401, "unauthorized"],
+    ]);
+    expect(refusals[0]?.json.error.message).toContain("not a Vouch admin");
+    expect(refusals[2]?.json.error.message).toContain("aud");
+    // Not configured: the route says so, whatever the header.
+    const off = await exchange(await jwt({ email: emails.admin }), env);
+    expect(off.json.error.code).toBe("not_found");
+  });
+});
+
+describe("hardening (the security review's findings)", () => {
+  const sessionFor = async (p: TestProgram, role: AdminRole, emails: Record<AdminRole, string>) => {
+    const s = await signIn(emails[role]);
+    return (method: string, path: string, body?: unknown) =>
+      call(method, path, { cookie: s.cookie, body, headers: { "x-vouch-program": p.id, "x-csrf-token": s.csrf } });
+  };
+
+  it("only an owner turns on test mode, changes allowed origins or the signature-timestamp rule", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const admin = await sessionFor(p, "admin", emails);
+    for (const body of [
+      { test_mode: true },
+      { allowed_origins: ["https://evil.example"] },
+      { require_signature_timestamp: false },
+    ]) {
+      const refused = await admin("PATCH", "/v1/program", body);
+      expect(refused.res.status).toBe(403);
+      expect(refused.json.error).toMatchObject({
+        code: "forbidden_role",
+        details: { required: "owner", fields: Object.keys(body) },
+      });
+    }
+    const row = await env.DB.prepare("SELECT test_mode, allowed_origins FROM programs WHERE id = ?")
+      .bind(p.id)
+      .first<Json>();
+    expect(row?.test_mode).toBe(0);
+    expect(row?.allowed_origins).not.toContain("evil");
+    // An admin still runs the rest of the program; an owner may change these too.
+    expect((await admin("PATCH", "/v1/program", { brand_color: "#0f766e" })).res.status).toBe(200);
+    const owner = await sessionFor(p, "owner", emails);
+    expect((await owner("PATCH", "/v1/program", { require_signature_timestamp: true })).res.status).toBe(200);
+  });
+
+  it("webhook endpoints and their signing secrets are an owner's", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const admin = await sessionFor(p, "admin", emails);
+    expect((await admin("GET", "/v1/webhook-endpoints/whe_x/secret")).json.error.code).toBe("forbidden_role");
+    expect(
+      (await admin("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/x", events: ["*"] })).json.error.code,
+    ).toBe("forbidden_role");
+    expect((await admin("GET", "/v1/webhook-endpoints")).res.status).toBe(200);
+  });
+
+  it("a lock that has run out starts the count again, and parallel guesses get five tries, not one each", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const t0 = Date.now();
+    const attempt = (password: string, now: number) =>
+      signInDirect(env.DB, emails.admin, password, "", now).then(
+        () => "ok",
+        (err: { code: string }) => err.code,
+      );
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++)
+      expect(await attempt("wrong password!", t0)).toBe("invalid_credentials");
+    expect(await attempt(PASSWORD, t0 + 1000)).toBe("account_locked");
+    const later = t0 + LOCKOUT_MS + 1000;
+    expect(await attempt("wrong password!", later)).toBe("invalid_credentials");
+    expect(await attempt(PASSWORD, later + 1000)).toBe("ok");
+
+    const burst = await Promise.all(Array.from({ length: 12 }, () => attempt("wrong password!", later + 2000)));
+    expect(burst.filter((r) => r === "invalid_credentials")).toHaveLength(MAX_FAILED_LOGINS);
+    expect(burst.filter((r) => r === "account_locked")).toHaveLength(12 - MAX_FAILED_LOGINS);
+  });
+
+  it("refuses a sign-in that a cross-site form could send", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const form = await SELF.fetch(`${API}/v1/admin/session`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "cf-connecting-ip": "192.0.2.9" },
+      body: JSON.stringify({ email: emails.owner, password: PASSWORD }),
+    });
+    expect(((await form.json()) as Json).error.code).toBe("csrf_failed");
+    const crossSite = await call("POST", "/v1/admin/session", {
+      body: { email: emails.owner, password: PASSWORD },
+      headers: { "sec-fetch-site": "cross-site", "cf-connecting-ip": "192.0.2.9" },
+    });
+    expect(crossSite.json.error.code).toBe("csrf_failed");
+  });
+
+  it("counts unknown session cookies per address, as it does wrong keys", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      const { res } = await call("GET", "/v1/program", {
+        cookie: `__Host-vouch_session=${"x".repeat(30)}${i}`,
+        headers: { "x-vouch-program": "prg_x", "cf-connecting-ip": "192.0.2.77" },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+
+  it("a preview too large to run cheaply is refused", async () => {
+    const p = await makeProgram();
+    const renewal = (id: string) => ({
+      id,
+      trigger: "renewed",
+      recipient: "member",
+      kind: "cash",
+      amount: { type: "percent", percent: 1 },
+    });
+    const res = await SELF.fetch(`${API}/v1/reward-rules/preview`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.sk}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        rules: { rules: Array.from({ length: 50 }, (_, i) => renewal(`r${i}`)) },
+        scenario: { friends: 50, value_cents: 100, currency: "USD", renewals: 36 },
+      }),
+    });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(await res.json())).toContain("at most 5000");
   });
 });

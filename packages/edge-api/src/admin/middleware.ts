@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../lib/app";
+import { clientAddress } from "../lib/client";
 import { timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { checkRateLimit } from "../lib/rate-limit";
+import { checkRateLimit, SlidingWindowLimiter } from "../lib/rate-limit";
 import type { AdminRole, ResolvedSession } from "./service";
 import { resolveSession, SESSION_COOKIE } from "./service";
 
@@ -25,9 +26,17 @@ const OWNER_ONLY: RegExp[] = [
   /^\/v1\/program\/identity-secret(\/|$)/,
   /^\/v1\/integrations\/stripe$/,
   /^\/v1\/admin\/admins(\/|$)/,
+  // A webhook secret signs events the vendor's server acts on, and an endpoint's URL receives members' data.
+  /^\/v1\/webhook-endpoints(\/|$)/,
 ];
-/** Reads that hand out a secret: admins and owners, never viewers. */
+/** Reads that hand out a secret: owners only. */
 const SECRET_READS: RegExp[] = [/^\/v1\/webhook-endpoints\/[^/]+\/secret$/];
+/**
+ * Program settings only an owner may change through `PATCH /v1/program` (checked by that route, which sees the
+ * body): test mode accepts unsigned members, the origins decide who may use the publishable key, and signed
+ * timestamps are what stops an old signature being replayed.
+ */
+export const OWNER_ONLY_SETTINGS = ["test_mode", "allowed_origins", "require_signature_timestamp"] as const;
 
 export function hasSessionCookie(c: Context<AppEnv>): string | undefined {
   return getCookie(c, SESSION_COOKIE);
@@ -41,9 +50,9 @@ function sameOrigin(c: Context<AppEnv>): void {
 }
 
 export function requiredRole(method: string, path: string): AdminRole {
-  // Anyone signed in may sign themselves out (here or everywhere).
-  if (READS.has(method) || /^\/v1\/admin\/session(\/|$)/.test(path)) {
-    return SECRET_READS.some((r) => r.test(path)) ? "admin" : "viewer";
+  // Anyone signed in may sign themselves out (here or everywhere), and try rules on a scenario (it saves nothing).
+  if (READS.has(method) || /^\/v1\/admin\/session(\/|$)/.test(path) || path === "/v1/reward-rules/preview") {
+    return SECRET_READS.some((r) => r.test(path)) ? "owner" : "viewer";
   }
   return OWNER_ONLY.some((r) => r.test(path)) ? "owner" : "admin";
 }
@@ -51,6 +60,9 @@ export function requiredRole(method: string, path: string): AdminRole {
 const RANK: Record<AdminRole, number> = { viewer: 0, admin: 1, owner: 2 };
 
 /** Checks the session behind the cookie for this request: origin, CSRF token on changes, role, rate. */
+/** Unknown or ended session cookies cost a D1 read each: 60 a minute per client address, as for API keys. */
+const badSessions = new SlidingWindowLimiter(60, 60_000);
+
 export async function authenticateSession(
   c: Context<AppEnv>,
   token: string,
@@ -58,7 +70,25 @@ export async function authenticateSession(
 ): Promise<ResolvedSession> {
   sameOrigin(c);
   const programId = opts.program ? (c.req.header("x-vouch-program") ?? null) : null;
-  const session = await resolveSession(c.env.DB, token, programId);
+  const address = `session:${clientAddress(c.req)}`;
+  const guard = badSessions.peek(address);
+  if (!guard.ok) {
+    throw new ApiError(
+      "rate_limited",
+      `Too many ended sessions from here. Retry after ${guard.retryAfter} s.`,
+      undefined,
+      {
+        "Retry-After": String(guard.retryAfter),
+      },
+    );
+  }
+  let session: ResolvedSession;
+  try {
+    session = await resolveSession(c.env.DB, token, programId);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "session_expired") badSessions.check(address);
+    throw err;
+  }
   if (!READS.has(c.req.method)) {
     const sent = c.req.header("x-csrf-token") ?? "";
     if (!timingSafeEqual(sent, session.csrfToken)) {
@@ -92,6 +122,7 @@ export async function authenticateSession(
     }
     c.set("program", session.program);
     c.set("keyId", `admin:${session.admin.id}`);
+    c.set("role", session.admin.role);
   }
   return session;
 }

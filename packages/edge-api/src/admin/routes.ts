@@ -7,14 +7,17 @@ import { ApiError } from "../lib/errors";
 import { defineRoute } from "../lib/openapi";
 import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { iso } from "../lib/time";
+import { accessConfig, accessEmail, adminByEmail } from "./access";
 import { authenticateSession, hasSessionCookie } from "./middleware";
 import { adminViewSchema, createAdminSchema, sessionViewSchema, signInSchema } from "./schema";
 import {
   adminView,
   createAdmin,
   listAdmins,
+  openSession,
   SESSION_COOKIE,
   SESSION_TTL_MS,
+  type SignedIn,
   signIn,
   signOut,
   signOutEverywhere,
@@ -44,7 +47,12 @@ const sessionExample = {
 
 async function session(c: Context<AppEnv>) {
   const token = hasSessionCookie(c);
-  if (!token) throw new ApiError("unauthorized", "Sign in first: POST /v1/admin/session.");
+  if (!token) {
+    // `details.access`: this deployment signs people in through Cloudflare Access (POST /v1/admin/session/access).
+    throw new ApiError("unauthorized", "Sign in first: POST /v1/admin/session.", {
+      access: accessConfig(c.env) !== null,
+    });
+  }
   return authenticateSession(c, token, { program: false });
 }
 
@@ -57,7 +65,7 @@ defineRoute(
     tag: "admins",
     summary: "Sign in to the dashboard",
     description:
-      "Sets the `vouch_session` cookie (HttpOnly, Secure, SameSite=Strict, 12 hours). Ten attempts a minute per address; five wrong passwords in a row lock the account for 15 minutes.",
+      "Sets the `__Host-vouch_session` cookie (HttpOnly, Secure, SameSite=Strict, 12 hours). Ten attempts a minute per address; five wrong passwords in a row lock the account for 15 minutes.",
     auth: "none",
     body: signInSchema,
     bodyExample: { email: "dana@ledgerly.example", password: "correct horse battery staple" },
@@ -71,10 +79,7 @@ defineRoute(
     errors: ["invalid_credentials", "account_locked", "csrf_failed", "rate_limited"],
   },
   async (c, { body }) => {
-    const origin = c.req.header("origin");
-    if (origin && origin !== new URL(c.req.url).origin) {
-      throw new ApiError("csrf_failed", "Sign in from the dashboard's own origin.");
-    }
+    sameOriginOnly(c);
     const verdict = signIns.check(clientAddress(c.req));
     if (!verdict.ok) {
       throw new ApiError(
@@ -86,22 +91,74 @@ defineRoute(
         },
       );
     }
-    const signedIn = await signIn(c.env.DB, body.email, body.password, c.req.header("user-agent") ?? "");
-    setCookie(c, SESSION_COOKIE, signedIn.token, {
-      httpOnly: true,
-      secure: true,
-      sameSite: "Strict",
-      path: "/",
-      maxAge: SESSION_TTL_MS / 1000,
-    });
-    return c.json({
-      admin: adminView(signedIn.admin),
-      csrf_token: signedIn.csrfToken,
-      expires_at: iso(signedIn.expiresAt) as string,
-      programs: await workspacePrograms(c.env.DB, signedIn.admin.workspace_id),
-    });
+    return startSession(c, await signIn(c.env.DB, body.email, body.password, c.req.header("user-agent") ?? ""));
   },
 );
+
+defineRoute(
+  adminRoutes,
+  {
+    method: "post",
+    path: "/session/access",
+    operationId: "signInWithAccess",
+    tag: "admins",
+    summary: "Sign in with Cloudflare Access",
+    description:
+      "When the deployment sets `ACCESS_TEAM_DOMAIN` and `ACCESS_AUD`, the JWT Cloudflare Access adds to the request (`Cf-Access-Jwt-Assertion`) is verified (RS256 against the team's keys, issuer, audience, expiry) and exchanged for a dashboard session, if its `email` is an admin's. The dashboard tries this before showing its sign-in form.",
+    auth: "none",
+    responses: {
+      200: { description: "Signed in, as with a password.", schema: sessionViewSchema, example: sessionExample },
+    },
+    errors: ["not_found", "unauthorized", "invalid_credentials", "csrf_failed"],
+  },
+  async (c) => {
+    sameOriginOnly(c);
+    const config = accessConfig(c.env);
+    if (!config) throw new ApiError("not_found", "Cloudflare Access is not set up for this deployment.");
+    const token = c.req.header("cf-access-jwt-assertion");
+    if (!token)
+      throw new ApiError(
+        "unauthorized",
+        "No Cf-Access-Jwt-Assertion header: is the dashboard behind Cloudflare Access?",
+      );
+    const admin = await adminByEmail(c.env.DB, await accessEmail(config, token));
+    return startSession(c, await openSession(c.env.DB, admin, c.req.header("user-agent") ?? ""));
+  },
+);
+
+/**
+ * Signing in from another site (login CSRF) is refused: a browser's request names its origin (`Origin`, or at
+ * least `Sec-Fetch-Site`), and the body must be JSON, which a cross-site form cannot send without a preflight.
+ */
+function sameOriginOnly(c: Context<AppEnv>) {
+  const origin = c.req.header("origin");
+  const site = c.req.header("sec-fetch-site");
+  const json = (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json");
+  if (
+    (origin && origin !== new URL(c.req.url).origin) ||
+    (site && site !== "same-origin" && site !== "none") ||
+    (c.req.method === "POST" && c.req.path.endsWith("/session") && !json)
+  ) {
+    throw new ApiError("csrf_failed", "Sign in from the dashboard's own origin, with a JSON body.");
+  }
+}
+
+/** Sets the session cookie and answers the session, after any way of signing in. */
+async function startSession(c: Context<AppEnv>, signedIn: SignedIn) {
+  setCookie(c, SESSION_COOKIE, signedIn.token, {
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    path: "/",
+    maxAge: SESSION_TTL_MS / 1000,
+  });
+  return c.json({
+    admin: adminView(signedIn.admin),
+    csrf_token: signedIn.csrfToken,
+    expires_at: iso(signedIn.expiresAt) as string,
+    programs: await workspacePrograms(c.env.DB, signedIn.admin.workspace_id),
+  });
+}
 
 defineRoute(
   adminRoutes,

@@ -14,7 +14,9 @@ export { ADMIN_ROLES, type AdminRole, newAdminStatements } from "./accounts";
  * request costs also brings the program it acts on.
  */
 
-export const SESSION_COOKIE = "vouch_session";
+/** `__Host-`: only this origin, over https (or localhost), with Path=/ and no Domain, can set it: a sibling
+ * sub-domain cannot plant a session of its own choosing. */
+export const SESSION_COOKIE = "__Host-vouch_session";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** Consecutive wrong passwords before the account locks, and for how long. */
 export const MAX_FAILED_LOGINS = 5;
@@ -53,8 +55,10 @@ export interface SignedIn {
 
 /**
  * Checks the password and opens a session. Wrong passwords count per account: the fifth in a row locks it for
- * 15 minutes (`account_locked`, even with the right password), and an unknown email costs the same PBKDF2 as a
- * known one, so neither the answer nor its timing says which addresses have accounts.
+ * 15 minutes (`account_locked`, even with the right password); when a lock has run out the count starts again.
+ * The attempt is counted before the password is checked, in one statement that also refuses a locked account,
+ * so a burst of parallel guesses gets five, not one each. An unknown email costs the same PBKDF2 as a known one
+ * and gets the same answer as a wrong password.
  */
 export async function signIn(
   db: D1Database,
@@ -63,32 +67,47 @@ export async function signIn(
   userAgent: string,
   now = Date.now(),
 ): Promise<SignedIn> {
+  const address = email.trim().toLowerCase();
+  const expired = "locked_until IS NOT NULL AND locked_until <= ?1";
+  const count = `CASE WHEN ${expired} THEN 1 ELSE failed_logins + 1 END`;
   const admin = await db
-    .prepare("SELECT * FROM admins WHERE email = ?")
-    .bind(email.trim().toLowerCase())
+    .prepare(
+      `UPDATE admins SET failed_logins = ${count},
+         locked_until = CASE WHEN ${count} >= ?2 THEN ?3 WHEN ${expired} THEN NULL ELSE locked_until END
+       WHERE email = ?4 AND (locked_until IS NULL OR locked_until <= ?1) RETURNING *`,
+    )
+    .bind(now, MAX_FAILED_LOGINS, now + LOCKOUT_MS, address)
     .first<AdminRow>();
-  const locked = admin?.locked_until && admin.locked_until > now ? admin.locked_until : null;
+  const locked = admin
+    ? null
+    : await db
+        .prepare("SELECT locked_until FROM admins WHERE email = ?")
+        .bind(address)
+        .first<{ locked_until: number }>();
   const verdict = await verifyPassword(password, admin?.password_hash ?? UNMATCHABLE_HASH);
-  if (locked) {
+  if (locked?.locked_until) {
     throw new ApiError(
       "account_locked",
-      `Too many wrong passwords: this account is locked until ${iso(locked)}.`,
-      { locked_until: iso(locked) },
-      { "Retry-After": String(Math.ceil((locked - now) / 1000)) },
+      `Too many wrong passwords: this account is locked until ${iso(locked.locked_until)}.`,
+      { locked_until: iso(locked.locked_until) },
+      { "Retry-After": String(Math.ceil((locked.locked_until - now) / 1000)) },
     );
   }
-  if (!admin || !verdict.ok) {
-    if (admin) {
-      await db
-        .prepare(
-          `UPDATE admins SET failed_logins = failed_logins + 1,
-             locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?`,
-        )
-        .bind(MAX_FAILED_LOGINS, now + LOCKOUT_MS, admin.id)
-        .run();
-    }
-    throw new ApiError("invalid_credentials", "The email or password is wrong.");
-  }
+  if (!admin || !verdict.ok) throw new ApiError("invalid_credentials", "The email or password is wrong.");
+  const rehash = verdict.rehash
+    ? [db.prepare("UPDATE admins SET password_hash = ? WHERE id = ?").bind(await hashPassword(password), admin.id)]
+    : [];
+  return openSession(db, admin, userAgent, now, rehash);
+}
+
+/** A new session for an admin who proved who they are (a password, or Cloudflare Access: access.ts). */
+export async function openSession(
+  db: D1Database,
+  admin: AdminRow,
+  userAgent: string,
+  now = Date.now(),
+  extra: D1PreparedStatement[] = [],
+): Promise<SignedIn> {
   const token = randomToken(32);
   const csrfToken = randomToken(24);
   const expiresAt = now + SESSION_TTL_MS;
@@ -104,12 +123,7 @@ export async function signIn(
     // Expired sessions go as new ones come.
     db.prepare("DELETE FROM admin_sessions WHERE admin_id = ? AND expires_at < ?").bind(admin.id, now),
   ];
-  if (verdict.rehash) {
-    statements.push(
-      db.prepare("UPDATE admins SET password_hash = ? WHERE id = ?").bind(await hashPassword(password), admin.id),
-    );
-  }
-  await db.batch(statements);
+  await db.batch([...statements, ...extra]);
   return { token, csrfToken, expiresAt, admin: { ...admin, last_login_at: now } };
 }
 

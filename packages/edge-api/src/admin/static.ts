@@ -23,24 +23,26 @@ dashboardRoutes.get("/admin", (c) => c.redirect("/admin/", 301));
 
 dashboardRoutes.get("/admin/*", async (c) => {
   const url = new URL(c.req.url);
-  const file = /\/[^/]+\.[A-Za-z0-9]+$/.test(url.pathname);
+  // Built files (scripts, styles) are served as they are; any other path, an .html one included, is the app.
+  const file = /\/[^/]+\.(?:js|css|map|svg|png|ico|woff2?)$/.test(url.pathname);
   const res = await c.env.ASSETS.fetch(new Request(file ? url : new URL("/admin/", url), { method: "GET" }));
+  const headers = new Headers(res.headers);
+  headers.set("Content-Security-Policy", DASHBOARD_CSP);
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("X-Frame-Options", "DENY");
+  headers.set("Referrer-Policy", "no-referrer");
   if (file) {
-    if (!res.ok) return c.text("Not found", 404);
-    const headers = new Headers(res.headers);
+    if (!res.ok) return new Response("Not found", { status: 404, headers });
     // Vite names built files by their content: they never change.
     if (url.pathname.startsWith("/admin/assets/")) headers.set("Cache-Control", "public, max-age=31536000, immutable");
-    headers.set("X-Content-Type-Options", "nosniff");
     return new Response(res.body, { status: res.status, headers });
   }
   if (!res.ok) {
-    return c.text("The dashboard is not built yet: run `pnpm build` (`pnpm dev` builds it for you).", 503);
+    return new Response("The dashboard is not built yet: run `pnpm build` (`pnpm dev` builds it for you).", {
+      status: 503,
+      headers,
+    });
   }
-  const headers = new Headers(res.headers);
-  headers.set("Content-Security-Policy", DASHBOARD_CSP);
   headers.set("Cache-Control", "no-cache");
-  headers.set("Referrer-Policy", "no-referrer");
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("X-Frame-Options", "DENY");
   return new Response(res.body, { status: 200, headers });
 });

@@ -132,6 +132,7 @@ export function secretAuth(): MiddlewareHandler<AppEnv> {
     await enforceLimit(c, "server", resolved.keyId);
     c.set("program", resolved.program);
     c.set("keyId", resolved.keyId);
+    c.set("role", "owner");
     await next();
   };
 }

@@ -6,6 +6,8 @@ export interface AppVariables {
   keyId: string;
   /** Present on browser routes: the request's Origin once it has been checked against the program. */
   origin?: string;
+  /** Who acts on a server route: a secret key is the deployment's owner credential; a session has its admin's role. */
+  role?: "owner" | "admin" | "viewer";
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -92,7 +92,7 @@ export function registerComponents(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
     type: "apiKey",
     in: "cookie",
-    name: "vouch_session",
+    name: "__Host-vouch_session",
     description:
       "The dashboard's session (`POST /v1/admin/session`), in place of a secret key: it names the program with `X-Vouch-Program: prg_…`, sends `X-CSRF-Token` on every change, and is limited by the admin's role (viewers read; owners alone manage keys, the identity secret, the Stripe secret and admins).",
   });

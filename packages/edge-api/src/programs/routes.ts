@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { OWNER_ONLY_SETTINGS } from "../admin/middleware";
 import { forgetProgram } from "../auth/keys";
 import { router } from "../lib/app";
+import { ApiError } from "../lib/errors";
 import { defineRoute, jsonResponse } from "../lib/openapi";
 import { programExample } from "../openapi/examples";
 import { currentRuleset } from "../rewards/rules";
@@ -50,9 +52,17 @@ defineRoute(
       fraud_rules: { disposable_email: { action: "block" } },
     },
     responses: { 200: programResponse },
-    errors: ["not_found"],
+    errors: ["not_found", "forbidden_role"],
   },
   async (c, { body }) => {
+    const ownerOnly = OWNER_ONLY_SETTINGS.filter((field) => body[field] !== undefined);
+    if (ownerOnly.length > 0 && c.get("role") !== "owner") {
+      throw new ApiError("forbidden_role", `Only an owner changes ${ownerOnly.join(", ")}.`, {
+        role: c.get("role") ?? null,
+        required: "owner",
+        fields: ownerOnly,
+      });
+    }
     const id = await updateProgram(c.env.DB, c.get("program"), body);
     forgetProgram(id);
     const [program, ruleset] = await Promise.all([getProgram(c.env.DB, id), currentRuleset(c.env.DB, id)]);

@@ -118,17 +118,25 @@ defineRoute(
   },
 );
 
-const previewBody = z.object({
-  rules: rulesetSchema,
-  scenario: z.object({
-    friends: z.number().int().min(1).max(50).meta({ description: "Friends the member refers; each converts." }),
-    plan: z.string().trim().max(100).optional(),
-    value_cents: z.number().int().min(0).max(100_000_000).meta({ description: "Each payment, in minor units." }),
-    currency: z.string().regex(/^[A-Z]{3}$/),
-    renewals: z.number().int().min(0).max(36).default(0).meta({ description: "Renewals per friend, a month apart." }),
-    refunds: z.number().int().min(0).max(50).default(0).meta({ description: "The last N friends are refunded." }),
-  }),
-});
+/** The most rule evaluations one preview may cost (each payment against each rule): a few milliseconds of CPU. */
+const PREVIEW_BUDGET = 5_000;
+
+const previewBody = z
+  .object({
+    rules: rulesetSchema,
+    scenario: z.object({
+      friends: z.number().int().min(1).max(50).meta({ description: "Friends the member refers; each converts." }),
+      plan: z.string().trim().max(100).optional(),
+      value_cents: z.number().int().min(0).max(100_000_000).meta({ description: "Each payment, in minor units." }),
+      currency: z.string().regex(/^[A-Z]{3}$/),
+      renewals: z.number().int().min(0).max(36).default(0).meta({ description: "Renewals per friend, a month apart." }),
+      refunds: z.number().int().min(0).max(50).default(0).meta({ description: "The last N friends are refunded." }),
+    }),
+  })
+  .refine((b) => b.scenario.friends * (b.scenario.renewals + 1) * Math.max(1, b.rules.rules.length) <= PREVIEW_BUDGET, {
+    message: `friends × (renewals + 1) × rules is at most ${PREVIEW_BUDGET}: try a smaller scenario`,
+    path: ["scenario"],
+  });
 
 const previewPerson = z.object({
   who: z.string().meta({ description: "`member`, or `friend-1`, `friend-2`…" }),

@@ -1,12 +1,13 @@
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seriousViolations } from "../../../../scripts/lib/axe";
 import { ARTIFACTS, launchChromium, watchPage } from "./helpers";
 
 /*
  * The hosted program page (GET /p/<slug>, packages/edge-api/src/program-page) in a real browser: styled under its
  * strict CSP (the one inline style allowed by its hash), readable without JavaScript, FAQ answers open with a
- * click. axe-core is not installed in this repository, so no automated accessibility audit runs here.
+ * click, and axe-core finds no serious or critical accessibility violation in either language.
  */
 
 const apiUrl = inject("apiUrl");
@@ -70,6 +71,9 @@ describe("the hosted program page", () => {
       await page.goto(`${apiUrl}/p/${SLUG}`);
       await page.waitForLoadState("load");
       expect(violations).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.goto(`${apiUrl}/p/${SLUG}?lang=de`);
+      expect(await seriousViolations(page)).toEqual([]);
       const missing = await page.goto(`${apiUrl}/p/no-such-program`);
       expect(missing?.status()).toBe(404);
       await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
