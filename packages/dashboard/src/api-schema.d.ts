@@ -41,11 +41,31 @@ export interface paths {
         put?: never;
         /**
          * Sign in to the dashboard
-         * @description Sets the `vouch_session` cookie (HttpOnly, Secure, SameSite=Strict, 12 hours). Ten attempts a minute per address; five wrong passwords in a row lock the account for 15 minutes.
+         * @description Sets the `__Host-vouch_session` cookie (HttpOnly, Secure, SameSite=Strict, 12 hours). Ten attempts a minute per address; five wrong passwords in a row lock the account for 15 minutes.
          */
         post: operations["signIn"];
         /** Sign out (this session) */
         delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/session/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with Cloudflare Access
+         * @description When the deployment sets `ACCESS_TEAM_DOMAIN` and `ACCESS_AUD`, the JWT Cloudflare Access adds to the request (`Cf-Access-Jwt-Assertion`) is verified (RS256 against the team's keys, issuer, audience, expiry) and exchanged for a dashboard session, if its `email` is an admin's. The dashboard tries this before showing its sign-in form.
+         */
+        post: operations["signInWithAccess"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -367,6 +387,26 @@ export interface paths {
         get: operations["getMemberDiscount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}/access-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A One Click Access link to the member's portal, for your emails
+         * @description The link opens the member's portal (`/p/<slug>/me`: their link and code, share links, referrals, rewards) with no login. It is signed for this member, this program and the portal only, and stops working after `expires_in_hours` (default 72). Mint one per email; do not show it on a page others can see.
+         */
+        post: operations["createMemberAccessLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1318,6 +1358,7 @@ export interface components {
             status: "open" | "approved" | "rejected" | "blocked";
             referral_id: string | null;
             member_id: string | null;
+            /** @description The friend's address: the flagged referral's, or the blocked lead's (which has no referral). */
             friend_email: string | null;
             reasons: {
                 /** @enum {string} */
@@ -2258,6 +2299,110 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit lets a request through. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signInWithAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in, as with a password. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "admin": {
+                     *         "id": "adm_7Kp2Wq9Lm4Xz6Vb3",
+                     *         "email": "dana@ledgerly.example",
+                     *         "name": "Dana",
+                     *         "role": "owner",
+                     *         "created_at": "2026-11-01T09:00:00.000Z",
+                     *         "last_login_at": "2026-12-01T08:30:00.000Z"
+                     *       },
+                     *       "csrf_token": "q8Lz3Xv7Np2Wm5Kb9Rt4Hd6Jf1Gc0A",
+                     *       "expires_at": "2026-12-01T20:30:00.000Z",
+                     *       "programs": [
+                     *         {
+                     *           "id": "prg_6Wm3Lq8Xp2Zn5Vb7",
+                     *           "name": "Ledgerly",
+                     *           "slug": "ledgerly",
+                     *           "test_mode": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        admin: {
+                            id: string;
+                            email: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "viewer";
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            last_login_at: string | null;
+                        };
+                        /** @description Send it back as `X-CSRF-Token` on every change. */
+                        csrf_token: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        programs: {
+                            id: string;
+                            name: string;
+                            slug: string;
+                            test_mode: boolean;
+                        }[];
+                    };
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_credentials`: The email or password is wrong (the answer does not say which).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: No such route, rules version or API key (or a retired `/r/<code>` link: use `/r/<program-slug>/<code>`). */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5424,6 +5569,155 @@ export interface operations {
             };
             /** @description `member_not_found`: No member with this id in the program. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMemberAccessLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_in_hours": 72
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Hours until the link stops working: 1 to 720 (30 days), default 72.
+                     * @default 72
+                     */
+                    expires_in_hours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The link and when it expires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://api.acme.com/o/oca1.portal.prg_6Wm3Lq8Xp2Zn5Vb7.mem_8fKq2xLp9Xz3Vb6T.1767906000.Zk3qLp9XbR2c8mT1vY6wQ0sN4uH7eJ5aK9dF3gP2xL8",
+                     *       "expires_at": "2026-01-08T21:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description `<api origin>/o/<token>`: opens the member's portal (`/p/<slug>/me`) without a login until it expires. */
+                        url: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `member_not_found`: No member with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { MemberDetail, Members } from "./pages/members";
 import { Overview } from "./pages/overview";
 import { ProgramSettings } from "./pages/program";
 import { ReferralDetail, Referrals } from "./pages/referrals";
+import { Reviews } from "./pages/reviews";
 import { Rewards } from "./pages/rewards";
 import { Rules } from "./pages/rules";
 import { navigate, onLinkClick, useRoute } from "./router";
@@ -25,13 +26,13 @@ const NAV = [
   ["members", "Members"],
   ["rewards", "Rewards"],
   ["rules", "Reward rules"],
+  ["reviews", "Fraud reviews"],
   ["program", "Program"],
   ["install", "Install & keys"],
 ] as const;
 
 /** Where later parts of the dashboard go (webhooks, fraud reviews, integrations): named, not yet built here. */
 const LATER = [
-  ["Fraud reviews", "GET /v1/reviews"],
   ["Webhooks", "GET /v1/webhook-endpoints"],
   ["Integrations", "GET /v1/integrations/stripe"],
 ] as const;
@@ -104,6 +105,9 @@ function App() {
       break;
     case "rules":
       view = <Rules canWrite={canWrite} />;
+      break;
+    case "reviews":
+      view = <Reviews canWrite={canWrite} />;
       break;
     case "program":
       view = <ProgramSettings canWrite={canWrite} />;

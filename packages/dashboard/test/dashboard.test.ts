@@ -279,6 +279,38 @@ describe("running the program", () => {
   });
 });
 
+describe("trust", () => {
+  it("decides a fraud review with a reason: the flagged referral's rewards go on", async () => {
+    const call = secretCall(api.url);
+    const { data: members } = await call("GET", "/v1/members?q=carla");
+    await call("POST", "/v1/conversions", {
+      code: members[0].code,
+      email: "throwaway@mailinator.com",
+      value_cents: 9_900,
+      currency: "USD",
+    });
+    const { page, context, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Fraud reviews" }).click();
+    const card = page.getByRole("region", { name: "throwaway@mailinator.com" });
+    await card.waitFor();
+    expect(await card.locator(".reasons").textContent()).toContain("disposable email");
+    await expectAccessible(page, "reviews");
+    await card.getByLabel("Reason for throwaway@mailinator.com").fill("Checked with the customer: a real team.");
+    await screenshot(page, "12-review");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("approved");
+    const { data: reviews } = await call("GET", "/v1/reviews?status=approved");
+    expect(reviews.find((r: { friend_email: string }) => r.friend_email === "throwaway@mailinator.com")).toMatchObject({
+      decision_reason: "Checked with the customer: a real team.",
+    });
+    const { data: rewards } = await call("GET", `/v1/rewards?referral_id=${reviews[0].referral_id}`);
+    expect(rewards.every((w: { state: string }) => w.state !== "in_review")).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
 describe("roles", () => {
   it("a viewer reads every page but cannot change anything, in the page or through the API", async () => {
     const owner = await openContext(browser);

@@ -19,6 +19,8 @@ export interface ReviewRow {
   status: ReviewStatus;
   reasons: string;
   friend_email: string | null;
+  /** The referral's own friend address, when the list read it (a blocked lead has no referral). */
+  referral_friend_email?: string | null;
   created_at: number;
   updated_at: number;
   decided_at: number | null;
@@ -33,7 +35,7 @@ export function reviewView(r: ReviewRow) {
     status: r.status,
     referral_id: r.referral_id,
     member_id: r.member_id,
-    friend_email: r.friend_email,
+    friend_email: r.friend_email ?? r.referral_friend_email ?? null,
     reasons: JSON.parse(r.reasons) as FraudSignal[],
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
@@ -101,8 +103,12 @@ export function blockedStatement(
     .bind(newId("rev"), b.programId, b.memberId, JSON.stringify(b.signals), b.friendEmail, b.now, b.now, b.now);
 }
 
+/** A review and its friend: a blocked lead keeps the address on the review, a flagged referral has it. */
+const REVIEW_COLUMNS =
+  "reviews.*, (SELECT r.friend_email FROM referrals r WHERE r.id = reviews.referral_id) AS referral_friend_email";
+
 export function getReview(db: D1Database, programId: string, id: string): Promise<ReviewRow> {
-  return rowInProgram(db, "reviews", programId, id, ["review_not_found", "review"]);
+  return rowInProgram(db, "reviews", programId, id, ["review_not_found", "review"], REVIEW_COLUMNS);
 }
 
 /** A review decision's audit row has an id made from the review's, so a second decision of the same review fails whole. */
@@ -244,5 +250,10 @@ export function listReviews(
   },
 ): Promise<Page<ReviewRow>> {
   const { status, member_id, referral_id } = q;
-  return listPage<ReviewRow>(db, { table: "reviews" }, { program_id: programId, status, member_id, referral_id }, q);
+  return listPage<ReviewRow>(
+    db,
+    { table: "reviews", columns: REVIEW_COLUMNS },
+    { program_id: programId, status, member_id, referral_id },
+    q,
+  );
 }

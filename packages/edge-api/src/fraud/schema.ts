@@ -119,7 +119,9 @@ export const reviewViewSchema = z
     status: z.enum(REVIEW_STATUSES),
     referral_id: z.string().nullable(),
     member_id: z.string().nullable(),
-    friend_email: z.string().nullable(),
+    friend_email: z.string().nullable().meta({
+      description: "The friend's address: the flagged referral's, or the blocked lead's (which has no referral).",
+    }),
     reasons: z.array(fraudSignalSchema),
     created_at: timestamp,
     updated_at: timestamp,

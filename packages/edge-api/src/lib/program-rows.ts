@@ -50,8 +50,12 @@ export async function rowInProgram<T>(
   programId: string,
   id: string,
   notFound: [code: ErrorCode, what: string],
+  columns = "*",
 ): Promise<T> {
-  const row = await db.prepare(`SELECT * FROM ${table} WHERE id = ? AND program_id = ?`).bind(id, programId).first<T>();
+  const row = await db
+    .prepare(`SELECT ${columns} FROM ${table} WHERE id = ? AND program_id = ?`)
+    .bind(id, programId)
+    .first<T>();
   if (!row) throw new ApiError(notFound[0], `No ${notFound[1]} ${id} in this program.`);
   return row;
 }
