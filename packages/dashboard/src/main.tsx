@@ -10,6 +10,7 @@ import { ReferralDetail, Referrals } from "./pages/referrals";
 import { Reviews } from "./pages/reviews";
 import { Rewards } from "./pages/rewards";
 import { Rules } from "./pages/rules";
+import { Webhooks } from "./pages/webhooks";
 import { navigate, onLinkClick, useRoute } from "./router";
 import { ErrorNotice, Loading } from "./ui";
 import "./styles.css";
@@ -27,15 +28,13 @@ const NAV = [
   ["rewards", "Rewards"],
   ["rules", "Reward rules"],
   ["reviews", "Fraud reviews"],
+  ["webhooks", "Webhooks"],
   ["program", "Program"],
   ["install", "Install & keys"],
 ] as const;
 
 /** Where later parts of the dashboard go (webhooks, fraud reviews, integrations): named, not yet built here. */
-const LATER = [
-  ["Webhooks", "GET /v1/webhook-endpoints"],
-  ["Integrations", "GET /v1/integrations/stripe"],
-] as const;
+const LATER = [["Integrations", "GET /v1/integrations/stripe"]] as const;
 
 const PROGRAM_KEY = "vouch.program";
 
@@ -108,6 +107,9 @@ function App() {
       break;
     case "reviews":
       view = <Reviews canWrite={canWrite} />;
+      break;
+    case "webhooks":
+      view = <Webhooks canManage={s.admin.role === "owner"} />;
       break;
     case "program":
       view = <ProgramSettings canWrite={canWrite} />;

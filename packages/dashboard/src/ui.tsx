@@ -74,6 +74,9 @@ const TONES: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = {
   suspended: "bad",
   active: "good",
   rejected: "bad",
+  delivered: "good",
+  failed: "bad",
+  blocked: "bad",
 };
 
 export function Status(props: { value: string }) {

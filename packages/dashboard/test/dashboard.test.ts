@@ -3,6 +3,7 @@
  * each page driven the way a vendor would, checked through the API, axe-core on every page, screenshots in
  * artifacts/ to look at.
  */
+import { createServer } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -308,6 +309,61 @@ describe("trust", () => {
     expect(rewards.every((w: { state: string }) => w.state !== "in_review")).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
+  });
+});
+
+describe("webhooks", () => {
+  it("adds an endpoint (secret shown once), sends a test event, and replays it with the same webhook-id", async () => {
+    const received: { id: string; signature: string; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        received.push({
+          id: String(req.headers["webhook-id"]),
+          signature: String(req.headers["webhook-signature"]),
+          body,
+        });
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("thanks");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      const { page, context, problems } = await openContext(browser);
+      await signIn(page, api.url);
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByRole("button", { name: "Add an endpoint…" }).click();
+      const dialog = page.getByRole("dialog", { name: "Add an endpoint" });
+      await dialog.getByLabel("URL").fill(`http://localhost:${port}/hooks/vouch`);
+      await dialog.getByLabel("Description").fill("Fulfil rewards");
+      await expectAccessible(page, "add endpoint");
+      await dialog.getByRole("button", { name: "Add endpoint" }).click();
+      const shown = page.getByRole("dialog", { name: "Signing secret" });
+      expect(await shown.locator("code").textContent()).toMatch(/^whsec_/);
+      await shown.getByRole("button", { name: "Done" }).click();
+      const card = page.getByRole("region", { name: `http://localhost:${port}/hooks/vouch` });
+      await card.getByRole("button", { name: "Send a test event" }).click();
+      await expect.poll(() => card.getByRole("status").textContent()).toContain("answered 200");
+      expect(received).toHaveLength(1);
+      expect(received[0]?.signature).toMatch(/^v1,/);
+      expect(JSON.parse(received[0]?.body ?? "{}").type).toBe("webhook.test");
+      await page
+        .getByRole("button", { name: /^Replay webhook\.test/ })
+        .first()
+        .click();
+      await expect.poll(() => received.length, { timeout: 20_000 }).toBe(2);
+      expect(received[1]?.id).toBe(received[0]?.id);
+      await expectAccessible(page, "webhooks");
+      await screenshot(page, "13-webhooks");
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      receiver.close();
+    }
   });
 });
 
