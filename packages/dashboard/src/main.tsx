@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, api, ok, onSessionEnd, type Schemas, session } from "./api";
 import { Install } from "./pages/install";
+import { Integrations } from "./pages/integrations";
 import { Login } from "./pages/login";
 import { MemberDetail, Members } from "./pages/members";
 import { Overview } from "./pages/overview";
@@ -29,12 +30,10 @@ const NAV = [
   ["rules", "Reward rules"],
   ["reviews", "Fraud reviews"],
   ["webhooks", "Webhooks"],
+  ["integrations", "Integrations"],
   ["program", "Program"],
   ["install", "Install & keys"],
 ] as const;
-
-/** Where later parts of the dashboard go (webhooks, fraud reviews, integrations): named, not yet built here. */
-const LATER = [["Integrations", "GET /v1/integrations/stripe"]] as const;
 
 const PROGRAM_KEY = "vouch.program";
 
@@ -111,6 +110,9 @@ function App() {
     case "webhooks":
       view = <Webhooks canManage={s.admin.role === "owner"} />;
       break;
+    case "integrations":
+      view = <Integrations canManage={s.admin.role === "owner"} />;
+      break;
     case "program":
       view = <ProgramSettings canWrite={canWrite} />;
       break;
@@ -164,14 +166,6 @@ function App() {
               <a href={`/admin/${path}`} aria-current={page === path ? "page" : undefined}>
                 {label}
               </a>
-            </li>
-          ))}
-        </ul>
-        <p class="later-title">Coming next</p>
-        <ul class="later">
-          {LATER.map(([label, route]) => (
-            <li key={label} title={`Available in the API today: ${route}`}>
-              {label}
             </li>
           ))}
         </ul>

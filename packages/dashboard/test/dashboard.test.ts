@@ -367,6 +367,25 @@ describe("webhooks", () => {
   });
 });
 
+describe("integrations", () => {
+  it("connects Stripe: the URL and events to paste, the secret saved (owner), and the status", async () => {
+    const { page, context, problems } = await openContext(browser);
+    await signIn(page, api.url);
+    await page.getByRole("link", { name: "Integrations" }).click();
+    await page.getByText("not connected").waitFor();
+    expect(await page.locator(".steps-list").textContent()).toContain(`/v1/integrations/stripe/${DEMO.programId}`);
+    await page.getByLabel("Signing secret").fill("whsec_dashboard0123456789abcdef");
+    await page.getByRole("button", { name: "Save the secret" }).click();
+    await page.getByText("connected", { exact: true }).waitFor();
+    await expectAccessible(page, "integrations");
+    await screenshot(page, "14-integrations");
+    const stripe = await secretCall(api.url)("GET", "/v1/integrations/stripe");
+    expect(stripe.configured).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
 describe("roles", () => {
   it("a viewer reads every page but cannot change anything, in the page or through the API", async () => {
     const owner = await openContext(browser);
