@@ -4,6 +4,8 @@ import { dashboardRoutes } from "./admin/static";
 import { refoldRecentDays } from "./analytics/rollups";
 import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
+import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/outbox";
+import { emailRoutes } from "./emails/routes";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
@@ -45,6 +47,7 @@ app.route("/", shortLinkRoutes);
 app.route("/", dashboardRoutes);
 app.route("/", programPageRoutes); // GET /p/:slug, the hosted program page (public HTML)
 app.route("/", portalRoutes); // GET /o/:token (One Click Access) and /p/:slug/me, the member portal (public HTML)
+app.route("/", emailRoutes); // POST /u/:token (one-click unsubscribe) and, outside production, GET /dev/mail
 // The API document, built from the routes mounted below, and its interactive reference at /docs.
 app.route("/", referenceRoutes(app));
 
@@ -89,9 +92,12 @@ export default {
   // The VISITS queue's consumer: each batch of visits in one statement (src/tracking/visit-queue.ts).
   // The WEBHOOKS queue's consumer: each message one delivery (src/webhooks/delivery.ts).
   // The STRIPE_EVENTS queue's consumer: a customer's Stripe events, once settled (src/integrations/stripe).
+  // The EMAILS queue's consumer: each message one member email (src/emails/outbox.ts).
   async queue(batch, env) {
     if (batch.queue.startsWith("vouch-webhooks")) {
       await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
+    } else if (batch.queue.startsWith("vouch-emails")) {
+      await consumeEmails(batch as MessageBatch<EmailMessage>, env);
     } else if (batch.queue.startsWith("vouch-stripe")) {
       await consumeStripeEvents(batch as MessageBatch<StripeApplyMessage>, env);
     } else {
@@ -109,7 +115,8 @@ export default {
     const tasks: Promise<unknown>[] = [
       applyStripeEvents(env, { now })
         .then(() => promoteDue(env.DB, now))
-        .then(() => dispatchDue(env, { now, limit: 500 })),
+        // Then webhook deliveries and member emails (src/emails) that are due and on no queue.
+        .then(() => Promise.all([dispatchDue(env, { now, limit: 500 }), dispatchDueEmails(env, { now })])),
     ];
     if (new Date(now).getUTCMinutes() % 10 === 0) {
       tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));

@@ -9,6 +9,11 @@ import type { TestProject } from "vitest/node";
  *   `GET /log/<name>` lists what arrived. Each test uses its own name, so files running at once never mix.
  * - a Cloudflare Access team's key set: `PUT /access/<name>` stores a JWKS that
  *   `GET /access/<name>/cdn-cgi/access/certs` then serves, as `https://<team>.cloudflareaccess.com` does.
+ * - a fake Resend (`https://api.resend.com`) at `/resend/<name>`: `POST /resend/<name>/emails` checks the request
+ *   is Resend's (Bearer key, JSON `{ from, to, subject, html, text, headers }`; a wrong shape gets Resend's 422
+ *   `validation_error`), records it, and answers with the next of the replies queued by
+ *   `PUT /resend-control/<name>` (`[{ "status": 429, "body": {…}, "headers": {…} }, …]`), then 200 `{ id }`;
+ *   `GET /resend-log/<name>` lists what arrived.
  */
 interface Behaviour {
   status: number;
@@ -31,9 +36,41 @@ function receiver() {
   const behaviour = new Map<string, Behaviour>();
   const log = new Map<string, { headers: Record<string, string>; body: string; at: number }[]>();
   const keySets = new Map<string, string>();
+  const resendReplies = new Map<string, ResendReply[]>();
+  const resendLog = new Map<string, { headers: Record<string, string>; body: unknown }[]>();
   return createServer(async (req, res) => {
-    const [, kind, name = ""] = (req.url ?? "").split("/");
+    const [, kind, name = "", rest = ""] = (req.url ?? "").split("/");
     const body = await readBody(req);
+    if (kind === "resend-control" && req.method === "PUT") {
+      resendReplies.set(name, JSON.parse(body) as ResendReply[]);
+      return json(res, 204, null);
+    }
+    if (kind === "resend-log") return json(res, 200, resendLog.get(name) ?? []);
+    if (kind === "resend" && rest === "emails" && req.method === "POST") {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+      );
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(body);
+      } catch {}
+      resendLog.set(name, [...(resendLog.get(name) ?? []), { headers, body: parsed }]);
+      if (!/^Bearer re_\w+$/.test(headers.authorization ?? "")) {
+        return json(res, 401, {
+          statusCode: 401,
+          name: "missing_api_key",
+          message: "Missing API key in the authorization header.",
+        });
+      }
+      const problem = resendShapeProblem(headers, parsed);
+      if (problem) return json(res, 422, { statusCode: 422, name: "validation_error", message: problem });
+      const reply = resendReplies.get(name)?.shift();
+      if (reply) {
+        res.writeHead(reply.status, { "content-type": "application/json", ...(reply.headers ?? {}) });
+        return res.end(JSON.stringify(reply.body));
+      }
+      return json(res, 200, { id: crypto.randomUUID() });
+    }
     if (kind === "control" && req.method === "PUT") {
       behaviour.set(name, { status: 200, delay_ms: 0, body: "ok", ...(JSON.parse(body) as Partial<Behaviour>) });
       return json(res, 204, null);
@@ -66,6 +103,33 @@ function receiver() {
     }
     json(res, 404, { error: "unknown path" });
   });
+}
+
+interface ResendReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What is wrong with a request to Resend's `POST /emails`, by its published reference; null if nothing. */
+function resendShapeProblem(headers: Record<string, string>, body: unknown): string | null {
+  if (!(headers["content-type"] ?? "").startsWith("application/json")) return "Content-Type must be application/json";
+  if (!body || typeof body !== "object") return "The body must be a JSON object";
+  const b = body as Record<string, unknown>;
+  if (typeof b.from !== "string" || !/^(.+ )?<?[^@\s<>]+@[^@\s<>]+>?$/.test(b.from)) return "Invalid `from` field.";
+  const to = Array.isArray(b.to) ? b.to : [b.to];
+  if (to.length === 0 || to.length > 50 || to.some((t) => typeof t !== "string" || !t.includes("@"))) {
+    return "Invalid `to` field.";
+  }
+  if (typeof b.subject !== "string" || b.subject === "") return "Missing `subject` field.";
+  if (typeof b.html !== "string" || typeof b.text !== "string") return "`html` and `text` must be strings.";
+  if (b.headers !== undefined) {
+    if (!b.headers || typeof b.headers !== "object") return "`headers` must be an object.";
+    if (Object.values(b.headers).some((v) => typeof v !== "string")) return "Header values must be strings.";
+  }
+  const allowed = new Set(["from", "to", "subject", "html", "text", "headers", "cc", "bcc", "reply_to", "tags"]);
+  const unknown = Object.keys(b).find((k) => !allowed.has(k));
+  return unknown ? `Unknown field \`${unknown}\`.` : null;
 }
 
 async function listen(server: ReturnType<typeof createServer>): Promise<string> {

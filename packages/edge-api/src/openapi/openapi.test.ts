@@ -27,6 +27,11 @@ const NOT_OPERATIONS = new Set([
   "GET /p/:slug",
   "GET /p/:slug/me",
   "GET /o/:token",
+  "GET /u/:token",
+  "POST /u/:token",
+  "GET /dev/mail",
+  "GET /dev/mail/:id",
+  "GET /dev/mail/:id/text",
   "GET /admin",
   "GET /admin/*",
 ]);
