@@ -12,6 +12,7 @@ import {
   expectAccessible,
   launchChromium,
   openContext,
+  openSignedIn,
   screenshot,
   secretCall,
   signIn,
@@ -90,8 +91,7 @@ describe("sign-in", () => {
 
 describe("running the program", () => {
   it("finds a referral, reads its timeline and changes its status with a reason", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Referrals" }).click();
     await page.getByLabel("Search referrals").fill("umbrella");
     await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
@@ -121,8 +121,7 @@ describe("running the program", () => {
   });
 
   it("finds a member, shows their link, and suspends them", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Members" }).click();
     await page.getByLabel("Search members").fill("globex");
     await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
@@ -143,8 +142,7 @@ describe("running the program", () => {
   });
 
   it("approves rewards in bulk, exports the payout run as CSV and marks it paid with a reference", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Rewards" }).click();
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThanOrEqual(8);
     await expectAccessible(page, "rewards");
@@ -183,8 +181,7 @@ describe("running the program", () => {
   });
 
   it("edits the rules with errors shown as you type, simulates them, and publishes a new version", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Reward rules" }).click();
     const editor = page.getByLabel("Rules (JSON)");
     await editor.waitFor();
@@ -224,8 +221,7 @@ describe("running the program", () => {
   });
 
   it("changes the program's offer and colour, with a live preview", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Program" }).click();
     await page.getByLabel("Offer text").fill("Give a month, get a month.");
     await page.getByLabel("Brand colour (hex)").fill("#0f766e");
@@ -245,8 +241,7 @@ describe("running the program", () => {
   });
 
   it("shows the install snippets, checks the install, and rotates a key (shown once)", async () => {
-    const { context, page, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Install & keys" }).click();
     await expect.poll(() => page.locator(".checks").textContent()).toContain("received");
     expect(await page.locator(".checks li", { hasText: "a member enrolled" }).textContent()).toContain("received");
@@ -290,8 +285,7 @@ describe("trust", () => {
       value_cents: 9_900,
       currency: "USD",
     });
-    const { page, context, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { page, context, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Fraud reviews" }).click();
     const card = page.getByRole("region", { name: "throwaway@mailinator.com" });
     await card.waitFor();
@@ -333,8 +327,7 @@ describe("webhooks", () => {
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     const port = (receiver.address() as { port: number }).port;
     try {
-      const { page, context, problems } = await openContext(browser);
-      await signIn(page, api.url);
+      const { page, context, problems } = await openSignedIn(browser, api.url);
       await page.getByRole("link", { name: "Webhooks" }).click();
       await page.getByRole("button", { name: "Add an endpoint…" }).click();
       const dialog = page.getByRole("dialog", { name: "Add an endpoint" });
@@ -369,8 +362,7 @@ describe("webhooks", () => {
 
 describe("integrations", () => {
   it("connects Stripe: the URL and events to paste, the secret saved (owner), and the status", async () => {
-    const { page, context, problems } = await openContext(browser);
-    await signIn(page, api.url);
+    const { page, context, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Integrations" }).click();
     await page.getByText("not connected").waitFor();
     expect(await page.locator(".steps-list").textContent()).toContain(`/v1/integrations/stripe/${DEMO.programId}`);
@@ -388,8 +380,7 @@ describe("integrations", () => {
 
 describe("roles", () => {
   it("a viewer reads every page but cannot change anything, in the page or through the API", async () => {
-    const owner = await openContext(browser);
-    await signIn(owner.page, api.url);
+    const owner = await openSignedIn(browser, api.url);
     const added = await owner.page.evaluate(async (program) => {
       const session = await (await fetch("/v1/admin/session")).json();
       const res = await fetch("/v1/admin/admins", {

@@ -108,8 +108,14 @@ export function secretCall(apiUrl: string) {
 }
 
 /** A fresh browser context (its own cookies) that records console errors, CSP refusals and failed requests. */
-export async function openContext(browser: Browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function openContext(
+  browser: Browser,
+  storageState?: Awaited<ReturnType<BrowserContext["storageState"]>>,
+) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    ...(storageState ? { storageState } : {}),
+  });
   const problems: string[] = [];
   const page = await context.newPage();
   page.on("console", (m) => {
@@ -119,6 +125,24 @@ export async function openContext(browser: Browser) {
   });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   return { context, page, problems };
+}
+
+/**
+ * A page already signed in as the demo owner. The session is made once and its cookie reused: the API allows ten
+ * sign-ins a minute from one address, and every test here comes from the same one.
+ */
+let ownerState: Awaited<ReturnType<BrowserContext["storageState"]>> | undefined;
+export async function openSignedIn(browser: Browser, apiUrl: string) {
+  if (!ownerState) {
+    const first = await openContext(browser);
+    await signIn(first.page, apiUrl);
+    ownerState = await first.context.storageState();
+    await first.context.close();
+  }
+  const opened = await openContext(browser, ownerState);
+  await opened.page.goto(`${apiUrl}/admin/`);
+  await opened.page.getByRole("navigation", { name: "Dashboard" }).waitFor();
+  return opened;
 }
 
 export async function signIn(
