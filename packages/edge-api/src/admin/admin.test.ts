@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { describe, expect, inject, it } from "vitest";
-import { API, makeProgram, type TestProgram } from "../../test/fixtures";
+import { API, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { app } from "../index";
 import type { Statement } from "../lib/sql";
 import { verifyPassword } from "./password";
@@ -372,6 +372,40 @@ describe("hardening (the security review's findings)", () => {
     expect((await admin("PATCH", "/v1/program", { brand_color: "#0f766e" })).res.status).toBe(200);
     const owner = await sessionFor(p, "owner", emails);
     expect((await owner("PATCH", "/v1/program", { require_signature_timestamp: true })).res.status).toBe(200);
+  });
+
+  it("every change made through a session says which admin made it; a refused one is not recorded", async () => {
+    const p = await makeProgram({ test_mode: true } as never);
+    const { emails } = await workspace(p);
+    const conversion = await server(p, "POST", "/v1/conversions", {
+      code: (await server(p, "POST", "/v1/members", { id: "m1", email: "dana@northwind.test" })).json.member.code,
+      email: "pat@globex.test",
+      status: "qualified",
+    });
+    const referral = conversion.json.referral.id as string;
+    const s = await signIn(emails.admin);
+    const as = (method: string, path: string, body?: unknown) =>
+      call(method, path, { cookie: s.cookie, body, headers: { "x-vouch-program": p.id, "x-csrf-token": s.csrf } });
+    expect(
+      (await as("PATCH", `/v1/referrals/${referral}`, { status: "converted", reason: "Signed the order form" })).res
+        .status,
+    ).toBe(200);
+    expect((await as("PATCH", "/v1/program", { test_mode: false })).res.status).toBe(403);
+    const admin = (await as("GET", "/v1/admin/session")).json.admin.id as string;
+    const { audit } = (await server(p, "GET", `/v1/referrals/${referral}`)).json;
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        action: "admin.request",
+        actor: `admin:${admin}`,
+        reason: `PATCH /v1/referrals/${referral}`,
+      }),
+    );
+    const { results } = await env.DB.prepare(
+      "SELECT reason FROM audit_log WHERE program_id = ? AND action = 'admin.request'",
+    )
+      .bind(p.id)
+      .all<{ reason: string }>();
+    expect(results.map((r) => r.reason)).toEqual([`PATCH /v1/referrals/${referral}`]);
   });
 
   it("webhook endpoints and their signing secrets are an owner's", async () => {

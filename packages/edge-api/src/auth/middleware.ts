@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { authenticateSession, hasSessionCookie } from "../admin/middleware";
 import type { AppEnv } from "../lib/app";
+import { auditStatement } from "../lib/audit";
 import { clientAddress } from "../lib/client";
 import { ApiError } from "../lib/errors";
 import { checkRateLimit, type RateLimitKind, type RateLimitVerdict, SlidingWindowLimiter } from "../lib/rate-limit";
@@ -92,6 +93,29 @@ export function browserAuth(): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * Every change made through a dashboard session is recorded with the admin who made it, after it succeeded: status
+ * changes, approvals, payments, rules and settings all say who clicked (a secret key is one credential, so its
+ * changes are the deployment's). The referral's or member's id, when the path names one, lets their audit trail
+ * show it.
+ */
+async function auditSessionWrite(c: Context<AppEnv>): Promise<void> {
+  const path = c.req.path;
+  const [, , kind, id] = path.split("/");
+  const db = c.env.DB;
+  await auditStatement(db, {
+    programId: c.get("program").id,
+    action: "admin.request",
+    actor: c.get("keyId"),
+    referralId: kind === "referrals" && id ? id : null,
+    memberId: kind === "members" && id ? id : null,
+    reason: `${c.req.method} ${path}`,
+    data: { status: c.res.status },
+  })
+    .run()
+    .catch((err) => console.error("audit of a dashboard change failed", String(err)));
+}
+
+/**
  * Server routes: `Authorization: Bearer vch_sk_…`, or the dashboard's session cookie (src/admin/middleware.ts).
  * No CORS headers, so a browser on another site cannot read them.
  */
@@ -101,7 +125,9 @@ export function secretAuth(): MiddlewareHandler<AppEnv> {
     const session = c.req.header("authorization") ? undefined : hasSessionCookie(c);
     if (session) {
       await authenticateSession(c, session, { program: true });
-      return next();
+      await next();
+      if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.res.status < 400) await auditSessionWrite(c);
+      return;
     }
     // A browser on a web page (it always sends Origin on these calls) must never hold the secret key. Its
     // preflight is answered, so the page's real request arrives and gets this clear refusal, readable thanks
