@@ -33,8 +33,14 @@ const api = await startApi({
   marketingPort,
   dashboardPort,
   demoRules: true,
+  scheduled: true,
 });
 const apiUrl = `http://localhost:${apiPort}`;
+// wrangler dev does not run crons by itself: run the Worker's every-minute one (approvals, webhook retries, member
+// emails, Stripe events) every 15 s, so what happens in production within a minute happens here too.
+setInterval(() => {
+  fetch(`http://127.0.0.1:${apiPort}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+}, 15_000).unref();
 
 const children: ChildProcess[] = [];
 function startExample(name: string, port: number): Promise<void> {
@@ -115,6 +121,7 @@ ${b("Vouch is running.")} Open:
   Marketing site (tracker)   http://localhost:${marketingPort}/      ← follow the link, sign up
   Vouch dashboard (vendor)   ${apiUrl}/admin/      ← sign in: ${DEMO.adminEmail} / ${DEMO.adminPassword}
   Program page               ${apiUrl}/p/ledgerly-demo
+  Emails members got         ${apiUrl}/dev/mail
   API                        ${apiUrl}/health   (reference: ${apiUrl}/docs)
 
 Demo program "Ledgerly" (test mode; local only):

@@ -66,6 +66,8 @@ export interface StartApiOptions {
   /** Wrangler environment, e.g. "bench" for roomier rate limits. */
   env?: string;
   inherit?: boolean;
+  /** Expose the Worker's cron at /__scheduled (wrangler's --test-scheduled), for a caller that runs it. */
+  scheduled?: boolean;
 }
 
 /** Migrates and seeds a local D1, then runs the API on workerd with `wrangler dev`. */
@@ -101,7 +103,10 @@ export async function startApi(opts: StartApiOptions = {}): Promise<ApiHandle> {
     "--var",
     "RATE_LIMIT_BACKEND:memory",
   ];
+  if (opts.scheduled) args.push("--test-scheduled");
   if (opts.env) args.push("--env", opts.env);
+  // A local stack is not production: the local mail provider's messages are readable at /dev/mail.
+  else args.push("--var", "VOUCH_ENV:development");
   const child = spawn(wranglerBin(), args, {
     cwd: API_DIR,
     env: { ...process.env, ...OFFLINE_ENV },
