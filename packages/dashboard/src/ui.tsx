@@ -261,3 +261,28 @@ export function usePagedList<T>(load: (cursor: string | null) => Promise<Paged<T
 export function LoadMore(props: { more: (() => Promise<void>) | null }) {
   return props.more ? <Action run={props.more}>Load more</Action> : null;
 }
+
+/** A row of tabs (a tablist of buttons) choosing one of `tabs`, each `[value, label]`. */
+export function Tabs<T extends string>(props: {
+  label: string;
+  tabs: readonly (readonly [T, string, ...unknown[]])[];
+  current: T;
+  onSelect: (value: T) => void;
+}) {
+  return (
+    <div class="tabs" role="tablist" aria-label={props.label}>
+      {props.tabs.map(([value, label]) => (
+        <button
+          key={value}
+          type="button"
+          role="tab"
+          aria-selected={props.current === value}
+          class={props.current === value ? "tab active" : "tab"}
+          onClick={() => props.onSelect(value)}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}

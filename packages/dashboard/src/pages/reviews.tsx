@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, dateTime, ok, type Schemas } from "../api";
-import { Card, Empty, ErrorNotice, Field, Loading, LoadMore, Page, Status, usePagedList } from "../ui";
+import { Card, Empty, ErrorNotice, Field, Loading, LoadMore, Page, Status, Tabs, usePagedList } from "../ui";
 
 type Review = Schemas["Review"];
 type ReviewStatus = "open" | "approved" | "rejected" | "blocked";
@@ -27,23 +27,15 @@ export function Reviews(props: { canWrite: boolean }) {
   );
   return (
     <Page title="Fraud reviews" lead="Referrals a fraud rule flagged: their rewards wait here until you decide.">
-      <div class="tabs" role="tablist" aria-label="Review status">
-        {TABS.map(([status, label]) => (
-          <button
-            key={status}
-            type="button"
-            role="tab"
-            aria-selected={tab === status}
-            class={tab === status ? "tab active" : "tab"}
-            onClick={() => {
-              setDone(null);
-              setTab(status);
-            }}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="Review status"
+        tabs={TABS}
+        current={tab}
+        onSelect={(status) => {
+          setDone(null);
+          setTab(status);
+        }}
+      />
       {done && (
         <div class="notice good" role="status">
           {done}

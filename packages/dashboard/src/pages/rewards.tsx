@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, date, money, ok, type Schemas, session } from "../api";
-import { Action, Card, Dialog, Empty, ErrorNotice, Field, Loading, Page, Status, useLoad } from "../ui";
+import { Action, Card, Dialog, Empty, ErrorNotice, Field, Loading, Page, Status, Tabs, useLoad } from "../ui";
 
 type Reward = Schemas["Reward"];
 type State = "pending" | "approved" | "in_review" | "paid" | "voided";
@@ -61,23 +61,15 @@ export function Rewards(props: { canWrite: boolean }) {
         </Action>
       }
     >
-      <div class="tabs" role="tablist" aria-label="Reward state">
-        {TABS.map(([state, label]) => (
-          <button
-            key={state}
-            type="button"
-            role="tab"
-            aria-selected={tab === state}
-            class={tab === state ? "tab active" : "tab"}
-            onClick={() => {
-              setMessage(null);
-              setTab(state);
-            }}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="Reward state"
+        tabs={TABS}
+        current={tab}
+        onSelect={(state) => {
+          setMessage(null);
+          setTab(state);
+        }}
+      />
       <p class="muted">{TABS.find((t) => t[0] === tab)?.[2]}</p>
       {message && (
         <div class="notice good" role="status">

@@ -42,7 +42,8 @@ export function hasSessionCookie(c: Context<AppEnv>): string | undefined {
   return getCookie(c, SESSION_COOKIE);
 }
 
-function sameOrigin(c: Context<AppEnv>): void {
+/** A request that names its origin must name the API's own (the dashboard is served from it). */
+export function sameOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header("origin");
   if (origin && origin !== new URL(c.req.url).origin) {
     throw new ApiError("csrf_failed", "Dashboard sessions are only accepted from the dashboard's own origin.");

@@ -8,7 +8,7 @@ import { defineRoute } from "../lib/openapi";
 import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { iso } from "../lib/time";
 import { accessConfig, accessEmail, adminByEmail } from "./access";
-import { authenticateSession, hasSessionCookie } from "./middleware";
+import { authenticateSession, hasSessionCookie, sameOrigin } from "./middleware";
 import { adminViewSchema, createAdminSchema, sessionViewSchema, signInSchema } from "./schema";
 import {
   adminView,
@@ -131,11 +131,10 @@ defineRoute(
  * least `Sec-Fetch-Site`), and the body must be JSON, which a cross-site form cannot send without a preflight.
  */
 function sameOriginOnly(c: Context<AppEnv>) {
-  const origin = c.req.header("origin");
+  sameOrigin(c);
   const site = c.req.header("sec-fetch-site");
   const json = (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json");
   if (
-    (origin && origin !== new URL(c.req.url).origin) ||
     (site && site !== "same-origin" && site !== "none") ||
     (c.req.method === "POST" && c.req.path.endsWith("/session") && !json)
   ) {
