@@ -1,5 +1,9 @@
+import { readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { TestProject } from "vitest/node";
+import type { Fake } from "./fakes/fake";
 
 /**
  * Real HTTP servers on this machine for the workerd tests to talk to (the Worker's own `fetch`, no mocks):
@@ -14,6 +18,7 @@ import type { TestProject } from "vitest/node";
  *   `validation_error`), records it, and answers with the next of the replies queued by
  *   `PUT /resend-control/<name>` (`[{ "status": 429, "body": {…}, "headers": {…} }, …]`), then 200 `{ id }`;
  *   `GET /resend-log/<name>` lists what arrived.
+ * - every fake in test/fakes/ (one file per provider, see test/fakes/fake.ts), under `/<its prefix>/`.
  */
 interface Behaviour {
   status: number;
@@ -32,7 +37,18 @@ function json(res: ServerResponse, status: number, value: unknown) {
   res.end(JSON.stringify(value));
 }
 
-function receiver() {
+async function loadFakes(): Promise<Map<string, Fake>> {
+  const dir = path.join(import.meta.dirname, "fakes");
+  const fakes = new Map<string, Fake>();
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith(".ts") || file === "fake.ts") continue;
+    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: Fake };
+    if (mod.default?.prefix) fakes.set(mod.default.prefix, mod.default);
+  }
+  return fakes;
+}
+
+function receiver(fakes: Map<string, Fake>) {
   const behaviour = new Map<string, Behaviour>();
   const log = new Map<string, { headers: Record<string, string>; body: string; at: number }[]>();
   const keySets = new Map<string, string>();
@@ -41,6 +57,11 @@ function receiver() {
   return createServer(async (req, res) => {
     const [, kind, name = "", rest = ""] = (req.url ?? "").split("/");
     const body = await readBody(req);
+    const fake = fakes.get(kind ?? "");
+    if (fake) {
+      const url = req.url ?? "";
+      return fake.handle(req, res, url.slice(url.indexOf("/", 1)) || "/", body);
+    }
     if (kind === "resend-control" && req.method === "PUT") {
       resendReplies.set(name, JSON.parse(body) as ResendReply[]);
       return json(res, 204, null);
@@ -140,7 +161,7 @@ async function listen(server: ReturnType<typeof createServer>): Promise<string> 
 }
 
 export default async function setup(project: TestProject) {
-  const servers = [receiver()];
+  const servers = [receiver(await loadFakes())];
   const [receiverUrl = ""] = await Promise.all(servers.map(listen));
   project.provide("receiverUrl", receiverUrl);
   return async () => {
