@@ -17,6 +17,8 @@ import { ApiError, handleError } from "./lib/errors";
 import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
 import { referenceRoutes } from "./openapi/routes";
+import { memberPayoutRoutes, payoutRoutes } from "./payouts/routes";
+import { consumePayouts, dispatchDuePayouts, type PayoutMessage } from "./payouts/service";
 import { portalRoutes } from "./portal/routes";
 import { programPageRoutes } from "./program-page/routes";
 import { programRoutes } from "./programs/routes";
@@ -77,6 +79,8 @@ app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics", analyticsRoutes);
 app.route("/v1/reward-rules", rewardRuleRoutes);
 app.route("/v1/rewards", rewardRoutes);
+app.route("/v1/payouts", payoutRoutes);
+app.route("/v1/members", memberPayoutRoutes);
 app.route("/v1/raffle", raffleRoutes);
 app.route("/v1/leaderboard", leaderboardRoutes);
 app.route("/v1/reviews", reviewRoutes);
@@ -98,6 +102,8 @@ export default {
       await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     } else if (batch.queue.startsWith("vouch-emails")) {
       await consumeEmails(batch as MessageBatch<EmailMessage>, env);
+    } else if (batch.queue.startsWith("vouch-payouts")) {
+      await consumePayouts(batch as MessageBatch<PayoutMessage>, env);
     } else if (batch.queue.startsWith("vouch-stripe")) {
       await consumeStripeEvents(batch as MessageBatch<StripeApplyMessage>, env);
     } else {
@@ -116,7 +122,14 @@ export default {
       applyStripeEvents(env, { now })
         .then(() => promoteDue(env.DB, now))
         // Then webhook deliveries and member emails (src/emails) that are due and on no queue.
-        .then(() => Promise.all([dispatchDue(env, { now, limit: 500 }), dispatchDueEmails(env, { now })])),
+        .then(() =>
+          Promise.all([
+            dispatchDue(env, { now, limit: 500 }),
+            dispatchDueEmails(env, { now }),
+            // Payouts to send, and payouts a provider took whose outcome is due to be asked (src/payouts).
+            dispatchDuePayouts(env, { now }),
+          ]),
+        ),
     ];
     if (new Date(now).getUTCMinutes() % 10 === 0) {
       tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));

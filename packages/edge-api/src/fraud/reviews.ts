@@ -71,7 +71,7 @@ export function flagStatements(
     db
       // A clawback nets the next payout whatever a review says: it never waits in review.
       .prepare(
-        "UPDATE rewards SET state = 'in_review' WHERE referral_id = ? AND state IN ('pending', 'approved') AND clawback_of IS NULL",
+        "UPDATE rewards SET state = 'in_review' WHERE referral_id = ? AND state IN ('pending', 'approved') AND clawback_of IS NULL AND payout_id IS NULL",
       )
       .bind(f.referralId),
     auditStatement(

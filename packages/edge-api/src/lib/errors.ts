@@ -58,6 +58,10 @@ export const ERROR_STATUS = {
   csrf_failed: 403,
   forbidden_role: 403,
   program_required: 400,
+  payout_not_found: 404,
+  invalid_payout_state: 409,
+  payout_method_not_offered: 422,
+  reward_in_payout: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -123,6 +127,12 @@ export const ERROR_DESCRIPTIONS = {
     "Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.",
   program_required:
     "A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).",
+  payout_not_found: "No payout with this id in the program.",
+  invalid_payout_state:
+    "The payout's state or method does not allow this (only account credit is confirmed by hand; only a queued payout is canceled).",
+  payout_method_not_offered: "The program does not pay by this method; `details.offered` lists the ones it does.",
+  reward_in_payout:
+    "The reward is in a payout on its way to the member: it cannot be voided or paid by hand until that payout is paid or fails.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

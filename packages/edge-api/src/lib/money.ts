@@ -40,3 +40,13 @@ export function toMinorUnits(text: string, currency: string): number {
   if (minor <= 0) throw new Error(`"${text}" is not more than zero. Leave the flag out for no reward.`);
   return minor;
 }
+
+/** Minor units as the plain decimal string payment APIs take: `12345, "USD"` → "123.45", `500, "JPY"` → "500". */
+export function toDecimalString(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  if (digits === 0) return `${sign}${abs}`;
+  const unit = 10 ** digits;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
+}

@@ -78,6 +78,8 @@ export const TAGS = {
   rewards: "Reward rules, the rewards ledger, payouts, the raffle and the leaderboard.",
   analytics: "Program health for a date range.",
   reviews: "The fraud engine's review queue.",
+  payouts:
+    "Payout runs that pay approved rewards through PayPal, Tremendous or Wise (or account credit), the program's payout settings, and each member's payout method.",
   webhooks:
     "Webhook endpoints, the delivery log and replays. Events are signed per Standard Webhooks; their bodies are in this document's `webhooks` section.",
   integrations: "Billing systems that report conversions for you: Stripe.",

@@ -77,7 +77,7 @@ async function approvedPage(
       `SELECT w.*, m.external_id AS member_external_id, m.email AS member_email, m.name AS member_name,
          m.email_verified AS member_email_verified, f.friend_email, f.friend_name, f.status AS friend_status
        FROM rewards w JOIN members m ON m.id = w.member_id JOIN referrals f ON f.id = w.referral_id
-       WHERE w.program_id = ?1 AND w.state = 'approved' AND (?2 IS NULL OR w.currency = ?2)
+       WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND (?2 IS NULL OR w.currency = ?2)
          AND (?3 IS NULL OR w.member_id = ?3) AND (w.approved_at, w.id) > (?4, ?5)
        ORDER BY w.approved_at, w.id LIMIT ?6`,
     )

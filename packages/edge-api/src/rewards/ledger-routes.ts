@@ -207,7 +207,7 @@ defineRoute(
     operationId: "voidReward",
     tag: "rewards",
     summary: "Void a pending or approved reward with a reason",
-    description: "A paid reward stays paid.",
+    description: "A paid reward stays paid; one in a payout on its way waits for that payout's outcome.",
     auth: "secret",
     params: rewardParams,
     body: voidSchema,
@@ -226,7 +226,7 @@ defineRoute(
         },
       },
     },
-    errors: ["reward_not_found", "invalid_reward_state"],
+    errors: ["reward_not_found", "invalid_reward_state", "reward_in_payout"],
   },
   async (c, { params, body }) => {
     const row = await voidReward(c.env.DB, c.get("program").id, params.id, body.reason);

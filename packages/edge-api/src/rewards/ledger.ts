@@ -118,7 +118,7 @@ function skipReason(row: SkipRow | undefined, wanted: "approve" | "pay", now: nu
   if (row.state === "voided") return "voided";
   if (row.state === "paid") return "already_paid";
   if (row.state === "in_review") return "in_review";
-  if (wanted === "pay") return "not_approved";
+  if (wanted === "pay") return row.state === "approved" && row.payout_id ? "in_payout" : "not_approved";
   if (row.state === "approved") return "already_approved";
   if (row.available_at > now) return "on_hold";
   if (row.awaiting_qualification === 1) return "awaiting_qualification";
@@ -196,12 +196,17 @@ export function formatMinor(amount: number, currency: string | null): string {
 
 const ZERO_DECIMAL = new Set(["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"]);
 
-/** Voids unpaid rewards (a paid one is never edited; see `takeBack` for clawbacks). */
+/**
+ * Voids unpaid rewards (a paid one is never edited; see `takeBack` for clawbacks). A reward reserved by a payout on
+ * its way (approved, with a payout id: src/payouts) is left alone: its payout books the clawback when it is paid, or
+ * voids it when it fails.
+ */
 export function voidStatement(db: D1Database, ids: readonly string[], reason: string, at: number): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
-       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending', 'approved', 'in_review')`,
+       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending', 'approved', 'in_review')
+         AND payout_id IS NULL`,
     )
     .bind(at, reason, JSON.stringify(ids));
 }
@@ -279,12 +284,17 @@ export async function voidReward(db: D1Database, programId: string, id: string, 
   const row = await db
     .prepare(
       `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
-       WHERE id = ? AND program_id = ? AND state IN ('pending', 'approved') RETURNING *`,
+       WHERE id = ? AND program_id = ? AND state IN ('pending', 'approved') AND payout_id IS NULL RETURNING *`,
     )
     .bind(Date.now(), reason, id, programId)
     .first<RewardRow>();
   if (row) return row;
   const current = await getReward(db, programId, id);
+  if (current.state === "approved" && current.payout_id) {
+    throw new ApiError("reward_in_payout", "This reward is in a payout on its way; it cannot be voided now.", {
+      payout_id: current.payout_id,
+    });
+  }
   throw new ApiError("invalid_reward_state", `A ${current.state} reward cannot be voided.`, { state: current.state });
 }
 
@@ -301,7 +311,8 @@ export async function planPayout(db: D1Database, programId: string, input: PayIn
   const [payableRes] = await reader.batch([
     db
       .prepare(
-        "SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'",
+        `SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'
+           AND payout_id IS NULL`,
       )
       .bind(programId, JSON.stringify(unique)),
   ]);
@@ -333,7 +344,7 @@ export async function planPayout(db: D1Database, programId: string, input: PayIn
       db
         .prepare(
           `UPDATE rewards SET state = 'paid', paid_at = ?, payout_id = ?
-           WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'`,
+           WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved' AND payout_id IS NULL`,
         )
         .bind(now, payoutId, programId, JSON.stringify([...payableIds])),
       db

@@ -272,6 +272,7 @@ export const SKIP_REASONS = [
   "awaiting_qualification",
   "member_suspended",
   "referral_closed",
+  "in_payout",
 ] as const;
 export const skippedSchema = z.object({ id: z.string(), reason: z.enum(SKIP_REASONS) });
 

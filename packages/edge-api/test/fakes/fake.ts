@@ -32,3 +32,34 @@ export function parseJson(body: string): unknown {
     return undefined;
   }
 }
+
+/** Scripted answers a test queues for a fake (`[{ status, body, headers }]`), taken one per matching request. */
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Serves one fake on its own port (for tests outside workerd, e.g. a browser test's local stack). */
+export async function serveFake(fake: Fake): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = req.url ?? "/";
+    const prefix = `/${fake.prefix}`;
+    if (!url.startsWith(prefix)) return sendJson(res, 404, { error: "unknown path" });
+    await fake.handle(req, res, url.slice(prefix.length) || "/", Buffer.concat(chunks).toString("utf8"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no address");
+  return {
+    url: `http://127.0.0.1:${address.port}/${fake.prefix}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

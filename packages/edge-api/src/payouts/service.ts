@@ -1,0 +1,545 @@
+import { ApiError } from "../lib/errors";
+import type { Outcome, Reader } from "../lib/idempotency";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { promoteDue } from "../rewards/ledger";
+import {
+  type CandidateReward,
+  type MemberFacts,
+  type PlannedPayout,
+  planRun,
+  type RunFilters,
+  type Waiting,
+} from "./plan";
+import { type PayoutProviderEnv, payoutProviderFor } from "./providers";
+import { type FailureCode, type PayoutMethod, PROVIDER_METHODS, type ProviderMethod } from "./providers/types";
+import { SETTINGS_SELECT, settingsFromRow } from "./settings";
+
+/**
+ * Payout runs and the life of a payout (migration 0012).
+ *
+ * A run reserves its rewards (rewards.payout_id set, state still `approved`) and writes its payouts in one batch;
+ * a reward that changed meanwhile makes the payout's count NULL, the NOT NULL column refuses it and the whole run
+ * rolls back, so two runs at once never take the same reward. Sending happens off the request: the PAYOUTS queue's
+ * consumer claims a `queued` payout (→ `sending`), asks the provider with our payout id as its idempotency field,
+ * and records the answer: `processing` (then polled until the provider says paid or failed), `paid`, back to
+ * `queued` for a retry, or `failed`. Only `paid` makes its rewards paid; `failed` releases them for the next run.
+ * A reserved reward is not voided by a refund that arrives meanwhile (the money may be on its way): when its payout
+ * is paid a clawback is booked, and when it fails the reward is voided instead of released.
+ */
+
+export interface PayoutEnv extends PayoutProviderEnv {
+  DB: D1Database;
+  PAYOUTS?: Queue<PayoutMessage>;
+}
+
+export interface PayoutMessage {
+  payout_id: string;
+}
+
+/** Seconds before send attempt n+1: 1 min, 5 min, 30 min, 2 h, 6 h, 24 h; then the payout fails. */
+export const SEND_RETRY_DELAYS_S = [60, 300, 1_800, 7_200, 21_600, 86_400] as const;
+/** Seconds between status polls of a payout the provider took: grows to an hour (PayPal's UNCLAIMED lasts 30 days). */
+export const POLL_DELAYS_S = [30, 60, 300, 900, 3_600] as const;
+/** How long a claimed or queued payout is left to its worker before the cron takes it back. */
+export const PAYOUT_LEASE_MS = 10 * 60 * 1000;
+
+export interface PayoutRow {
+  id: string;
+  program_id: string;
+  run_id: string | null;
+  member_id: string | null;
+  reference: string;
+  method: PayoutMethod;
+  currency: string | null;
+  amount: number | null;
+  state: "queued" | "sending" | "processing" | "paid" | "failed";
+  recipient: string | null;
+  reward_count: number;
+  provider_id: string | null;
+  provider_status: string | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  failure_code: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number | null;
+  paid_at: number | null;
+}
+
+export function payoutView(p: PayoutRow) {
+  let recipient: { email?: string } = {};
+  try {
+    recipient = p.recipient ? (JSON.parse(p.recipient) as { email?: string }) : {};
+  } catch {}
+  return {
+    id: p.id,
+    run_id: p.run_id,
+    member_id: p.member_id,
+    reference: p.reference,
+    method: p.method,
+    currency: p.currency,
+    amount: p.amount,
+    state: p.state,
+    recipient_email: recipient.email ?? null,
+    reward_count: p.reward_count,
+    provider_id: p.provider_id,
+    provider_status: p.provider_status,
+    attempts: p.attempts,
+    failure_code: p.failure_code,
+    last_error: p.last_error,
+    created_at: iso(p.created_at),
+    paid_at: p.paid_at === null ? null : iso(p.paid_at),
+  };
+}
+export type PayoutView = ReturnType<typeof payoutView>;
+
+/** Rewards a run may pay: a member's approved money rewards (and clawbacks of them), not reserved, referral open. */
+const CANDIDATES = `SELECT w.id, w.member_id, w.amount, w.currency FROM rewards w
+  WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND w.recipient = 'member'
+    AND w.currency IS NOT NULL AND w.kind IN ('cash', 'gift_card')
+    AND (?2 IS NULL OR w.currency = ?2)
+    AND (?3 IS NULL OR w.member_id IN (SELECT value FROM json_each(?3)))
+    AND (w.clawback_of IS NOT NULL
+      OR NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = w.referral_id AND f.status IN ('lost', 'refunded')))
+  ORDER BY w.approved_at, w.id LIMIT 5000`;
+
+const MEMBERS = `SELECT m.id, m.email, m.name, m.suspended_at, pm.method, pm.details FROM members m
+  LEFT JOIN member_payout_methods pm ON pm.member_id = m.id
+  WHERE m.program_id = ?1 AND m.id IN (SELECT DISTINCT member_id FROM rewards w
+    WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND w.recipient = 'member'
+      AND (?2 IS NULL OR w.member_id IN (SELECT value FROM json_each(?2))))`;
+
+/** Paid (or on its way) this calendar year, per member and currency: the yearly limit's "already". */
+const PAID_THIS_YEAR = `SELECT member_id, currency, SUM(amount) AS total FROM rewards
+  WHERE program_id = ?1 AND recipient = 'member' AND currency IS NOT NULL
+    AND ((state = 'paid' AND paid_at >= ?2) OR (state = 'approved' AND payout_id IS NOT NULL))
+  GROUP BY member_id, currency`;
+
+interface MemberRowLite {
+  id: string;
+  email: string | null;
+  name: string | null;
+  suspended_at: number | null;
+  method: PayoutMethod | null;
+  details: string | null;
+}
+
+export function yearStart(now: number): number {
+  return Date.UTC(new Date(now).getUTCFullYear(), 0, 1);
+}
+
+async function readRunInputs(db: D1Database, reader: Reader, programId: string, filters: RunFilters, now: number) {
+  const members = filters.member_ids ? JSON.stringify(filters.member_ids) : null;
+  const [settingsRes, candidatesRes, membersRes, paidRes] = await reader.batch([
+    db.prepare(SETTINGS_SELECT).bind(programId),
+    db.prepare(CANDIDATES).bind(programId, filters.currency ?? null, members),
+    db.prepare(MEMBERS).bind(programId, members),
+    db.prepare(PAID_THIS_YEAR).bind(programId, yearStart(now)),
+  ]);
+  const settings = settingsFromRow(settingsRes?.results[0] as Parameters<typeof settingsFromRow>[0]);
+  const facts = new Map<string, MemberFacts & { name: string | null; details: string | null }>();
+  for (const m of (membersRes?.results ?? []) as MemberRowLite[]) {
+    facts.set(m.id, {
+      method: m.method,
+      email: m.email,
+      name: m.name,
+      details: m.details,
+      suspended: m.suspended_at !== null,
+    });
+  }
+  const paid = new Map<string, number>();
+  for (const r of (paidRes?.results ?? []) as { member_id: string; currency: string; total: number }[]) {
+    paid.set(`${r.member_id} ${r.currency}`, r.total);
+  }
+  return { settings, candidates: (candidatesRes?.results ?? []) as CandidateReward[], facts, paid };
+}
+
+/** Plans a run for `runIdempotent`: the payouts, the reservations, and what waits and why. */
+export async function planPayoutRun(
+  db: D1Database,
+  programId: string,
+  filters: RunFilters,
+  createdBy: string | null,
+  reader: Reader,
+): Promise<Outcome> {
+  const now = Date.now();
+  await promoteDue(db, now, programId);
+  const { settings, candidates, facts, paid } = await readRunInputs(db, reader, programId, filters, now);
+  const { payouts, waiting } = planRun(settings, candidates, facts, paid, filters);
+  const runId = newId("run");
+  const rows = payouts.map((p) => payoutRowFor(p, runId, programId, facts.get(p.member_id), now));
+  const totals: Record<string, number> = {};
+  for (const p of payouts) totals[p.currency] = (totals[p.currency] ?? 0) + p.amount;
+  const statements: D1PreparedStatement[] = [
+    db
+      .prepare(
+        "INSERT INTO payout_runs (id, program_id, filters, payout_count, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .bind(runId, programId, JSON.stringify(filters), payouts.length, createdBy, now),
+  ];
+  payouts.forEach((p, i) => {
+    const row = rows[i] as PayoutRow;
+    statements.push(
+      db
+        .prepare(
+          `UPDATE rewards SET payout_id = ? WHERE program_id = ? AND id IN (SELECT value FROM json_each(?))
+             AND state = 'approved' AND payout_id IS NULL`,
+        )
+        .bind(row.id, programId, JSON.stringify(p.reward_ids)),
+      db
+        .prepare(
+          `INSERT INTO payouts (id, program_id, reference, reward_count, created_at, run_id, member_id, method, currency,
+             amount, state, recipient, attempts, next_attempt_at, updated_at)
+           VALUES (?1, ?2, ?3, (SELECT CASE WHEN COUNT(*) = ?4 THEN COUNT(*) END FROM rewards WHERE payout_id = ?1),
+             ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?5)`,
+        )
+        .bind(
+          row.id,
+          programId,
+          row.reference,
+          p.reward_ids.length,
+          now,
+          runId,
+          p.member_id,
+          p.method,
+          p.currency,
+          p.amount,
+          row.state,
+          row.recipient,
+          row.next_attempt_at,
+        ),
+    );
+  });
+  return {
+    status: 201,
+    body: {
+      run: { id: runId, created_at: iso(now), payout_count: payouts.length, totals, filters },
+      payouts: rows.map(payoutView),
+      waiting,
+    },
+    statements,
+  };
+}
+
+function payoutRowFor(
+  p: PlannedPayout,
+  runId: string,
+  programId: string,
+  member: { email: string | null; details: string | null } | undefined,
+  now: number,
+): PayoutRow {
+  let details: { email?: string } = {};
+  try {
+    details = member?.details ? (JSON.parse(member.details) as { email?: string }) : {};
+  } catch {}
+  const provider = (PROVIDER_METHODS as readonly string[]).includes(p.method);
+  return {
+    id: newId("pay"),
+    program_id: programId,
+    run_id: runId,
+    member_id: p.member_id,
+    reference: runId,
+    method: p.method,
+    currency: p.currency,
+    amount: p.amount,
+    // Account credit is applied by the host, which confirms it (POST /v1/payouts/{id}/confirm).
+    state: provider ? "queued" : "processing",
+    recipient: JSON.stringify(provider ? { email: details.email ?? member?.email ?? null } : {}),
+    reward_count: p.reward_ids.length,
+    provider_id: null,
+    provider_status: null,
+    attempts: 0,
+    next_attempt_at: provider ? now : null,
+    failure_code: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+    paid_at: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finishing a payout: only here do rewards become paid (or go back to approved).
+
+/**
+ * The provider (or the host, for account credit) confirmed: the payout and its reserved rewards are paid, and a
+ * reward whose referral was refunded or lost while the money travelled gets its clawback, netted from the next payout.
+ */
+export async function markPaid(db: D1Database, payoutId: string, providerStatus: string | null, now: number) {
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE payouts SET state = 'paid', paid_at = ?1, provider_status = COALESCE(?2, provider_status),
+           leased_until = NULL, next_attempt_at = NULL, updated_at = ?1 WHERE id = ?3 AND state IN ('sending', 'processing')`,
+      )
+      .bind(now, providerStatus, payoutId),
+    db
+      .prepare(
+        `UPDATE rewards SET state = 'paid', paid_at = ?1 WHERE payout_id = ?2 AND state = 'approved'
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'paid')`,
+      )
+      .bind(now, payoutId),
+    db
+      .prepare(
+        `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
+           dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, awaiting_qualification,
+           clawback_of, available_at, created_at, approved_at)
+         SELECT 'rwd_' || lower(hex(randomblob(8))), w.program_id, w.member_id, w.referral_id, w.event_id, w.recipient,
+           w.rule_id, w.rule_version, 'clawback:' || w.id, w.kind, -w.amount, w.currency,
+           'Clawback (' || f.status || ' while being paid)' || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
+           w.id, ?1, ?1, ?1
+         FROM rewards w JOIN referrals f ON f.id = w.referral_id
+         WHERE w.payout_id = ?2 AND w.state = 'paid' AND w.amount > 0 AND w.clawback_of IS NULL
+           AND f.status IN ('lost', 'refunded')
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(now, payoutId),
+  ]);
+}
+
+/** Failed for good: its rewards go back for the next run, except those whose referral closed meanwhile (voided). */
+export async function markFailed(
+  db: D1Database,
+  payoutId: string,
+  code: FailureCode | "canceled",
+  error: string,
+  now: number,
+) {
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE payouts SET state = 'failed', failure_code = ?1, last_error = ?2, leased_until = NULL,
+           next_attempt_at = NULL, updated_at = ?3 WHERE id = ?4 AND state IN ('queued', 'sending', 'processing')`,
+      )
+      .bind(code, error.slice(0, 500), now, payoutId),
+    db
+      .prepare(
+        `UPDATE rewards SET state = 'voided', voided_at = ?1, void_reason = 'referral_closed' WHERE payout_id = ?2
+           AND state = 'approved' AND clawback_of IS NULL
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'failed')
+           AND EXISTS (SELECT 1 FROM referrals f WHERE f.id = rewards.referral_id AND f.status IN ('lost', 'refunded'))`,
+      )
+      .bind(now, payoutId),
+    db
+      .prepare(
+        `UPDATE rewards SET payout_id = NULL WHERE payout_id = ?1 AND state = 'approved'
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?1 AND p.state = 'failed')`,
+      )
+      .bind(payoutId),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sending and polling (the PAYOUTS queue's consumer; the cron queues what is due).
+
+const CLAIM = `UPDATE payouts SET state = CASE state WHEN 'queued' THEN 'sending' ELSE state END,
+    attempts = attempts + 1, leased_until = ?2 + ?3, updated_at = ?2
+  WHERE id = ?1 AND state IN ('queued', 'processing') AND next_attempt_at <= ?2 RETURNING *`;
+
+/** One step of one payout: send it (queued) or ask what became of it (processing). Safe to run twice. */
+export async function advancePayout(
+  env: PayoutEnv,
+  payoutId: string,
+  now: number,
+): Promise<{ state: string; retryDelayS?: number }> {
+  const db = env.DB;
+  const [claimRes, programRes] = await db.batch([
+    db.prepare(CLAIM).bind(payoutId, now, PAYOUT_LEASE_MS),
+    db
+      .prepare(
+        `SELECT g.name, s.methods, s.minimum_amounts, s.yearly_limits, s.tremendous_products, s.tremendous_campaign_id,
+           m.name AS member_name
+         FROM payouts p JOIN programs g ON g.id = p.program_id LEFT JOIN payout_settings s ON s.program_id = p.program_id
+           LEFT JOIN members m ON m.id = p.member_id WHERE p.id = ?`,
+      )
+      .bind(payoutId),
+  ]);
+  const payout = claimRes?.results[0] as PayoutRow | undefined;
+  if (!payout) return { state: "not_due" };
+  const info = programRes?.results[0] as
+    | (Parameters<typeof settingsFromRow>[0] & { name: string; member_name: string | null })
+    | undefined;
+  if (!(PROVIDER_METHODS as readonly string[]).includes(payout.method)) return { state: payout.state };
+  const provider = payoutProviderFor(env, payout.method as ProviderMethod);
+  if (typeof provider === "string") {
+    await markFailed(db, payout.id, "not_configured", provider, now);
+    return { state: "failed" };
+  }
+
+  if (payout.state === "processing") {
+    if (!payout.provider_id) {
+      await markFailed(db, payout.id, "rejected", "processing without a provider id", now);
+      return { state: "failed" };
+    }
+    const answer = await provider.status({ payoutId: payout.id, providerId: payout.provider_id });
+    if (answer.kind === "paid") {
+      await markPaid(db, payout.id, answer.providerStatus, now);
+      return { state: "paid" };
+    }
+    if (answer.kind === "failed") {
+      await markFailed(db, payout.id, answer.code, answer.error, now);
+      return { state: "failed" };
+    }
+    const delay = POLL_DELAYS_S[Math.min(payout.attempts - 1, POLL_DELAYS_S.length - 1)] ?? 3_600;
+    await db
+      .prepare(
+        `UPDATE payouts SET next_attempt_at = ?1, leased_until = ?1 + ?2, provider_status = COALESCE(?3, provider_status),
+           last_error = ?4, updated_at = ?5 WHERE id = ?6 AND state = 'processing'`,
+      )
+      .bind(
+        now + delay * 1000,
+        PAYOUT_LEASE_MS,
+        answer.kind === "processing" ? answer.providerStatus : null,
+        answer.kind === "retry" ? answer.error.slice(0, 500) : null,
+        now,
+        payout.id,
+      )
+      .run();
+    return { state: "processing", retryDelayS: delay };
+  }
+
+  // state is now 'sending': ask the provider to pay, with our payout id as its idempotency field.
+  let recipient: { email?: string | null } = {};
+  try {
+    recipient = JSON.parse(payout.recipient ?? "{}") as { email?: string | null };
+  } catch {}
+  if (!recipient.email || !payout.currency || !payout.amount || payout.amount <= 0) {
+    await markFailed(db, payout.id, "invalid_recipient", "The member has no address to pay to.", now);
+    return { state: "failed" };
+  }
+  const settings = settingsFromRow(info?.methods ? info : null);
+  const answer = await provider.send({
+    payoutId: payout.id,
+    programName: info?.name ?? "Referral program",
+    amount: payout.amount,
+    currency: payout.currency,
+    recipient: { email: recipient.email, name: info?.member_name ?? null },
+    note: `Your referral reward from ${info?.name ?? "our referral program"}. Thank you for spreading the word!`,
+    tremendous: { products: settings.tremendous.products, campaignId: settings.tremendous.campaign_id },
+  });
+  if (answer.kind === "accepted") {
+    if (answer.paid) {
+      await db
+        .prepare("UPDATE payouts SET provider_id = ?, provider_status = ? WHERE id = ? AND state = 'sending'")
+        .bind(answer.providerId, answer.providerStatus, payout.id)
+        .run();
+      await markPaid(db, payout.id, answer.providerStatus, now);
+      return { state: "paid" };
+    }
+    const delay = POLL_DELAYS_S[0];
+    await db
+      .prepare(
+        `UPDATE payouts SET state = 'processing', provider_id = ?1, provider_status = ?2, attempts = 0,
+           next_attempt_at = ?3, leased_until = ?3 + ?4, last_error = NULL, updated_at = ?5 WHERE id = ?6 AND state = 'sending'`,
+      )
+      .bind(answer.providerId, answer.providerStatus, now + delay * 1000, PAYOUT_LEASE_MS, now, payout.id)
+      .run();
+    return { state: "processing", retryDelayS: delay };
+  }
+  if (answer.kind === "failed") {
+    await markFailed(db, payout.id, answer.code, answer.error, now);
+    return { state: "failed" };
+  }
+  const base = SEND_RETRY_DELAYS_S[payout.attempts - 1];
+  if (base === undefined) {
+    await markFailed(db, payout.id, "rejected", `Gave up after ${payout.attempts} attempts: ${answer.error}`, now);
+    return { state: "failed" };
+  }
+  const delay = Math.max(base, Math.min(answer.retryAfterS ?? 0, 43_200));
+  await db
+    .prepare(
+      `UPDATE payouts SET state = 'queued', next_attempt_at = ?1, leased_until = ?1 + ?2, last_error = ?3, updated_at = ?4
+       WHERE id = ?5 AND state = 'sending'`,
+    )
+    .bind(now + delay * 1000, PAYOUT_LEASE_MS, answer.error.slice(0, 500), now, payout.id)
+    .run();
+  return { state: "queued", retryDelayS: delay };
+}
+
+export async function consumePayouts(batch: MessageBatch<PayoutMessage>, env: PayoutEnv): Promise<void> {
+  for (const msg of batch.messages) {
+    const outcome = await advancePayout(env, msg.body.payout_id, Date.now());
+    if (outcome.retryDelayS !== undefined) msg.retry({ delaySeconds: Math.min(outcome.retryDelayS, 43_200) });
+    else msg.ack();
+  }
+}
+
+/**
+ * The cron: a payout claimed by a worker that died (`sending` past its lease) goes back to `queued` (resending is
+ * safe: the provider dedupes by our id); due payouts on no queue are leased and queued; without a queue they are
+ * advanced here.
+ */
+export async function dispatchDuePayouts(env: PayoutEnv, opts: { now: number; limit?: number }): Promise<number> {
+  const { now } = opts;
+  const [, due] = await env.DB.batch([
+    env.DB.prepare(
+      "UPDATE payouts SET state = 'queued', next_attempt_at = ?1 WHERE state = 'sending' AND leased_until <= ?1",
+    ).bind(now),
+    env.DB.prepare(
+      `UPDATE payouts SET leased_until = ?1 + ?3 WHERE id IN (
+         SELECT id FROM payouts WHERE state IN ('queued', 'processing') AND next_attempt_at <= ?1
+           AND (leased_until IS NULL OR leased_until <= ?1) ORDER BY next_attempt_at LIMIT ?2)
+       RETURNING id`,
+    ).bind(now, opts.limit ?? 100, PAYOUT_LEASE_MS),
+  ]);
+  const ids = ((due?.results ?? []) as { id: string }[]).map((r) => r.id);
+  if (env.PAYOUTS) {
+    for (let i = 0; i < ids.length; i += 100) {
+      await env.PAYOUTS.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { payout_id: id } })));
+    }
+  } else {
+    // No queue: the lease above would keep the claim from matching, so clear it first.
+    for (const id of ids) {
+      await env.DB.prepare("UPDATE payouts SET leased_until = NULL WHERE id = ?").bind(id).run();
+      await advancePayout(env, id, now);
+    }
+  }
+  return ids.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reads and the host's own confirmations.
+
+export async function getPayout(db: D1Database, programId: string, id: string): Promise<PayoutRow> {
+  const row = await db
+    .prepare("SELECT * FROM payouts WHERE id = ? AND program_id = ?")
+    .bind(id, programId)
+    .first<PayoutRow>();
+  if (!row) throw new ApiError("payout_not_found", `No payout ${id} in this program.`);
+  return row;
+}
+
+/** Account credit: the host applied it and says so; the payout and its rewards are paid. */
+export async function confirmPayout(db: D1Database, programId: string, id: string, now: number): Promise<PayoutRow> {
+  const payout = await getPayout(db, programId, id);
+  if (payout.state === "paid") return payout;
+  if (payout.method !== "account_credit" || payout.state !== "processing") {
+    throw new ApiError(
+      "invalid_payout_state",
+      payout.method === "account_credit"
+        ? `A ${payout.state} payout cannot be confirmed.`
+        : `A ${payout.method} payout is confirmed by its provider, not by hand.`,
+      { state: payout.state, method: payout.method },
+    );
+  }
+  await markPaid(db, id, "confirmed_by_host", now);
+  return getPayout(db, programId, id);
+}
+
+/** Cancels a payout nobody has sent yet (queued, or account credit not yet applied); its rewards go back. */
+export async function cancelPayout(db: D1Database, programId: string, id: string, now: number): Promise<PayoutRow> {
+  const payout = await getPayout(db, programId, id);
+  const cancellable =
+    payout.state === "queued" || (payout.method === "account_credit" && payout.state === "processing");
+  if (!cancellable) {
+    throw new ApiError("invalid_payout_state", `A ${payout.state} ${payout.method} payout cannot be canceled.`, {
+      state: payout.state,
+      method: payout.method,
+    });
+  }
+  await markFailed(db, id, "canceled", "Canceled by the vendor.", now);
+  return getPayout(db, programId, id);
+}
+
+export type { Waiting };
