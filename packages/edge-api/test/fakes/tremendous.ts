@@ -19,7 +19,10 @@ interface State {
 const states = new Map<string, State>();
 const state = (name: string) => {
   let s = states.get(name);
-  if (!s) states.set(name, (s = { orders: new Map(), replies: [], log: [] }));
+  if (!s) {
+    s = { orders: new Map(), replies: [], log: [] };
+    states.set(name, s);
+  }
   return s;
 };
 
