@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { PORTAL_COOKIE } from "../portal/routes";
 import { planRun } from "./plan";
 import { advancePayout, type PayoutEnv } from "./service";
 import { DEFAULT_PAYOUT_SETTINGS } from "./settings";
@@ -366,5 +367,61 @@ describe("Tremendous, Wise, account credit and limits", () => {
     expect(confirm.json.payout.state).toBe("paid");
     expect((await rewardRow(members[0]!.rewardId))?.state).toBe("paid");
     expect((await server(p, "POST", `/v1/payouts/${credit.id}/cancel`)).json.error.code).toBe("invalid_payout_state");
+  });
+});
+
+describe("the portal's Getting paid section", () => {
+  async function session(p: TestProgram, memberId: string) {
+    const { json } = await server(p, "POST", `/v1/members/${memberId}/access-link`, {});
+    const res = await SELF.fetch(json.url, { redirect: "manual", headers: { "cf-connecting-ip": "203.0.113.250" } });
+    const value = new RegExp(`${PORTAL_COOKIE}=([^;]+)`).exec(res.headers.get("set-cookie") ?? "")?.[1];
+    if (!value) throw new Error("no portal cookie");
+    return `${PORTAL_COOKIE}=${value}`;
+  }
+  const page = async (p: TestProgram, cookie: string, query = "") =>
+    (await (await SELF.fetch(`${API}/p/${p.slug}/me${query}`, { headers: { cookie } })).text()).replaceAll(
+      "\u00a0",
+      " ",
+    );
+  const post = (p: TestProgram, cookie: string, form: Record<string, string>, origin = API) =>
+    SELF.fetch(`${API}/p/${p.slug}/me/payout-method`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  it("a member picks PayPal without JavaScript, sees what waits and why; another site cannot post the form", async () => {
+    const { p, members } = await programWithEarners(["paypal", "wise", "manual"], 1, {
+      minimum_amounts: { USD: 15_000 },
+    });
+    const m = members[0]!;
+    const cookie = await session(p, m.id);
+    const before = await page(p, cookie);
+    expect(before).toContain("Getting paid");
+    expect(before).toContain("$100 is ready: choose how you want to be paid to receive it.");
+    expect(before).toContain('<input type="radio" name="method" value="paypal" required>');
+
+    const foreign = await post(p, cookie, { method: "paypal", email: "evil@attacker.test" }, "https://attacker.test");
+    expect(foreign.status).toBe(403);
+    expect((await server(p, "GET", `/v1/members/${m.id}/payout-method`)).json.payout_method).toBeNull();
+
+    const bad = await post(p, cookie, { method: "paypal", email: "not-an-address" });
+    expect(bad.headers.get("location")).toBe(`/p/${p.slug}/me?payout=email#payouts`);
+    const ok = await post(p, cookie, { method: "paypal", email: "dana.paypal@northwind.test" });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe(`/p/${p.slug}/me?payout=saved#payouts`);
+    expect((await server(p, "GET", `/v1/members/${m.id}/payout-method`)).json.payout_method).toMatchObject({
+      method: "paypal",
+      email: "dana.paypal@northwind.test",
+    });
+    expect(await page(p, cookie)).toContain(
+      "$100 is waiting until your rewards reach $150, the program&#39;s minimum payout.",
+    );
+    await server(p, "PATCH", "/v1/payouts/settings", { minimum_amounts: {} });
+    const after = await page(p, cookie, "?payout=saved&lang=de");
+    expect(after).toContain("Gespeichert.");
+    expect(after).toContain('value="paypal" checked');
+    expect(after).toContain("100 $ ist bereit und wird mit der nächsten Auszahlung überwiesen.");
   });
 });

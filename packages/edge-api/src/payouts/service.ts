@@ -543,3 +543,36 @@ export async function cancelPayout(db: D1Database, programId: string, id: string
 }
 
 export type { Waiting };
+
+/** What the portal tells a member about their money: their method, what is on its way, and what waits and why. */
+export async function memberPayoutStatus(db: D1Database, programId: string, memberId: string, now: number) {
+  const reader: Reader = { batch: (s) => db.batch(s) };
+  const [inputs, flights] = await Promise.all([
+    readRunInputs(db, reader, programId, { member_ids: [memberId] }, now),
+    db
+      .prepare(
+        `SELECT * FROM payouts WHERE member_id = ? AND (state IN ('queued', 'sending', 'processing') OR state = 'paid')
+         ORDER BY created_at DESC LIMIT 10`,
+      )
+      .bind(memberId)
+      .all<PayoutRow>(),
+  ]);
+  const { settings, candidates, facts, paid } = inputs;
+  const plan = planRun(settings, candidates, facts, paid);
+  const member = facts.get(memberId);
+  let email: string | null = null;
+  try {
+    email = member?.details ? ((JSON.parse(member.details) as { email?: string }).email ?? null) : null;
+  } catch {}
+  return {
+    settings,
+    method: member?.method ?? null,
+    methodEmail: email,
+    /** Paid by the next run (the member's method is set and nothing holds it back). */
+    next: plan.payouts.map((p) => ({ amount: p.amount, currency: p.currency })),
+    waiting: plan.waiting,
+    onTheWay: flights.results.filter((p) => p.state !== "paid"),
+    paid: flights.results.filter((p) => p.state === "paid").slice(0, 5),
+  };
+}
+export type MemberPayoutStatus = Awaited<ReturnType<typeof memberPayoutStatus>>;

@@ -14,6 +14,7 @@ import { formatMoneyIn } from "../program-page/steps";
 import type { PageLanguage } from "../programs/schema";
 import { type MemberRewardsView, MONEY_KINDS } from "../rewards/schema";
 import { PORTAL_WORDS } from "./content";
+import { PAYOUT_CSS } from "./payouts-section";
 import type { PortalReferral } from "./service";
 
 /**
@@ -137,10 +138,12 @@ export interface PortalModel {
   milestoneWhat: string | null;
   referrals: PortalReferral[];
   now: number;
+  /** Extra sections after the rewards (the payouts section: src/portal/payouts-section.ts). */
+  sections?: Markup[];
 }
 
 function pageStyle(brand: string): string {
-  return `${stylesheet(brand)}\n${PORTAL_CSS}`;
+  return `${stylesheet(brand)}\n${PORTAL_CSS}\n${PAYOUT_CSS}`;
 }
 
 function head(title: string, brand: string): Markup {
@@ -284,6 +287,7 @@ ${shareLinks}
 ${milestone(m.lang, r, m.milestoneWhat)}
 ${anyRewards ? html`${totals}${extras}${recent}` : html`<p>${w.noRewards}</p>`}
 </section>
+${m.sections ?? null}
 <section aria-labelledby="referrals"><h2 id="referrals">${w.referralsHeading}</h2>
 <p>${w.stats(m.stats.visits, m.stats.leads, m.stats.converted)}</p>
 ${

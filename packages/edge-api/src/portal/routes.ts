@@ -4,6 +4,8 @@ import { type AppEnv, router } from "../lib/app";
 import { clientAddress } from "../lib/client";
 import { SlidingWindowLimiter } from "../lib/rate-limit";
 import { renderMessage, toMemberView } from "../members/service";
+import { memberPayoutStatus } from "../payouts/service";
+import { checkMemberMethod, readPayoutSettings, saveMemberMethod } from "../payouts/settings";
 import { pickLanguage } from "../program-page/content";
 import { contentSecurityPolicy, type Rendered, renderNotFound, safeUrl, styleHash } from "../program-page/render";
 import { readProgramPage } from "../program-page/service";
@@ -15,6 +17,7 @@ import { withEffectiveOffer } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
 import { MAX_TTL_MS, mintAccessToken, readAccessToken, verifyAccessToken } from "./access-token";
 import { PORTAL_WORDS } from "./content";
+import { renderPayoutSection } from "./payouts-section";
 import { type PortalProgram, renderNotice, renderPortal } from "./render";
 import { memberInProgram, programById, readPortal } from "./service";
 
@@ -192,7 +195,11 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     return respond(c, page, lang, 403, program);
   }
   const now = Date.now();
-  const portal = await readPortal(c.env.DB, program, member.id, now);
+  const [portal, payouts] = await Promise.all([
+    readPortal(c.env.DB, program, member.id, now),
+    memberPayoutStatus(c.env.DB, program.id, member.id, now),
+  ]);
+  const notice = c.req.query("payout");
   const view = toMemberView(program, member, origin);
   const base = `${origin}${portalPath(program.slug)}`;
   const page = renderPortal({
@@ -207,6 +214,53 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     milestoneWhat: milestoneWhat(lang, portal.ruleset, portal.rewards.next_milestone?.rule_id),
     referrals: portal.referrals,
     now,
+    sections: [
+      renderPayoutSection({
+        lang,
+        status: payouts,
+        action: `${portalPath(program.slug)}/payout-method`,
+        memberEmail: member.email,
+        notice: notice === "saved" || notice === "email" || notice === "method" ? notice : null,
+      }),
+    ],
   });
   return respond(c, page, lang, 200, program);
+});
+
+/**
+ * The portal's payout form (`POST /p/<slug>/me/payout-method`, form-encoded `method` and `email`): the member the
+ * session cookie names saves how they are paid, then goes back to the portal (303) with a notice. Cross-site posts
+ * carry no cookie (SameSite=Lax) and are refused by their Origin as well.
+ */
+portalRoutes.post("/p/:slug/me/payout-method", async (c) => {
+  const slug = c.req.param("slug");
+  const found = SLUG.test(slug) ? await readProgramPage(c.env.DB, slug) : null;
+  const origin = c.req.header("origin");
+  const site = c.req.header("sec-fetch-site");
+  const crossSite = (origin && origin !== new URL(c.req.url).origin) || (site && site !== "same-origin");
+  if (!found || crossSite) {
+    const lang = pickLanguage(c.req.query("lang"), null, c.req.header("accept-language"));
+    return respond(c, renderNotFound(lang), lang, crossSite ? 403 : 404, null);
+  }
+  const { program } = found;
+  const cookie = getCookie(c, PORTAL_COOKIE);
+  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
+  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  const back = (notice: string) => {
+    c.header("Cache-Control", "no-store");
+    return c.redirect(`${portalPath(program.slug)}?payout=${notice}#payouts`, 303);
+  };
+  if (!member || member.suspended_at !== null) return c.redirect(portalPath(program.slug), 303);
+  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const method = typeof form.method === "string" ? form.method : "";
+  const email = typeof form.email === "string" && form.email.trim() ? form.email.trim() : undefined;
+  const settings = await readPayoutSettings(c.env.DB, program.id);
+  if (!(settings.methods as string[]).includes(method)) return back("method");
+  try {
+    const chosen = checkMemberMethod(settings, { method: method as never, ...(email ? { email } : {}) }, member.email);
+    await saveMemberMethod(c.env.DB, program.id, member.id, chosen, Date.now());
+  } catch {
+    return back("email");
+  }
+  return back("saved");
 });
