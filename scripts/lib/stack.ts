@@ -68,6 +68,8 @@ export interface StartApiOptions {
   inherit?: boolean;
   /** Expose the Worker's cron at /__scheduled (wrangler's --test-scheduled), for a caller that runs it. */
   scheduled?: boolean;
+  /** Extra Worker vars (`--var NAME:value`), e.g. a provider's API URL pointing at a local fake. */
+  vars?: Record<string, string>;
 }
 
 /** Migrates and seeds a local D1, then runs the API on workerd with `wrangler dev`. */
@@ -104,6 +106,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<ApiHandle> {
     "RATE_LIMIT_BACKEND:memory",
   ];
   if (opts.scheduled) args.push("--test-scheduled");
+  for (const [name, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${name}:${value}`);
   if (opts.env) args.push("--env", opts.env);
   // A local stack is not production: the local mail provider's messages are readable at /dev/mail.
   else args.push("--var", "VOUCH_ENV:development");

@@ -725,9 +725,145 @@ export interface paths {
         put?: never;
         /**
          * Void a pending or approved reward with a reason
-         * @description A paid reward stays paid.
+         * @description A paid reward stays paid; one in a payout on its way waits for that payout's outcome.
          */
         post: operations["voidReward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the program pays by, and its limits */
+        get: operations["getPayoutSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change what the program pays by, and its limits
+         * @description `methods` are what members may choose in their portal. `minimum_amounts` (per currency, minor units): a member's rewards wait until they add up to it. `yearly_limits`: the most paid to one member per calendar year (UTC), e.g. to stay under a tax-reporting threshold; the portal tells members what waits and why.
+         */
+        patch: operations["updatePayoutSettings"];
+        trace?: never;
+    };
+    "/v1/payouts/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay approved rewards through each member's chosen method
+         * @description Selects approved cash and gift-card rewards (optionally by currency, members, methods and a minimum), and creates one payout per member and currency, sent off the request through PayPal, Tremendous or Wise. A reward becomes `paid` only when the provider confirms its payout; a payout that fails gives its rewards back for the next run. Account-credit payouts wait for `POST /v1/payouts/{id}/confirm`. Members paid manually are listed in `waiting` (use the CSV export). Repeating a run pays nothing twice: its rewards are already taken; send an Idempotency-Key to get the first answer back.
+         */
+        post: operations["createPayoutRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payouts, newest first */
+        get: operations["listPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One payout */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an account-credit payout you applied
+         * @description For members paid in account credit: your server applied the credit (on the `reward.approved` webhook or from this payout) and says so; the payout and its rewards become paid. Confirming twice is harmless.
+         */
+        post: operations["confirmPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a payout nobody sent yet
+         * @description A queued payout, or an account-credit payout not yet confirmed: it fails as `canceled` and its rewards go back to approved.
+         */
+        post: operations["cancelPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}/payout-method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a member is paid */
+        get: operations["getMemberPayoutMethod"];
+        /**
+         * Set how a member is paid
+         * @description One of the program's `methods`. PayPal, Tremendous and Wise pay to `email` (the member's own address when left out).
+         */
+        put: operations["setMemberPayoutMethod"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1383,7 +1519,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required";
+                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required" | "payout_not_found" | "invalid_payout_state" | "payout_method_not_offered" | "reward_in_payout";
                 message: string;
                 /** @description Depends on the code; e.g. `[{ path, message }]` for `validation_failed`. */
                 details?: unknown;
@@ -1799,6 +1935,67 @@ export interface components {
             version: number;
             /** Format: date-time */
             created_at: string | null;
+        };
+        PayoutSettings: {
+            methods: ("paypal" | "tremendous" | "wise" | "account_credit" | "manual")[];
+            minimum_amounts: {
+                [key: string]: number;
+            };
+            yearly_limits: {
+                [key: string]: number;
+            };
+            tremendous: {
+                products: string[];
+                campaign_id: string | null;
+            };
+        };
+        PayoutSettingsPatch: {
+            methods?: ("paypal" | "tremendous" | "wise" | "account_credit" | "manual")[];
+            minimum_amounts?: {
+                [key: string]: number;
+            };
+            yearly_limits?: {
+                [key: string]: number;
+            };
+            tremendous?: {
+                products: string[];
+                campaign_id: string | null;
+            };
+        };
+        Payout: {
+            id: string;
+            run_id: string | null;
+            member_id: string | null;
+            reference: string;
+            /** @enum {string} */
+            method: "paypal" | "tremendous" | "wise" | "account_credit" | "manual";
+            currency: string | null;
+            /** @description Minor units: the sum of its rewards, net of clawbacks. */
+            amount: number | null;
+            /**
+             * @description queued → sending → processing (the provider took it) → paid (the provider confirmed: its rewards are paid) or failed (its rewards go back to approved for the next run).
+             * @enum {string}
+             */
+            state: "queued" | "sending" | "processing" | "paid" | "failed";
+            recipient_email: string | null;
+            reward_count: number;
+            /** @description PayPal payout_batch_id, Tremendous order id or Wise transfer id. */
+            provider_id: string | null;
+            provider_status: string | null;
+            attempts: number;
+            failure_code: string | null;
+            last_error: string | null;
+            created_at: string;
+            paid_at: string | null;
+        };
+        MemberPayoutMethod: {
+            /** @enum {string} */
+            method: "paypal" | "tremendous" | "wise" | "account_credit" | "manual";
+            /**
+             * Format: email
+             * @description Where PayPal, Tremendous or Wise pays.
+             */
+            email?: string;
         };
         RaffleDraw: {
             month: string;
@@ -8380,7 +8577,7 @@ export interface operations {
                         skipped: {
                             id: string;
                             /** @enum {string} */
-                            reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved" | "in_review" | "awaiting_qualification" | "member_suspended" | "referral_closed";
+                            reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved" | "in_review" | "awaiting_qualification" | "member_suspended" | "referral_closed" | "in_payout";
                         }[];
                     };
                 };
@@ -8569,7 +8766,7 @@ export interface operations {
                         skipped: {
                             id: string;
                             /** @enum {string} */
-                            reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved" | "in_review" | "awaiting_qualification" | "member_suspended" | "referral_closed";
+                            reason: "not_found" | "on_hold" | "already_approved" | "already_paid" | "voided" | "not_approved" | "in_review" | "awaiting_qualification" | "member_suspended" | "referral_closed" | "in_payout";
                         }[];
                     };
                 };
@@ -9064,7 +9261,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `invalid_reward_state`: The reward's state does not allow this (e.g. voiding a paid reward, paying an unapproved one). */
+            /**
+             * @description `invalid_reward_state`: The reward's state does not allow this (e.g. voiding a paid reward, paying an unapproved one).
+             *
+             *     `reward_in_payout`: The reward is in a payout on its way to the member: it cannot be voided or paid by hand until that payout is paid or fails.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9092,6 +9293,1223 @@ export interface operations {
                 };
             };
             /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayoutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (defaults when never set: manual only, no minimum, no limit). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "settings": {
+                     *         "methods": [
+                     *           "paypal",
+                     *           "manual"
+                     *         ],
+                     *         "minimum_amounts": {
+                     *           "USD": 5000
+                     *         },
+                     *         "yearly_limits": {
+                     *           "USD": 60000
+                     *         },
+                     *         "tremendous": {
+                     *           "products": [],
+                     *           "campaign_id": null
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        settings: components["schemas"]["PayoutSettings"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePayoutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "methods": [
+                 *         "paypal",
+                 *         "tremendous",
+                 *         "manual"
+                 *       ],
+                 *       "minimum_amounts": {
+                 *         "USD": 5000
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PayoutSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description The settings now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "settings": {
+                     *         "methods": [
+                     *           "paypal",
+                     *           "tremendous",
+                     *           "manual"
+                     *         ],
+                     *         "minimum_amounts": {
+                     *           "USD": 5000
+                     *         },
+                     *         "yearly_limits": {},
+                     *         "tremendous": {
+                     *           "products": [
+                     *             "OKMHM2X2OHYV"
+                     *           ],
+                     *           "campaign_id": null
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        settings: components["schemas"]["PayoutSettings"];
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPayoutRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 printable ASCII characters, unique per operation (a UUID). A retry with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and does nothing twice; the same key with another body is `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "currency": "USD"
+                 *     }
+                 */
+                "application/json": {
+                    currency?: string;
+                    member_ids?: string[];
+                    methods?: ("paypal" | "tremendous" | "wise" | "account_credit" | "manual")[];
+                    /** @description Minor units; raises (never lowers) the program's own minimum for this run. */
+                    minimum_amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The run, its payouts and what waits. */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "run": {
+                     *         "id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "created_at": "2026-12-01T09:00:00.000Z",
+                     *         "payout_count": 1,
+                     *         "totals": {
+                     *           "USD": 15000
+                     *         },
+                     *         "filters": {
+                     *           "currency": "USD"
+                     *         }
+                     *       },
+                     *       "payouts": [
+                     *         {
+                     *           "id": "pay_4Kw6Lq2Xp8Zn3Vb7",
+                     *           "run_id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *           "member_id": "mem_2Zp8Lq4Xn7Vb3Kw9",
+                     *           "reference": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *           "method": "paypal",
+                     *           "currency": "USD",
+                     *           "amount": 15000,
+                     *           "state": "queued",
+                     *           "recipient_email": "dana@northwind.example",
+                     *           "reward_count": 2,
+                     *           "provider_id": null,
+                     *           "provider_status": null,
+                     *           "attempts": 0,
+                     *           "failure_code": null,
+                     *           "last_error": null,
+                     *           "created_at": "2026-12-01T09:00:00.000Z",
+                     *           "paid_at": null
+                     *         }
+                     *       ],
+                     *       "waiting": [
+                     *         {
+                     *           "member_id": "mem_7Xn2Lq9Zp4Vb8Kw3",
+                     *           "currency": "USD",
+                     *           "amount": 2000,
+                     *           "reason": "below_minimum",
+                     *           "limit": 5000
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        run: {
+                            id: string;
+                            created_at: string;
+                            payout_count: number;
+                            totals: {
+                                [key: string]: number;
+                            };
+                            filters: {
+                                currency?: string;
+                                member_ids?: string[];
+                                methods?: ("paypal" | "tremendous" | "wise" | "account_credit" | "manual")[];
+                                /** @description Minor units; raises (never lowers) the program's own minimum for this run. */
+                                minimum_amount?: number;
+                            };
+                        };
+                        payouts: components["schemas"]["Payout"][];
+                        /** @description Members whose approved rewards were not paid by this run, and why: no method chosen, manual (pay from the CSV export), below the minimum, over the yearly limit … */
+                        waiting: {
+                            member_id: string;
+                            currency: string;
+                            amount: number;
+                            /** @enum {string} */
+                            reason: "no_method" | "manual" | "method_not_offered" | "method_not_selected" | "member_suspended" | "nothing_to_pay" | "below_minimum" | "yearly_limit" | "run_full";
+                            limit?: number;
+                        }[];
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             *
+             *     `bad_request`: The request is malformed: a cursor this API did not return, or an Idempotency-Key that is not 1–255 printable ASCII characters.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: A concurrent change won (retry), or the request contradicts stored state (see the message). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`.
+             *
+             *     `idempotency_key_reused`: This Idempotency-Key was used with a different request: use a new key.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPayouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                state?: "queued" | "sending" | "processing" | "paid" | "failed";
+                member_id?: string;
+                run_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "pay_4Kw6Lq2Xp8Zn3Vb7",
+                     *           "run_id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *           "member_id": "mem_2Zp8Lq4Xn7Vb3Kw9",
+                     *           "reference": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *           "method": "paypal",
+                     *           "currency": "USD",
+                     *           "amount": 15000,
+                     *           "state": "processing",
+                     *           "recipient_email": "dana@northwind.example",
+                     *           "reward_count": 2,
+                     *           "provider_id": "5UXD2E8A7EBQJ",
+                     *           "provider_status": "PENDING",
+                     *           "attempts": 1,
+                     *           "failure_code": null,
+                     *           "last_error": null,
+                     *           "created_at": "2026-12-01T09:00:00.000Z",
+                     *           "paid_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Payout"][];
+                        /** @description Pass as `cursor` for the next page; null on the last. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `bad_request`: The request is malformed: a cursor this API did not return, or an Idempotency-Key that is not 1–255 printable ASCII characters.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payout. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payout": {
+                     *         "id": "pay_4Kw6Lq2Xp8Zn3Vb7",
+                     *         "run_id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "member_id": "mem_2Zp8Lq4Xn7Vb3Kw9",
+                     *         "reference": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "method": "paypal",
+                     *         "currency": "USD",
+                     *         "amount": 15000,
+                     *         "state": "processing",
+                     *         "recipient_email": "dana@northwind.example",
+                     *         "reward_count": 2,
+                     *         "provider_id": "5UXD2E8A7EBQJ",
+                     *         "provider_status": "PENDING",
+                     *         "attempts": 1,
+                     *         "failure_code": null,
+                     *         "last_error": null,
+                     *         "created_at": "2026-12-01T09:00:00.000Z",
+                     *         "paid_at": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        payout: components["schemas"]["Payout"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payout_not_found`: No payout with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payout. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payout": {
+                     *         "id": "pay_4Kw6Lq2Xp8Zn3Vb7",
+                     *         "run_id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "member_id": "mem_2Zp8Lq4Xn7Vb3Kw9",
+                     *         "reference": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "method": "paypal",
+                     *         "currency": "USD",
+                     *         "amount": 15000,
+                     *         "state": "processing",
+                     *         "recipient_email": "dana@northwind.example",
+                     *         "reward_count": 2,
+                     *         "provider_id": "5UXD2E8A7EBQJ",
+                     *         "provider_status": "PENDING",
+                     *         "attempts": 1,
+                     *         "failure_code": null,
+                     *         "last_error": null,
+                     *         "created_at": "2026-12-01T09:00:00.000Z",
+                     *         "paid_at": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        payout: components["schemas"]["Payout"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payout_not_found`: No payout with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_payout_state`: The payout's state or method does not allow this (only account credit is confirmed by hand; only a queued payout is canceled). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payout. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payout": {
+                     *         "id": "pay_4Kw6Lq2Xp8Zn3Vb7",
+                     *         "run_id": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "member_id": "mem_2Zp8Lq4Xn7Vb3Kw9",
+                     *         "reference": "run_8Zp2Lq4Xn7Vb3Kw9",
+                     *         "method": "paypal",
+                     *         "currency": "USD",
+                     *         "amount": 15000,
+                     *         "state": "processing",
+                     *         "recipient_email": "dana@northwind.example",
+                     *         "reward_count": 2,
+                     *         "provider_id": "5UXD2E8A7EBQJ",
+                     *         "provider_status": "PENDING",
+                     *         "attempts": 1,
+                     *         "failure_code": null,
+                     *         "last_error": null,
+                     *         "created_at": "2026-12-01T09:00:00.000Z",
+                     *         "paid_at": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        payout: components["schemas"]["Payout"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payout_not_found`: No payout with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_payout_state`: The payout's state or method does not allow this (only account credit is confirmed by hand; only a queued payout is canceled). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMemberPayoutMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member's method, or null when they have not chosen one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payout_method": {
+                     *         "method": "paypal",
+                     *         "email": "dana@northwind.example",
+                     *         "updated_at": "2026-12-01T09:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        payout_method: {
+                            /** @enum {string} */
+                            method: "paypal" | "tremendous" | "wise" | "account_credit" | "manual";
+                            email: string | null;
+                            updated_at: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `member_not_found`: No member with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setMemberPayoutMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "method": "paypal",
+                 *       "email": "dana@northwind.example"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MemberPayoutMethod"];
+            };
+        };
+        responses: {
+            /** @description The member's method now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payout_method": {
+                     *         "method": "paypal",
+                     *         "email": "dana@northwind.example",
+                     *         "updated_at": "2026-12-01T09:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        payout_method: {
+                            /** @enum {string} */
+                            method: "paypal" | "tremendous" | "wise" | "account_credit" | "manual";
+                            email: string | null;
+                            updated_at: string;
+                        } | null;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `member_not_found`: No member with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `payout_method_not_offered`: The program does not pay by this method; `details.offered` lists the ones it does.
+             *
+             *     `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;

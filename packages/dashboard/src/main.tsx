@@ -6,6 +6,7 @@ import { Integrations } from "./pages/integrations";
 import { Login } from "./pages/login";
 import { MemberDetail, Members } from "./pages/members";
 import { Overview } from "./pages/overview";
+import { Payouts } from "./pages/payouts";
 import { ProgramSettings } from "./pages/program";
 import { ReferralDetail, Referrals } from "./pages/referrals";
 import { Reviews } from "./pages/reviews";
@@ -27,6 +28,7 @@ const NAV = [
   ["referrals", "Referrals"],
   ["members", "Members"],
   ["rewards", "Rewards"],
+  ["payouts", "Payouts"],
   ["rules", "Reward rules"],
   ["reviews", "Fraud reviews"],
   ["webhooks", "Webhooks"],
@@ -100,6 +102,9 @@ function App() {
       break;
     case "rewards":
       view = <Rewards canWrite={canWrite} />;
+      break;
+    case "payouts":
+      view = <Payouts canWrite={canWrite} />;
       break;
     case "rules":
       view = <Rules canWrite={canWrite} />;

@@ -6,10 +6,13 @@
 import { createServer } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveFake } from "../../edge-api/test/fakes/fake";
+import paypalFake from "../../edge-api/test/fakes/paypal";
 import {
   type ApiHandle,
   DEMO,
   expectAccessible,
+  freePort,
   launchChromium,
   openContext,
   openSignedIn,
@@ -21,14 +24,31 @@ import {
 
 let api: ApiHandle;
 let browser: Browser;
+/** A local PayPal (the edge API's test fake, checking PayPal's real request shapes) for the payouts test. */
+let paypal: Awaited<ReturnType<typeof serveFake>>;
 
 beforeAll(async () => {
-  [api, browser] = await Promise.all([startSeededApi(), launchChromium()]);
+  const port = await freePort();
+  paypal = await serveFake(paypalFake);
+  [api, browser] = await Promise.all([
+    startSeededApi({
+      port,
+      scheduled: true,
+      vars: {
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        PAYPAL_CLIENT_ID: "vouch-e2e",
+        PAYPAL_CLIENT_SECRET: "vouch-e2e-secret",
+        PAYPAL_API_URL: `${paypal.url}/e2e`,
+      },
+    }),
+    launchChromium(),
+  ]);
 });
 
 afterAll(async () => {
   await browser?.close();
   await api?.stop();
+  await paypal?.close();
 });
 
 describe("sign-in", () => {
@@ -421,5 +441,88 @@ describe("roles", () => {
     expect(await page.evaluate(async () => (await fetch("/v1/admin/session")).status)).toBe(401);
     expect(problems).toEqual([expect.stringMatching(/status of 403 .*\/v1\/program\)$/)]);
     await context.close();
+  });
+});
+
+describe("payouts", () => {
+  it("a member follows One Click Access from their email into the portal and picks PayPal; a payout run pays through PayPal once", async () => {
+    const call = secretCall(api.url);
+    await call("PATCH", "/v1/payouts/settings", { methods: ["paypal", "manual"] });
+    // Dana brings one more customer; the vendor approves the $100 it earned her.
+    const dana = (await call("GET", "/v1/members?q=dana")).data[0] as { id: string; code: string };
+    const conversion = await call("POST", "/v1/conversions", {
+      code: dana.code,
+      email: "pat@massive-dynamic.test",
+      value_cents: 49_900,
+      currency: "USD",
+    });
+    const reward = (conversion.rewards as { id: string; recipient: string }[]).find((r) => r.recipient === "member");
+    await call("POST", "/v1/rewards/approve", { ids: [reward?.id] });
+    // The cron sends what the outbox holds (welcome emails among them) through the local provider.
+    await fetch(`${api.url}/__scheduled?cron=*+*+*+*+*`);
+
+    const { context, page, problems } = await openContext(browser);
+    await page.goto(`${api.url}/dev/mail`);
+    const mail = page.getByRole("row").filter({ hasText: "dana@northwind.test" }).first();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return mail.count();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(1);
+    await mail.getByRole("link").first().click();
+    await page.getByRole("link", { name: "Open your referral page" }).click();
+    await page.waitForURL(`${api.url}/p/ledgerly-demo/me`);
+    await page.getByRole("heading", { name: "Getting paid" }).waitFor();
+    const section = page.locator("section", { has: page.getByRole("heading", { name: "Getting paid" }) });
+    expect((await section.textContent())?.replaceAll("\u00a0", " ")).toContain(
+      "$100 is ready: choose how you want to be paid",
+    );
+    await page.getByRole("radio", { name: "PayPal" }).check();
+    await page.getByLabel("Email address for PayPal, Tremendous or Wise").fill("dana.paypal@northwind.test");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    expect(await page.getByRole("radio", { name: "PayPal" }).isChecked()).toBe(true);
+    await expectAccessible(page, "portal payouts");
+    await screenshot(page, "13-portal-getting-paid");
+    expect(problems).toEqual([]);
+    await context.close();
+
+    // PayPal settles small batches at once here: the payout is paid as soon as PayPal says so.
+    await fetch(`${paypal.url}/e2e/_settle`, {
+      method: "PUT",
+      body: JSON.stringify({ transaction_status: "SUCCESS" }),
+    });
+    const admin = await openSignedIn(browser, api.url);
+    await admin.page.getByRole("link", { name: "Payouts" }).click();
+    await admin.page.getByRole("button", { name: "Pay approved rewards" }).click();
+    await expect.poll(() => admin.page.getByRole("status").textContent()).toContain("1 payout created: $100.00");
+    await expect
+      .poll(async () => (await call("GET", `/v1/payouts?member_id=${dana.id}`)).data[0]?.state, { timeout: 20_000 })
+      .toBe("paid");
+    expect((await call("GET", `/v1/rewards/${reward?.id}`)).reward.state).toBe("paid");
+    const log = (await (await fetch(`${paypal.url}/e2e/_log`)).json()) as { path: string; body: any }[];
+    const creates = log.filter((r) => r.path === "/v1/payments/payouts");
+    expect(creates).toHaveLength(1);
+    expect(creates[0]?.body.items[0]).toMatchObject({
+      receiver: "dana.paypal@northwind.test",
+      amount: { value: "100.00", currency: "USD" },
+    });
+
+    // The same run again: nothing left to pay, nothing sent.
+    await admin.page.reload();
+    await admin.page.getByRole("button", { name: "Pay approved rewards" }).click();
+    await expect.poll(() => admin.page.getByRole("status").textContent()).toContain("Nothing to pay in this run.");
+    await admin.page.getByRole("tab", { name: "Paid" }).click();
+    await expect.poll(() => admin.page.locator("tbody tr").count()).toBe(1);
+    await expectAccessible(admin.page, "payouts");
+    await screenshot(admin.page, "14-payouts");
+    const after = (await (await fetch(`${paypal.url}/e2e/_log`)).json()) as { path: string }[];
+    expect(after.filter((r) => r.path === "/v1/payments/payouts")).toHaveLength(1);
+    expect(admin.problems).toEqual([]);
+    await admin.context.close();
   });
 });

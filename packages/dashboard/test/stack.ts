@@ -4,16 +4,16 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
 import { seriousViolations } from "../../../scripts/lib/axe";
 import { launchChromium } from "../../../scripts/lib/chromium";
-import { type ApiHandle, DEMO, startApi } from "../../../scripts/lib/stack";
+import { type ApiHandle, DEMO, freePort, startApi } from "../../../scripts/lib/stack";
 
 export type { ApiHandle };
-export { DEMO, launchChromium };
+export { DEMO, freePort, launchChromium };
 export const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 /** The API on workerd with the demo program and its demo owner, seeded with referrals and rewards to act on. */
-export async function startSeededApi(): Promise<ApiHandle> {
-  const api = await startApi({ demoRules: true });
+export async function startSeededApi(opts: Parameters<typeof startApi>[0] = {}): Promise<ApiHandle> {
+  const api = await startApi({ demoRules: true, ...opts });
   const call = secretCall(api.url);
   // Rewards that wait for a person: approval manual, no hold, so the approval queue has work in it.
   await call("PUT", "/v1/reward-rules", {

@@ -161,7 +161,12 @@ describe("payout runs through PayPal", () => {
     const now = Date.now();
     expect(await advancePayout(e, payout.id, now)).toMatchObject({ state: "processing" });
     const log = await paypal.log();
-    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/oauth2/token", "POST /v1/payments/payouts"]);
+    // A token, the payout, and one question straight away (a small batch often settles within a second).
+    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/oauth2/token",
+      "POST /v1/payments/payouts",
+      expect.stringMatching(/^GET \/v1\/payments\/payouts\/5UXD\w+$/),
+    ]);
     expect(log[1]?.headers["paypal-request-id"]).toBe(payout.id);
     expect(log[1]?.body).toMatchObject({
       sender_batch_header: { sender_batch_id: payout.id, recipient_type: "EMAIL" },
@@ -323,6 +328,7 @@ describe("Tremendous, Wise, account credit and limits", () => {
       "POST /v1/accounts",
       "POST /v1/transfers",
       expect.stringMatching(/^POST \/v3\/profiles\/12345\/transfers\/\d+\/payments$/),
+      expect.stringMatching(/^GET \/v1\/transfers\/\d+$/),
     ]);
     await w.put("balance", { insufficient: true });
     expect(await advancePayout(e, b.id, now)).toEqual({ state: "failed" });

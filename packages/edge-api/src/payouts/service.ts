@@ -427,13 +427,31 @@ export async function advancePayout(
       await markPaid(db, payout.id, answer.providerStatus, now);
       return { state: "paid" };
     }
+    // Ask once straight away: a small batch is often settled within a second, and then the reward is paid now.
+    const first = await provider.status({ payoutId: payout.id, providerId: answer.providerId });
+    if (first.kind === "paid" || first.kind === "failed") {
+      await db
+        .prepare("UPDATE payouts SET provider_id = ?, provider_status = ? WHERE id = ? AND state = 'sending'")
+        .bind(answer.providerId, first.providerStatus, payout.id)
+        .run();
+      if (first.kind === "failed") await markFailed(db, payout.id, first.code, first.error, now);
+      else await markPaid(db, payout.id, first.providerStatus, now);
+      return { state: first.kind };
+    }
     const delay = POLL_DELAYS_S[0];
     await db
       .prepare(
         `UPDATE payouts SET state = 'processing', provider_id = ?1, provider_status = ?2, attempts = 0,
            next_attempt_at = ?3, leased_until = ?3 + ?4, last_error = NULL, updated_at = ?5 WHERE id = ?6 AND state = 'sending'`,
       )
-      .bind(answer.providerId, answer.providerStatus, now + delay * 1000, PAYOUT_LEASE_MS, now, payout.id)
+      .bind(
+        answer.providerId,
+        first.kind === "processing" ? first.providerStatus : answer.providerStatus,
+        now + delay * 1000,
+        PAYOUT_LEASE_MS,
+        now,
+        payout.id,
+      )
       .run();
     return { state: "processing", retryDelayS: delay };
   }

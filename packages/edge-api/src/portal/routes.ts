@@ -54,13 +54,17 @@ async function respond(
   program: Pick<Program, "logoUrl"> | null,
 ) {
   const logo = program ? safeUrl(program.logoUrl, ["https:"]) : null;
-  c.header("Content-Security-Policy", contentSecurityPolicy(await styleHash(page.style), logo && new URL(logo).origin));
+  c.header(
+    "Content-Security-Policy",
+    contentSecurityPolicy(await styleHash(page.style), logo && new URL(logo).origin, { forms: true }),
+  );
   c.header("Content-Language", lang);
   c.header("Vary", "Accept-Language, Cookie");
   c.header("X-Content-Type-Options", "nosniff");
-  // Member data, and a URL that may carry a token: never cached, never sent on as a Referer.
+  // Member data: never cached. No Referer leaves the portal for another site; within it the browser names the
+  // page's origin, so the portal's own forms carry a real `Origin` (with no-referrer, Chrome sends "null").
   c.header("Cache-Control", "no-store");
-  c.header("Referrer-Policy", "no-referrer");
+  c.header("Referrer-Policy", "same-origin");
   return c.html(page.html, status);
 }
 
@@ -235,9 +239,7 @@ portalRoutes.get("/p/:slug/me", async (c) => {
 portalRoutes.post("/p/:slug/me/payout-method", async (c) => {
   const slug = c.req.param("slug");
   const found = SLUG.test(slug) ? await readProgramPage(c.env.DB, slug) : null;
-  const origin = c.req.header("origin");
-  const site = c.req.header("sec-fetch-site");
-  const crossSite = (origin && origin !== new URL(c.req.url).origin) || (site && site !== "same-origin");
+  const crossSite = !samePortalOrigin(c);
   if (!found || crossSite) {
     const lang = pickLanguage(c.req.query("lang"), null, c.req.header("accept-language"));
     return respond(c, renderNotFound(lang), lang, crossSite ? 403 : 404, null);
@@ -264,3 +266,15 @@ portalRoutes.post("/p/:slug/me/payout-method", async (c) => {
   }
   return back("saved");
 });
+
+/**
+ * A post to the portal came from the portal: `Sec-Fetch-Site` says same-origin where the browser sends it, and an
+ * `Origin` (other than the "null" a no-referrer page sends) is the API's own. The SameSite=Lax session cookie already
+ * stays home on a cross-site post; this refuses one outright.
+ */
+export function samePortalOrigin(c: Context<AppEnv>): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site && site !== "same-origin") return false;
+  const origin = c.req.header("origin");
+  return !origin || origin === "null" || origin === new URL(c.req.url).origin;
+}

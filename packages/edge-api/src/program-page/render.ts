@@ -112,13 +112,18 @@ export function stylesheet(brand: string): string {
  * Nothing runs, nothing loads but the logo: no script at all, the one inline style by its hash, images only from
  * the logo's origin, no forms, no `<base>`, never framed.
  */
-export function contentSecurityPolicy(styleHash: string, imageOrigin: string | null): string {
+export function contentSecurityPolicy(
+  styleHash: string,
+  imageOrigin: string | null,
+  /** The page posts its own forms (the member portal's settings): `form-action 'self'` instead of none. */
+  opts: { forms?: boolean } = {},
+): string {
   return [
     "default-src 'none'",
     `style-src '${styleHash}'`,
     ...(imageOrigin ? [`img-src ${imageOrigin}`] : []),
     "base-uri 'none'",
-    "form-action 'none'",
+    opts.forms ? "form-action 'self'" : "form-action 'none'",
     "frame-ancestors 'none'",
   ].join("; ");
 }
