@@ -1,0 +1,175 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { rulesBodyExample } from "../openapi/examples";
+import { consumeEmails, type EmailEnv, type EmailMessage } from "./outbox";
+import { writeDueSummaries } from "./summary";
+
+/** The kinds added in migration 0013: friend_signed_up, reward_paid, monthly_summary; settings and opt-outs. */
+
+const testEnv = (): EmailEnv => ({ ...env, EMAIL_PROVIDER: "local", PUBLIC_URL: API, EMAIL_FROM: "r@acme.test" });
+
+async function outbox(programId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT id, member_id, kind, cause_id, dedupe_key, state FROM email_outbox WHERE program_id = ? ORDER BY created_at, rowid",
+  )
+    .bind(programId)
+    .all<{ id: string; member_id: string; kind: string; cause_id: string; dedupe_key: string; state: string }>();
+  return results;
+}
+
+async function deliver(ids: string[], now = Date.now() + 1000) {
+  const batch = createMessageBatch<EmailMessage>(
+    "vouch-emails",
+    ids.map((id, i) => ({ id: `${id}-${i}`, timestamp: new Date(now), attempts: 1, body: { email_id: id } })),
+  );
+  await consumeEmails(batch, testEnv(), { now: () => now });
+  return getQueueResult(batch, createExecutionContext());
+}
+
+async function message(outboxId: string) {
+  return env.DB.prepare("SELECT subject, html, text FROM email_local_messages WHERE outbox_id = ?")
+    .bind(outboxId)
+    .first<{ subject: string; html: string; text: string }>();
+}
+
+const payNow = {
+  ...rulesBodyExample,
+  rules: rulesBodyExample.rules.map((r) => (r.recipient === "member" ? { ...r, hold_days: 0 } : r)),
+};
+
+async function qualify(p: TestProgram, code: string, email: string, status: "qualified" | "converted" = "qualified") {
+  const body = { email, code, status, value_cents: 9_900, currency: "USD" };
+  return server(p, "POST", "/v1/conversions", body);
+}
+
+describe("friend_signed_up and reward_paid", () => {
+  it("writes each once per cause, in the change's own transaction, and renders them", async () => {
+    const p = await makeProgram({}, { rules: payNow });
+    const { member } = await enrol(p, { id: "u1", email: "dana@ledgerly.test", name: "Dana" });
+    const lead = await qualify(p, member.code, "sam.lee@initech.test");
+    expect(lead.res.status).toBe(201);
+    await qualify(p, member.code, "sam.lee@initech.test"); // the same report again
+    const converted = await qualify(p, member.code, "sam.lee@initech.test", "converted");
+    expect(converted.res.status).toBe(200);
+    // A referral created already converted is told by friend_converted alone.
+    await qualify(p, member.code, "kim@globex.test", "converted");
+    const referralId = lead.json.referral.id as string;
+    const rewardIds = (await outbox(p.id)).filter((r) => r.kind === "reward_approved").map((r) => r.cause_id);
+    expect(rewardIds).toHaveLength(2);
+    const paid = await server(p, "POST", "/v1/rewards/pay", { ids: rewardIds, payout_reference: "june" });
+    expect(paid.res.status).toBe(201);
+    await server(p, "POST", "/v1/rewards/pay", { ids: rewardIds, payout_reference: "june" }); // skipped: paid
+    const rows = await outbox(p.id);
+    expect(rows.filter((r) => r.kind === "friend_signed_up").map((r) => r.dedupe_key)).toEqual([
+      `friend_signed_up:${referralId}`,
+    ]);
+    expect(
+      rows
+        .filter((r) => r.kind === "reward_paid")
+        .map((r) => r.cause_id)
+        .sort(),
+    ).toEqual([...rewardIds].sort());
+
+    const signedUp = rows.find((r) => r.kind === "friend_signed_up")!;
+    const rewardPaid = rows.find((r) => r.kind === "reward_paid")!;
+    await deliver([signedUp.id, rewardPaid.id]);
+    const a = await message(signedUp.id);
+    expect(a?.subject).toContain("signed up");
+    expect(a?.text).toContain("s•••@i•••.test signed up"); // no name given: the address masked, as in the portal
+    expect(a?.html).not.toContain("sam.lee");
+    const b = await message(rewardPaid.id);
+    expect(b?.text).toMatch(/Your reward of \$100 is paid out\./);
+  });
+
+  it("writes no friend_signed_up when the program turned it off (PATCH /v1/program/email-settings)", async () => {
+    const p = await makeProgram();
+    const off = await server(p, "PATCH", "/v1/program/email-settings", { friend_signed_up: false });
+    expect(off.res.status).toBe(200);
+    expect(off.json.email_settings).toMatchObject({ friend_signed_up: false, welcome: true, monthly_summary: true });
+    expect((await server(p, "GET", "/v1/program/email-settings")).json.email_settings.friend_signed_up).toBe(false);
+    expect((await server(p, "PATCH", "/v1/program/email-settings", { nope: true })).res.status).toBe(422);
+    const { member } = await enrol(p, { id: "u1", email: "dana@ledgerly.test" });
+    await qualify(p, member.code, "sam@initech.test");
+    expect((await outbox(p.id)).map((r) => r.kind)).toEqual(["welcome"]);
+  });
+});
+
+describe("the monthly summary", () => {
+  // 2027-03-01 and 2027-03-02, 00:05 UTC: after every row these tests write "now".
+  const first = Date.UTC(2027, 2, 1, 0, 5);
+  const second = Date.UTC(2027, 2, 2, 0, 5);
+
+  it("the cron on the 1st writes one per member however often it runs, none on the 2nd; skips who should be", async () => {
+    const p = await makeProgram({}, { rules: payNow });
+    const { member: dana } = await enrol(p, { id: "u1", email: "dana@ledgerly.test", name: "Dana" });
+    const { member: lee } = await enrol(p, { id: "u2", email: "lee@ledgerly.test" });
+    const { member: idle } = await enrol(p, { id: "u3", email: "idle@ledgerly.test" }); // nothing to report
+    const { member: gone } = await enrol(p, { id: "u4", email: "gone@ledgerly.test" });
+    const { member: quiet } = await enrol(p, { id: "u5", email: "quiet@ledgerly.test" });
+    await qualify(p, dana.code, "sam.lee@initech.test", "converted");
+    await qualify(p, dana.code, "kim@globex.test");
+    await qualify(p, lee.code, "pat@umbrella.test");
+    await qualify(p, gone.code, "max@hooli.test");
+    await qualify(p, quiet.code, "ann@hooli.test");
+    await env.DB.prepare("INSERT INTO email_unsubscribes (member_id, program_id, created_at) VALUES (?, ?, ?)")
+      .bind(gone.id, p.id, Date.now())
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO email_opt_outs (member_id, kind, program_id, created_at) VALUES (?, 'monthly_summary', ?, ?)",
+    )
+      .bind(quiet.id, p.id, Date.now())
+      .run();
+
+    expect(await writeDueSummaries(env.DB, second)).toBe(0);
+    await writeDueSummaries(env.DB, first);
+    await writeDueSummaries(env.DB, first + 60_000);
+    await writeDueSummaries(env.DB, first + 3_600_000);
+    const summaries = (await outbox(p.id)).filter((r) => r.kind === "monthly_summary");
+    expect(summaries.map((r) => r.member_id).sort()).toEqual([dana.id, lee.id].sort());
+    expect(summaries.map((r) => r.dedupe_key)).toContain(`monthly_summary:${dana.id}:2027-03`);
+    expect(summaries.some((r) => r.member_id === idle.id)).toBe(false);
+
+    // The API does the same, idempotently: nothing more this month.
+    const now = await server(p, "POST", "/v1/emails/monthly-summary");
+    expect(now.res.status).toBe(200);
+    expect(now.json.written).toBe(monthNow() === "2027-03" ? 0 : 2);
+
+    const danas = summaries.find((r) => r.member_id === dana.id)!;
+    await deliver([danas.id], first + 1000);
+    const m = await message(danas.id);
+    expect(m?.subject).toBe(`Your ${await programName(p.id)} referrals: March 2027`);
+    expect(m?.text).toContain("Your referrals (2)");
+    expect(m?.text).toContain("- s•••@i•••.test: Customer"); // masked as the portal does, and the status
+    expect(m?.text).toContain("- k•••@g•••.test: Qualified");
+    expect(m?.text).toMatch(/\$100 earned, \$0 on hold/);
+    expect(m?.html).toContain("https://www.linkedin.com/feed/?shareActive=true");
+    expect(m?.html).toContain(`${API}/o/`);
+    expect(m?.html).toContain("mailto:?subject=");
+  });
+
+  it("POST /v1/emails/monthly-summary writes this month's once; a program that turned it off gets none", async () => {
+    const p = await makeProgram();
+    const { member } = await enrol(p, { id: "u1", email: "dana@ledgerly.test" });
+    await qualify(p, member.code, "sam@initech.test");
+    const a = await server(p, "POST", "/v1/emails/monthly-summary");
+    expect(a.json).toEqual({ month: monthNow(), written: 1, more: false });
+    const b = await server(p, "POST", "/v1/emails/monthly-summary");
+    expect(b.json).toEqual({ month: monthNow(), written: 0, more: false });
+    expect((await outbox(p.id)).filter((r) => r.kind === "monthly_summary")).toHaveLength(1);
+
+    const q = await makeProgram();
+    const { member: m2 } = await enrol(q, { id: "u1", email: "dana@ledgerly.test" });
+    await qualify(q, m2.code, "sam@initech.test");
+    await server(q, "PATCH", "/v1/program/email-settings", { monthly_summary: false });
+    expect((await server(q, "POST", "/v1/emails/monthly-summary")).json.written).toBe(0);
+    await writeDueSummaries(env.DB, Date.UTC(2027, 5, 1));
+    expect((await outbox(q.id)).filter((r) => r.kind === "monthly_summary")).toEqual([]);
+  });
+});
+
+const monthNow = () => new Date().toISOString().slice(0, 7);
+
+async function programName(id: string) {
+  return (await env.DB.prepare("SELECT name FROM programs WHERE id = ?").bind(id).first<{ name: string }>())?.name;
+}
