@@ -26,6 +26,7 @@ const NOT_OPERATIONS = new Set([
   "GET /r/:code",
   "GET /p/:slug",
   "GET /p/:slug/me",
+  "POST /p/:slug/me/emails",
   "GET /o/:token",
   "GET /u/:token",
   "POST /u/:token",

@@ -14,6 +14,7 @@ import { formatMoneyIn } from "../program-page/steps";
 import type { PageLanguage } from "../programs/schema";
 import { type MemberRewardsView, MONEY_KINDS } from "../rewards/schema";
 import { PORTAL_WORDS } from "./content";
+import { EMAIL_PREFERENCES_CSS } from "./email-preferences";
 import type { PortalReferral } from "./service";
 
 /**
@@ -137,10 +138,12 @@ export interface PortalModel {
   milestoneWhat: string | null;
   referrals: PortalReferral[];
   now: number;
+  /** The email preferences form (src/portal/email-preferences.ts). */
+  emailPreferences?: Markup | null;
 }
 
 function pageStyle(brand: string): string {
-  return `${stylesheet(brand)}\n${PORTAL_CSS}`;
+  return `${stylesheet(brand)}\n${PORTAL_CSS}\n${EMAIL_PREFERENCES_CSS}`;
 }
 
 function head(title: string, brand: string): Markup {
@@ -296,6 +299,7 @@ ${referralRows}</tbody>
 </table>`
 }
 </section>
+${m.emailPreferences ?? null}
 <p><a href="${m.programPageUrl}">${w.programLink}</a></p>
 <p class="note">${w.privateNote}</p>
 </main>

@@ -15,6 +15,13 @@ import { withEffectiveOffer } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
 import { MAX_TTL_MS, mintAccessToken, readAccessToken, verifyAccessToken } from "./access-token";
 import { PORTAL_WORDS } from "./content";
+import {
+  crossOrigin,
+  readEmailPreferences,
+  refusedText,
+  renderEmailPreferences,
+  saveEmailPreferences,
+} from "./email-preferences";
 import { type PortalProgram, renderNotice, renderPortal } from "./render";
 import { memberInProgram, programById, readPortal } from "./service";
 
@@ -51,7 +58,9 @@ async function respond(
   program: Pick<Program, "logoUrl"> | null,
 ) {
   const logo = program ? safeUrl(program.logoUrl, ["https:"]) : null;
-  c.header("Content-Security-Policy", contentSecurityPolicy(await styleHash(page.style), logo && new URL(logo).origin));
+  // Forms post to the portal itself (email preferences); nowhere else.
+  const csp = contentSecurityPolicy(await styleHash(page.style), logo && new URL(logo).origin);
+  c.header("Content-Security-Policy", csp.replace("form-action 'none'", "form-action 'self'"));
   c.header("Content-Language", lang);
   c.header("Vary", "Accept-Language, Cookie");
   c.header("X-Content-Type-Options", "nosniff");
@@ -192,7 +201,10 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     return respond(c, page, lang, 403, program);
   }
   const now = Date.now();
-  const portal = await readPortal(c.env.DB, program, member.id, now);
+  const [portal, prefs] = await Promise.all([
+    readPortal(c.env.DB, program, member.id, now),
+    readEmailPreferences(c.env.DB, program.id, member.id),
+  ]);
   const view = toMemberView(program, member, origin);
   const base = `${origin}${portalPath(program.slug)}`;
   const page = renderPortal({
@@ -207,6 +219,43 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     milestoneWhat: milestoneWhat(lang, portal.ruleset, portal.rewards.next_milestone?.rule_id),
     referrals: portal.referrals,
     now,
+    emailPreferences: renderEmailPreferences(
+      lang,
+      `${portalPath(program.slug)}/emails${query === "en" || query === "de" ? `?lang=${query}` : ""}`,
+      prefs,
+      c.req.query("emails") === "saved" ? "saved" : null,
+    ),
   });
   return respond(c, page, lang, 200, program);
+});
+
+// The email preferences form (src/portal/email-preferences.ts): the session cookie's member, from this origin only.
+portalRoutes.post("/p/:slug/me/emails", async (c) => {
+  const slug = c.req.param("slug");
+  const query = c.req.query("lang");
+  const found = SLUG.test(slug) ? await readProgramPage(c.env.DB, slug) : null;
+  const lang = pickLanguage(query, found?.program.pageLanguage ?? null, c.req.header("accept-language"));
+  if (!found) return respond(c, renderNotFound(lang), lang, 404, null);
+  const { program } = found;
+  const w = PORTAL_WORDS[lang];
+  if (crossOrigin(c)) {
+    const page = renderNotice(lang, { title: w.invalidTitle, text: refusedText(lang), program: brand(program) });
+    return respond(c, page, lang, 403, program);
+  }
+  const cookie = getCookie(c, PORTAL_COOKIE);
+  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
+  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  if (!member || member.suspended_at !== null) {
+    const page = renderNotice(lang, {
+      title: w.signedOutTitle,
+      text: w.signedOutText(program.name),
+      program: brand(program),
+    });
+    return respond(c, page, lang, 401, program);
+  }
+  const form = await c.req.formData().catch(() => new FormData());
+  await saveEmailPreferences(c.env.DB, program.id, member.id, form);
+  c.header("Cache-Control", "no-store");
+  const back = `${portalPath(program.slug)}?${query === "en" || query === "de" ? `lang=${query}&` : ""}emails=saved#emails`;
+  return c.redirect(back, 303);
 });
