@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { rulesBodyExample } from "../openapi/examples";
 import { consumeEmails, type EmailEnv, type EmailMessage } from "./outbox";
@@ -7,7 +7,13 @@ import { writeDueSummaries } from "./summary";
 
 /** The kinds added in migration 0013: friend_signed_up, reward_paid, monthly_summary; settings and opt-outs. */
 
-const testEnv = (): EmailEnv => ({ ...env, EMAIL_PROVIDER: "local", PUBLIC_URL: API, EMAIL_FROM: "r@acme.test" });
+const testEnv = (over: Partial<EmailEnv> = {}): EmailEnv => ({
+  ...env,
+  EMAIL_PROVIDER: "local",
+  PUBLIC_URL: API,
+  EMAIL_FROM: "r@acme.test",
+  ...over,
+});
 
 async function outbox(programId: string) {
   const { results } = await env.DB.prepare(
@@ -18,12 +24,12 @@ async function outbox(programId: string) {
   return results;
 }
 
-async function deliver(ids: string[], now = Date.now() + 1000) {
+async function deliver(ids: string[], now = Date.now() + 1000, e = testEnv()) {
   const batch = createMessageBatch<EmailMessage>(
     "vouch-emails",
     ids.map((id, i) => ({ id: `${id}-${i}`, timestamp: new Date(now), attempts: 1, body: { email_id: id } })),
   );
-  await consumeEmails(batch, testEnv(), { now: () => now });
+  await consumeEmails(batch, e, { now: () => now });
   return getQueueResult(batch, createExecutionContext());
 }
 
@@ -173,3 +179,101 @@ const monthNow = () => new Date().toISOString().slice(0, 7);
 async function programName(id: string) {
   return (await env.DB.prepare("SELECT name FROM programs WHERE id = ?").bind(id).first<{ name: string }>())?.name;
 }
+
+/** The fake Postmark of this test's own (test/fakes/postmark.ts). */
+function fakePostmark(name = `pm${crypto.randomUUID().slice(0, 8)}`) {
+  const url = `${inject("receiverUrl")}/postmark/${name}`;
+  return {
+    env: testEnv({ EMAIL_PROVIDER: "postmark", POSTMARK_SERVER_TOKEN: "pm-server-token", POSTMARK_API_URL: url }),
+    async replies(r: { status: number; body: unknown }[]) {
+      await fetch(`${url}/control`, { method: "PUT", body: JSON.stringify(r) });
+    },
+    async log(): Promise<{ headers: Record<string, string>; body: any }[]> {
+      return (await fetch(`${url}/log`)).json();
+    },
+  };
+}
+
+async function row(id: string) {
+  return env.DB.prepare(
+    "SELECT state, attempts, last_status, last_error, provider_id, next_attempt_at FROM email_outbox WHERE id = ?",
+  )
+    .bind(id)
+    .first<{
+      state: string;
+      attempts: number;
+      last_status: number;
+      last_error: string;
+      provider_id: string;
+      next_attempt_at: number;
+    }>();
+}
+
+describe("Postmark", () => {
+  it("sends Postmark's request: server token, JSON From/To/Subject/HtmlBody/TextBody/Headers/MessageStream", async () => {
+    const p = await makeProgram();
+    await enrol(p, { id: "u1", email: "dana@ledgerly.test", name: "Dana" });
+    const [welcome] = await outbox(p.id);
+    const pm = fakePostmark();
+    const result = await deliver([welcome!.id], Date.now() + 1000, pm.env);
+    expect(result.retryMessages).toEqual([]);
+    const [req] = await pm.log();
+    expect(req?.headers["x-postmark-server-token"]).toBe("pm-server-token");
+    expect(req?.headers.accept).toBe("application/json");
+    expect(req?.body).toEqual({
+      From: `"${await programName(p.id)}" <r@acme.test>`,
+      To: "dana@ledgerly.test",
+      Subject: expect.stringContaining("Your referral link"),
+      HtmlBody: expect.stringContaining("<!doctype html>"),
+      TextBody: expect.stringContaining("Hi Dana,"),
+      Headers: [
+        { Name: "List-Unsubscribe", Value: expect.stringMatching(/^<https:.+\/u\/ous1\./) },
+        { Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click" },
+      ],
+      MessageStream: "outbound",
+      Metadata: { outbox_id: welcome!.id },
+    });
+    expect(await row(welcome!.id)).toMatchObject({ state: "sent", last_status: 200 });
+    expect((await row(welcome!.id))?.provider_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("retries a 429 and a 500, then sends; a 422 (406 inactive recipient, 300 invalid request) is final", async () => {
+    const p = await makeProgram();
+    for (const id of ["u1", "u2", "u3"]) await enrol(p, { id, email: `${id}@ledgerly.test` });
+    const [a, b, c] = await outbox(p.id);
+    const pm = fakePostmark();
+    await pm.replies([
+      { status: 429, body: { ErrorCode: 429, Message: "Rate limit exceeded." } },
+      { status: 500, body: { ErrorCode: 0, Message: "Internal server error." } },
+    ]);
+    let now = Date.now() + 1000;
+    expect((await deliver([a!.id], now, pm.env)).retryMessages).toHaveLength(1);
+    expect(await row(a!.id)).toMatchObject({ state: "pending", attempts: 1, last_status: 429 });
+    now = (await row(a!.id))!.next_attempt_at;
+    expect((await deliver([a!.id], now, pm.env)).retryMessages).toHaveLength(1);
+    expect(await row(a!.id)).toMatchObject({ state: "pending", attempts: 2, last_status: 500 });
+    now = (await row(a!.id))!.next_attempt_at;
+    expect((await deliver([a!.id], now, pm.env)).retryMessages).toEqual([]);
+    expect(await row(a!.id)).toMatchObject({ state: "sent", attempts: 3, last_status: 200 });
+
+    await pm.replies([
+      {
+        status: 422,
+        body: { ErrorCode: 406, Message: "You tried to send to recipient(s) that have been marked as inactive." },
+      },
+      { status: 422, body: { ErrorCode: 300, Message: "Invalid email request" } },
+    ]);
+    expect((await deliver([b!.id, c!.id], now, pm.env)).retryMessages).toEqual([]);
+    expect(await row(b!.id)).toMatchObject({
+      state: "failed",
+      last_status: 422,
+      last_error: expect.stringContaining("ErrorCode 406"),
+    });
+    expect(await row(c!.id)).toMatchObject({
+      state: "failed",
+      last_status: 422,
+      last_error: expect.stringContaining("ErrorCode 300"),
+    });
+    expect(await pm.log()).toHaveLength(5);
+  });
+});
