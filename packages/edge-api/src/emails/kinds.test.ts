@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { rulesBodyExample } from "../openapi/examples";
 import { consumeEmails, type EmailEnv, type EmailMessage } from "./outbox";
+import { monthName, renderEmail } from "./render";
 import { writeDueSummaries } from "./summary";
 
 /** The kinds added in migration 0013: friend_signed_up, reward_paid, monthly_summary; settings and opt-outs. */
@@ -88,6 +89,27 @@ describe("friend_signed_up and reward_paid", () => {
     expect(b?.text).toMatch(/Your reward of \$100 is paid out\./);
   });
 
+  it("writes no reward_paid when the change that pays rolls back", async () => {
+    const p = await makeProgram({}, { rules: payNow });
+    const { member } = await enrol(p, { id: "u1", email: "dana@ledgerly.test" });
+    await qualify(p, member.code, "sam@initech.test", "converted");
+    const reward = (await outbox(p.id)).find((r) => r.kind === "reward_approved")!;
+    const pay = env.DB.prepare("UPDATE rewards SET state = 'paid', paid_at = ? WHERE id = ?").bind(
+      Date.now(),
+      reward.cause_id,
+    );
+    // The batch's last statement fails (a duplicate key): the payment and its email roll back together.
+    const dup = () =>
+      env.DB.prepare("INSERT INTO email_opt_outs (member_id, kind, program_id, created_at) VALUES (?, 'x', ?, 1)").bind(
+        member.id,
+        p.id,
+      );
+    await expect(env.DB.batch([pay, dup(), dup()])).rejects.toThrow();
+    const state = await env.DB.prepare("SELECT state FROM rewards WHERE id = ?").bind(reward.cause_id).first();
+    expect(state).toEqual({ state: "approved" });
+    expect((await outbox(p.id)).filter((r) => r.kind === "reward_paid")).toEqual([]);
+  });
+
   it("writes no friend_signed_up when the program turned it off (PATCH /v1/program/email-settings)", async () => {
     const p = await makeProgram();
     const off = await server(p, "PATCH", "/v1/program/email-settings", { friend_signed_up: false });
@@ -102,9 +124,11 @@ describe("friend_signed_up and reward_paid", () => {
 });
 
 describe("the monthly summary", () => {
-  // 2027-03-01 and 2027-03-02, 00:05 UTC: after every row these tests write "now".
-  const first = Date.UTC(2027, 2, 1, 0, 5);
-  const second = Date.UTC(2027, 2, 2, 0, 5);
+  // The 1st and 2nd of next month, 00:05 UTC: the summary's leaderboard month is this one, when the tests convert.
+  const today = new Date();
+  const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1, 0, 5);
+  const second = first + 24 * 3600 * 1000;
+  const nextMonth = new Date(first).toISOString().slice(0, 7);
 
   it("the cron on the 1st writes one per member however often it runs, none on the 2nd; skips who should be", async () => {
     const p = await makeProgram({}, { rules: payNow });
@@ -133,18 +157,13 @@ describe("the monthly summary", () => {
     await writeDueSummaries(env.DB, first + 3_600_000);
     const summaries = (await outbox(p.id)).filter((r) => r.kind === "monthly_summary");
     expect(summaries.map((r) => r.member_id).sort()).toEqual([dana.id, lee.id].sort());
-    expect(summaries.map((r) => r.dedupe_key)).toContain(`monthly_summary:${dana.id}:2027-03`);
+    expect(summaries.map((r) => r.dedupe_key)).toContain(`monthly_summary:${dana.id}:${nextMonth}`);
     expect(summaries.some((r) => r.member_id === idle.id)).toBe(false);
-
-    // The API does the same, idempotently: nothing more this month.
-    const now = await server(p, "POST", "/v1/emails/monthly-summary");
-    expect(now.res.status).toBe(200);
-    expect(now.json.written).toBe(monthNow() === "2027-03" ? 0 : 2);
 
     const danas = summaries.find((r) => r.member_id === dana.id)!;
     await deliver([danas.id], first + 1000);
     const m = await message(danas.id);
-    expect(m?.subject).toBe(`Your ${await programName(p.id)} referrals: March 2027`);
+    expect(m?.subject).toBe(`Your ${await programName(p.id)} referrals: ${monthName("en", nextMonth)}`);
     expect(m?.text).toContain("Your referrals (2)");
     expect(m?.text).toContain("- s•••@i•••.test: Customer"); // masked as the portal does, and the status
     expect(m?.text).toContain("- k•••@g•••.test: Qualified");
@@ -152,6 +171,8 @@ describe("the monthly summary", () => {
     expect(m?.html).toContain("https://www.linkedin.com/feed/?shareActive=true");
     expect(m?.html).toContain(`${API}/o/`);
     expect(m?.html).toContain("mailto:?subject=");
+    // Dana's customer this month puts her first on this month's leaderboard.
+    expect(m?.text).toContain(`You were #1 on the leaderboard in ${monthName("en", monthNow())}.`);
   });
 
   it("POST /v1/emails/monthly-summary writes this month's once; a program that turned it off gets none", async () => {
@@ -275,5 +296,37 @@ describe("Postmark", () => {
       last_error: expect.stringContaining("ErrorCode 300"),
     });
     expect(await pm.log()).toHaveLength(5);
+  });
+});
+
+describe("rendering the new kinds", () => {
+  it("speaks German in the summary, and escapes what people wrote", () => {
+    const out = renderEmail({
+      kind: "monthly_summary",
+      lang: "de",
+      program: { name: "Acme", brandColor: "#0f766e" },
+      member: { name: "Dana", code: "DANA2345" },
+      referralLink: "https://www.acme.test/?via=DANA2345",
+      portalUrl: "https://api.acme.test/o/x",
+      unsubscribeUrl: "https://api.acme.test/u/y",
+      reward: null,
+      summary: {
+        month: "2026-12",
+        referrals: [{ label: "<b>Sam</b>", status: "Kunde" }],
+        referralCount: 3,
+        money: [{ currency: "EUR", earned: 10_000, pending: 5_000 }],
+        freeMonths: { earned: 0, pending: 0 },
+        milestone: null,
+        rank: { rank: 2, month: "2026-11" },
+        share: [{ label: "E-Mail", url: "mailto:?subject=x" }],
+      },
+    });
+    expect(out.subject).toBe("Ihre Empfehlungen bei Acme: Dezember 2026");
+    expect(out.text).toContain("Ihre Empfehlungen (3)");
+    expect(out.text).toContain("…und 2 weitere auf Ihrer Seite.");
+    expect(out.text).toMatch(/100\s€ verdient, 50\s€ zurückgehalten/);
+    expect(out.text).toContain("Sie waren im November 2026 auf Platz 2 der Bestenliste.");
+    expect(out.html).toContain("&lt;b&gt;Sam&lt;/b&gt;");
+    expect(out.html).not.toContain("<b>Sam");
   });
 });

@@ -161,13 +161,14 @@ export function renderEmail(m: EmailModel): RenderedEmail {
   } else if (m.kind === "reward_paid") {
     subject = w.paidSubject(p);
     lines = [w.paid(m.reward ? amountIn(m.lang, m.reward) : "")];
-  } else if (m.kind === "monthly_summary" && m.summary) {
-    const month = monthName(m.lang, m.summary.month);
-    subject = w.summarySubject(p, month);
+  } else if (m.kind === "monthly_summary") {
+    subject = w.summarySubject(p, m.summary ? monthName(m.lang, m.summary.month) : "");
     lines = [w.summary(p)];
-    const parts = summaryParts(m.lang, m.summary, brandColor(m.program.brandColor));
-    extra = parts.html;
-    extraText = parts.text;
+    if (m.summary) {
+      const parts = summaryParts(m.lang, m.summary, brandColor(m.program.brandColor));
+      extra = parts.html;
+      extraText = parts.text;
+    }
   } else {
     subject = w.approvedSubject(p);
     lines = [w.approved(m.reward ? amountIn(m.lang, m.reward) : "")];
