@@ -238,7 +238,8 @@ portalRoutes.post("/p/:slug/me/emails", async (c) => {
   if (!found) return respond(c, renderNotFound(lang), lang, 404, null);
   const { program } = found;
   const w = PORTAL_WORDS[lang];
-  if (crossOrigin(c)) {
+  // From another site, or far larger than the form (a dozen short fields): refused before anything is read.
+  if (crossOrigin(c) || Number(c.req.header("content-length") ?? 0) > 4096) {
     const page = renderNotice(lang, { title: w.invalidTitle, text: refusedText(lang), program: brand(program) });
     return respond(c, page, lang, 403, program);
   }
