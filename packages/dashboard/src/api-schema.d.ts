@@ -189,6 +189,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/program/email-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which member emails the program sends */
+        get: operations["getEmailSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn kinds of member email on or off
+         * @description Only the kinds sent change. A kind turned off is not written for anything that happens from then on; emails already written are still sent. Members choose for themselves in the portal too. Audited.
+         */
+        patch: operations["updateEmailSettings"];
+        trace?: never;
+    };
     "/v1/program": {
         parameters: {
             query?: never;
@@ -244,6 +265,26 @@ export interface paths {
         get: operations["getProgramActivity"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/emails/monthly-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send this month's summary now
+         * @description Writes this month's (UTC) summary for every member who gets one (an address, not suspended or unsubscribed, at least one referral or reward) and has none yet; the cron does the same on the 1st. Idempotent per month: calling again writes only for members who had none. `more` is true when it stopped after 10,000: call again.
+         */
+        post: operations["sendMonthlySummary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3711,6 +3752,256 @@ export interface operations {
             };
         };
     };
+    getEmailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each kind, on or off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email_settings": {
+                     *         "welcome": true,
+                     *         "friend_signed_up": true,
+                     *         "friend_converted": true,
+                     *         "reward_approved": true,
+                     *         "reward_paid": true,
+                     *         "monthly_summary": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Each kind of member email, on or off. Every kind is on until turned off. */
+                        email_settings: {
+                            welcome: boolean;
+                            friend_signed_up: boolean;
+                            friend_converted: boolean;
+                            reward_approved: boolean;
+                            reward_paid: boolean;
+                            monthly_summary: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateEmailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "monthly_summary": false
+                 *     }
+                 */
+                "application/json": {
+                    welcome?: boolean;
+                    friend_signed_up?: boolean;
+                    friend_converted?: boolean;
+                    reward_approved?: boolean;
+                    reward_paid?: boolean;
+                    monthly_summary?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The settings now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email_settings": {
+                     *         "welcome": true,
+                     *         "friend_signed_up": true,
+                     *         "friend_converted": true,
+                     *         "reward_approved": true,
+                     *         "reward_paid": true,
+                     *         "monthly_summary": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Each kind of member email, on or off. Every kind is on until turned off. */
+                        email_settings: {
+                            welcome: boolean;
+                            friend_signed_up: boolean;
+                            friend_converted: boolean;
+                            reward_approved: boolean;
+                            reward_paid: boolean;
+                            monthly_summary: boolean;
+                        };
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getProgram: {
         parameters: {
             query?: never;
@@ -4295,6 +4586,97 @@ export interface operations {
                          * @description A status change: a conversion from your server or billing.
                          */
                         last_event_at: string | null;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendMonthlySummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many summaries were written. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "month": "2026-12",
+                     *       "written": 42,
+                     *       "more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description YYYY-MM (UTC). */
+                        month: string;
+                        written: number;
+                        more: boolean;
                     };
                 };
             };

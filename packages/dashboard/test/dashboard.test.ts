@@ -260,6 +260,28 @@ describe("running the program", () => {
     await context.close();
   });
 
+  it("turns a member email off and sends this month's summary now, from the Program page", async () => {
+    const { context, page, problems } = await openSignedIn(browser, api.url);
+    await page.getByRole("link", { name: "Program" }).click();
+    const emails = page.getByRole("region", { name: "Member emails" });
+    await emails.getByLabel("Monthly summary").uncheck();
+    await expectAccessible(page, "program-emails");
+    await emails.getByRole("button", { name: "Save email settings" }).click();
+    await emails.getByRole("status").getByText("Email settings saved.").waitFor();
+    const { email_settings } = await secretCall(api.url)("GET", "/v1/program/email-settings");
+    expect(email_settings).toMatchObject({ monthly_summary: false, welcome: true, reward_paid: true });
+    await emails.getByLabel("Monthly summary").check();
+    await emails.getByRole("button", { name: "Save email settings" }).click();
+    await emails.getByRole("button", { name: "Send this month's summary now" }).click();
+    await emails
+      .getByRole("status")
+      .getByText(/Monthly summary for \d{4}-\d{2}: \d+ emails? written/)
+      .waitFor();
+    expect((await secretCall(api.url)("GET", "/v1/program/email-settings")).email_settings.monthly_summary).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("shows the install snippets, checks the install, and rotates a key (shown once)", async () => {
     const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Install & keys" }).click();

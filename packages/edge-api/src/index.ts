@@ -6,6 +6,8 @@ import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
 import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/outbox";
 import { emailRoutes } from "./emails/routes";
+import { emailApiRoutes, emailSettingsRoutes } from "./emails/settings";
+import { writeDueSummaries } from "./emails/summary";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
@@ -71,7 +73,9 @@ app.route("/v1/members/me", memberBrowserRoutes);
 
 // Server endpoints: secret key.
 app.use("/v1/*", secretAuth(), bodyLimit);
+app.route("/v1/program/email-settings", emailSettingsRoutes);
 app.route("/v1/program", programRoutes);
+app.route("/v1/emails", emailApiRoutes);
 app.route("/v1/api-keys", keyRoutes);
 app.route("/v1/members", memberServerRoutes);
 app.route("/v1/referrals", referralRoutes);
@@ -121,6 +125,8 @@ export default {
     const tasks: Promise<unknown>[] = [
       applyStripeEvents(env, { now })
         .then(() => promoteDue(env.DB, now))
+        // On the 1st (UTC), a page of monthly summaries each minute (src/emails/summary.ts).
+        .then(() => writeDueSummaries(env.DB, now))
         // Then webhook deliveries and member emails (src/emails) that are due and on no queue.
         .then(() =>
           Promise.all([

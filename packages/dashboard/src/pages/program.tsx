@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, ok, type Schemas } from "../api";
 import { Action, Card, ErrorNotice, Field, Loading, Page, useLoad } from "../ui";
+import { EmailSettings } from "./emails";
 
 type Program = Schemas["Program"];
 type Faq = { q: string; a: string };
@@ -231,6 +232,7 @@ function ProgramForm(props: { program: Program; canWrite: boolean; onSaved: () =
           </div>
         </Card>
       </div>
+      <EmailSettings canWrite={props.canWrite} />
     </Page>
   );
 }

@@ -1,8 +1,10 @@
 import { referralLink } from "../lib/links";
 import { MAX_TTL_MS, mintAccessToken } from "../portal/access-token";
+import { friendLabel } from "../portal/render";
 import { pickLanguage } from "../program-page/content";
 import { type EmailProvider, type OutgoingEmail, type ProviderEnv, providerFor, type SendResult } from "./providers";
 import { type EmailKind, renderEmail } from "./render";
+import { readSummary } from "./summary";
 import { mintUnsubscribeToken } from "./unsubscribe-token";
 
 /**
@@ -69,6 +71,8 @@ interface RewardRow {
 
 const CLAIM = `UPDATE email_outbox SET
     state = CASE WHEN EXISTS (SELECT 1 FROM email_unsubscribes u WHERE u.member_id = email_outbox.member_id)
+      OR EXISTS (SELECT 1 FROM email_opt_outs x WHERE x.member_id = email_outbox.member_id
+        AND x.kind = email_outbox.kind)
       OR NOT EXISTS (SELECT 1 FROM members m WHERE m.id = email_outbox.member_id AND m.email IS NOT NULL
         AND m.email <> '' AND m.suspended_at IS NULL)
       THEN 'skipped' ELSE 'sent' END,
@@ -98,7 +102,7 @@ export async function sendOne(
   now: number,
 ): Promise<{ state: string; retryDelayS?: number }> {
   const db = env.DB;
-  const [claim, program, member, reward] = await db.batch([
+  const [claim, program, member, reward, referral] = await db.batch([
     db.prepare(CLAIM).bind(emailId, now, provider.name),
     db
       .prepare(
@@ -112,7 +116,13 @@ export async function sendOne(
     db
       .prepare(
         `SELECT r.kind, r.amount, r.currency, r.description FROM email_outbox o JOIN rewards r ON r.id = o.cause_id
-       WHERE o.id = ? AND o.kind = 'reward_approved'`,
+       WHERE o.id = ? AND o.kind IN ('reward_approved', 'reward_paid')`,
+      )
+      .bind(emailId),
+    db
+      .prepare(
+        `SELECT r.friend_name, r.friend_email FROM email_outbox o JOIN referrals r ON r.id = o.cause_id
+       WHERE o.id = ? AND o.kind = 'friend_signed_up'`,
       )
       .bind(emailId),
   ]);
@@ -123,7 +133,18 @@ export async function sendOne(
   const m = member?.results[0] as MemberRow | undefined;
   if (!p || !m) return finish(db, row, now, { ok: false, retry: false, status: null, error: "member or program gone" });
 
-  const email = await compose(env, row, p, m, (reward?.results[0] as RewardRow | undefined) ?? null, now);
+  const friend = referral?.results[0] as { friend_name: string | null; friend_email: string } | undefined;
+  const extra = {
+    reward: (reward?.results[0] as RewardRow | undefined) ?? null,
+    friend: friend ? friendLabel({ friendName: friend.friend_name, friendEmail: friend.friend_email }) : null,
+  };
+  let email: OutgoingEmail;
+  try {
+    email = await compose(env, row, p, m, extra, now);
+  } catch (err) {
+    // Claimed as sent; reading what it shows failed (D1 busy): put it back to be tried again.
+    return finish(db, row, now, { ok: false, retry: true, status: null, error: `compose: ${String(err)}` });
+  }
   let result: SendResult;
   try {
     result = await provider.send(email, now);
@@ -181,7 +202,7 @@ async function compose(
   row: Claimed,
   p: ProgramRow,
   m: MemberRow,
-  reward: RewardRow | null,
+  extra: { reward: RewardRow | null; friend: string | null },
   now: number,
 ): Promise<OutgoingEmail> {
   const base = (env.PUBLIC_URL || "http://localhost:8787").replace(/\/$/, "");
@@ -197,6 +218,10 @@ async function compose(
   try {
     paramNames = JSON.parse(p.param_names) as string[];
   } catch {}
+  const summary =
+    row.kind === "monthly_summary"
+      ? await readSummary(env.DB, p.id, row.member_id, row.cause_id, lang, base, now)
+      : null;
   const rendered = renderEmail({
     kind: row.kind,
     lang,
@@ -205,7 +230,9 @@ async function compose(
     referralLink: referralLink(p.landing_url, paramNames, m.code).toString(),
     portalUrl: `${base}/o/${access}`,
     unsubscribeUrl,
-    reward,
+    reward: extra.reward,
+    friend: extra.friend,
+    summary,
   });
   return {
     outboxId: row.id,

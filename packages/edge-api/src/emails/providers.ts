@@ -1,6 +1,6 @@
 /**
  * Where an email goes: one small interface, one implementation per provider, chosen per deployment by the
- * `EMAIL_PROVIDER` var ("local", "resend").
+ * `EMAIL_PROVIDER` var ("local", "resend", "postmark").
  *
  * - `local` stores the message in D1 (`email_local_messages`), shown at `GET /dev/mail` outside production.
  * - `resend`: `POST https://api.resend.com/emails` with `Authorization: Bearer <RESEND_API_KEY>` and JSON
@@ -8,6 +8,14 @@
  *   send Resend received but whose answer we lost is not sent again when retried within 24 hours. Resend answers
  *   200 `{ id }`; errors are `{ statusCode, name, message }`: 429 (rate or quota) and 5xx are retried, any other
  *   4xx (422 validation_error, 403 …) is final.
+ * - `postmark`: `POST https://api.postmarkapp.com/email` with `X-Postmark-Server-Token: <POSTMARK_SERVER_TOKEN>`,
+ *   `Accept` and `Content-Type: application/json`, and JSON `{ From, To, Subject, HtmlBody, TextBody,
+ *   Headers: [{ Name, Value }], MessageStream, Metadata }` (the stream is `POSTMARK_MESSAGE_STREAM`, default
+ *   "outbound"; Metadata carries our outbox id). Postmark answers 200 `{ To, SubmittedAt, MessageID, ErrorCode: 0,
+ *   Message: "OK" }`; a refusal is 422 `{ ErrorCode, Message }` (300 invalid email request, 406 inactive
+ *   recipient, 405 not allowed to send …), final, except ErrorCode 429 (rate limit); HTTP 429 and 5xx are
+ *   retried; 401 (bad token) is final. Postmark has no idempotency key: an answer lost after Postmark took the
+ *   message could send it twice, which the claim-before-send (src/emails/outbox.ts) prevents instead.
  */
 export interface OutgoingEmail {
   outboxId: string;
@@ -35,6 +43,9 @@ export interface ProviderEnv {
   EMAIL_PROVIDER?: string;
   RESEND_API_KEY?: string;
   RESEND_API_URL?: string;
+  POSTMARK_SERVER_TOKEN?: string;
+  POSTMARK_API_URL?: string;
+  POSTMARK_MESSAGE_STREAM?: string;
 }
 
 export const SEND_TIMEOUT_MS = 15_000;
@@ -97,6 +108,59 @@ export function resendProvider(apiKey: string, baseUrl = "https://api.resend.com
   } satisfies EmailProvider;
 }
 
+export function postmarkProvider(
+  serverToken: string,
+  opts: { baseUrl?: string; messageStream?: string; timeoutMs?: number } = {},
+) {
+  const base = (opts.baseUrl || "https://api.postmarkapp.com").replace(/\/$/, "");
+  return {
+    name: "postmark",
+    async send(e: OutgoingEmail): Promise<SendResult> {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/email`, {
+          method: "POST",
+          headers: {
+            accept: "application/json",
+            "content-type": "application/json",
+            "x-postmark-server-token": serverToken,
+          },
+          body: JSON.stringify({
+            From: e.from,
+            To: e.to,
+            Subject: e.subject,
+            HtmlBody: e.html,
+            TextBody: e.text,
+            Headers: Object.entries(e.headers).map(([Name, Value]) => ({ Name, Value })),
+            MessageStream: opts.messageStream || "outbound",
+            Metadata: { outbox_id: e.outboxId },
+          }),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? SEND_TIMEOUT_MS),
+        });
+      } catch (err) {
+        return { ok: false, retry: true, status: null, error: err instanceof Error ? err.message : String(err) };
+      }
+      const body = (await res.json().catch(() => null)) as {
+        MessageID?: string;
+        ErrorCode?: number;
+        Message?: string;
+      } | null;
+      if (res.ok && (body?.ErrorCode ?? 0) === 0) {
+        return { ok: true, status: res.status, providerId: body?.MessageID ?? null };
+      }
+      const error = `ErrorCode ${body?.ErrorCode ?? "?"}: ${body?.Message ?? res.statusText}`.slice(0, 500);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      return {
+        ok: false,
+        retry: res.status === 429 || res.status >= 500 || body?.ErrorCode === 429,
+        status: res.status,
+        error,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterS: retryAfter } : {}),
+      };
+    },
+  } satisfies EmailProvider;
+}
+
 /** The deployment's provider; an unknown name or a missing key is a configuration error, thrown. */
 export function providerFor(env: ProviderEnv): EmailProvider {
   const name = env.EMAIL_PROVIDER || "local";
@@ -104,6 +168,15 @@ export function providerFor(env: ProviderEnv): EmailProvider {
   if (name === "resend") {
     if (!env.RESEND_API_KEY) throw new Error("EMAIL_PROVIDER is resend but the RESEND_API_KEY secret is not set");
     return resendProvider(env.RESEND_API_KEY, env.RESEND_API_URL || undefined);
+  }
+  if (name === "postmark") {
+    if (!env.POSTMARK_SERVER_TOKEN) {
+      throw new Error("EMAIL_PROVIDER is postmark but the POSTMARK_SERVER_TOKEN secret is not set");
+    }
+    return postmarkProvider(env.POSTMARK_SERVER_TOKEN, {
+      baseUrl: env.POSTMARK_API_URL || undefined,
+      messageStream: env.POSTMARK_MESSAGE_STREAM || undefined,
+    });
   }
   throw new Error(`unknown EMAIL_PROVIDER ${JSON.stringify(name)}`);
 }

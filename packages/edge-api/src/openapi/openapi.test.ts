@@ -27,6 +27,7 @@ const NOT_OPERATIONS = new Set([
   "GET /p/:slug",
   "GET /p/:slug/me",
   "POST /p/:slug/me/payout-method",
+  "POST /p/:slug/me/emails",
   "GET /o/:token",
   "GET /u/:token",
   "POST /u/:token",

@@ -14,6 +14,7 @@ import { formatMoneyIn } from "../program-page/steps";
 import type { PageLanguage } from "../programs/schema";
 import { type MemberRewardsView, MONEY_KINDS } from "../rewards/schema";
 import { PORTAL_WORDS } from "./content";
+import { EMAIL_PREFERENCES_CSS } from "./email-preferences";
 import { PAYOUT_CSS } from "./payouts-section";
 import type { PortalReferral } from "./service";
 
@@ -140,10 +141,12 @@ export interface PortalModel {
   now: number;
   /** Extra sections after the rewards (the payouts section: src/portal/payouts-section.ts). */
   sections?: Markup[];
+  /** The email preferences form (src/portal/email-preferences.ts). */
+  emailPreferences?: Markup | null;
 }
 
 function pageStyle(brand: string): string {
-  return `${stylesheet(brand)}\n${PORTAL_CSS}\n${PAYOUT_CSS}`;
+  return `${stylesheet(brand)}\n${PORTAL_CSS}\n${PAYOUT_CSS}\n${EMAIL_PREFERENCES_CSS}`;
 }
 
 function head(title: string, brand: string): Markup {
@@ -300,6 +303,7 @@ ${referralRows}</tbody>
 </table>`
 }
 </section>
+${m.emailPreferences ?? null}
 <p><a href="${m.programPageUrl}">${w.programLink}</a></p>
 <p class="note">${w.privateNote}</p>
 </main>

@@ -17,6 +17,8 @@ import { withEffectiveOffer } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
 import { MAX_TTL_MS, mintAccessToken, readAccessToken, verifyAccessToken } from "./access-token";
 import { PORTAL_WORDS } from "./content";
+import { readEmailPreferences, refusedText, renderEmailPreferences, saveEmailPreferences } from "./email-preferences";
+import { samePortalOrigin } from "./origin";
 import { renderPayoutSection } from "./payouts-section";
 import { type PortalProgram, renderNotice, renderPortal } from "./render";
 import { memberInProgram, programById, readPortal } from "./service";
@@ -199,9 +201,10 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     return respond(c, page, lang, 403, program);
   }
   const now = Date.now();
-  const [portal, payouts] = await Promise.all([
+  const [portal, payouts, prefs] = await Promise.all([
     readPortal(c.env.DB, program, member.id, now),
     memberPayoutStatus(c.env.DB, program.id, member.id, now),
+    readEmailPreferences(c.env.DB, program.id, member.id),
   ]);
   const notice = c.req.query("payout");
   const view = toMemberView(program, member, origin);
@@ -227,6 +230,12 @@ portalRoutes.get("/p/:slug/me", async (c) => {
         notice: notice === "saved" || notice === "email" || notice === "method" ? notice : null,
       }),
     ],
+    emailPreferences: renderEmailPreferences(
+      lang,
+      `${portalPath(program.slug)}/emails${query === "en" || query === "de" ? `?lang=${query}` : ""}`,
+      prefs,
+      c.req.query("emails") === "saved" ? "saved" : null,
+    ),
   });
   return respond(c, page, lang, 200, program);
 });
@@ -267,14 +276,34 @@ portalRoutes.post("/p/:slug/me/payout-method", async (c) => {
   return back("saved");
 });
 
-/**
- * A post to the portal came from the portal: `Sec-Fetch-Site` says same-origin where the browser sends it, and an
- * `Origin` (other than the "null" a no-referrer page sends) is the API's own. The SameSite=Lax session cookie already
- * stays home on a cross-site post; this refuses one outright.
- */
-export function samePortalOrigin(c: Context<AppEnv>): boolean {
-  const site = c.req.header("sec-fetch-site");
-  if (site && site !== "same-origin") return false;
-  const origin = c.req.header("origin");
-  return !origin || origin === "null" || origin === new URL(c.req.url).origin;
-}
+// The email preferences form (src/portal/email-preferences.ts): the session cookie's member, from this origin only.
+portalRoutes.post("/p/:slug/me/emails", async (c) => {
+  const slug = c.req.param("slug");
+  const query = c.req.query("lang");
+  const found = SLUG.test(slug) ? await readProgramPage(c.env.DB, slug) : null;
+  const lang = pickLanguage(query, found?.program.pageLanguage ?? null, c.req.header("accept-language"));
+  if (!found) return respond(c, renderNotFound(lang), lang, 404, null);
+  const { program } = found;
+  const w = PORTAL_WORDS[lang];
+  // From another site, or far larger than the form (a dozen short fields): refused before anything is read.
+  if (!samePortalOrigin(c) || Number(c.req.header("content-length") ?? 0) > 4096) {
+    const page = renderNotice(lang, { title: w.invalidTitle, text: refusedText(lang), program: brand(program) });
+    return respond(c, page, lang, 403, program);
+  }
+  const cookie = getCookie(c, PORTAL_COOKIE);
+  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
+  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  if (!member || member.suspended_at !== null) {
+    const page = renderNotice(lang, {
+      title: w.signedOutTitle,
+      text: w.signedOutText(program.name),
+      program: brand(program),
+    });
+    return respond(c, page, lang, 401, program);
+  }
+  const form = await c.req.formData().catch(() => new FormData());
+  await saveEmailPreferences(c.env.DB, program.id, member.id, form);
+  c.header("Cache-Control", "no-store");
+  const back = `${portalPath(program.slug)}?${query === "en" || query === "de" ? `lang=${query}&` : ""}emails=saved#emails`;
+  return c.redirect(back, 303);
+});
