@@ -8,6 +8,8 @@ import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/ou
 import { emailRoutes } from "./emails/routes";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
+import { type CrmMessage, consumeCrm, dispatchDueCrm } from "./integrations/crm/outbound";
+import { crmInRoutes, crmLogRoutes, crmSettingsRoutes } from "./integrations/crm/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
 import { stripeInRoutes, stripeSettingsRoutes } from "./integrations/stripe/routes";
 import { keyRoutes } from "./keys/routes";
@@ -56,6 +58,9 @@ app.use("/v1/*", dispatchAfterWrites());
 
 // Stripe's webhooks: authenticated by their signature, not by an API key.
 app.route("/v1/integrations/stripe", stripeInRoutes);
+// HubSpot's and Salesforce's calls: authenticated by their signature or the program's inbound secret.
+app.route("/v1/integrations/hubspot", crmInRoutes.hubspot);
+app.route("/v1/integrations/salesforce", crmInRoutes.salesforce);
 
 // The dashboard's sign-in and sessions (src/admin): a session cookie, no API key.
 app.use("/v1/admin/*", bodyLimit);
@@ -83,6 +88,9 @@ app.route("/v1/reviews", reviewRoutes);
 app.route("/v1/webhook-endpoints", endpointRoutes);
 app.route("/v1/webhook-deliveries", deliveryRoutes);
 app.route("/v1/integrations/stripe", stripeSettingsRoutes);
+app.route("/v1/integrations/hubspot", crmSettingsRoutes.hubspot);
+app.route("/v1/integrations/salesforce", crmSettingsRoutes.salesforce);
+app.route("/v1/integrations/crm-log", crmLogRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
@@ -98,6 +106,9 @@ export default {
       await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     } else if (batch.queue.startsWith("vouch-emails")) {
       await consumeEmails(batch as MessageBatch<EmailMessage>, env);
+    } else if (batch.queue.startsWith("vouch-crm")) {
+      // The CRM queue's consumer: referrals out to HubSpot / Salesforce, stage changes in (src/integrations/crm).
+      await consumeCrm(batch as MessageBatch<CrmMessage>, env);
     } else if (batch.queue.startsWith("vouch-stripe")) {
       await consumeStripeEvents(batch as MessageBatch<StripeApplyMessage>, env);
     } else {
@@ -116,7 +127,13 @@ export default {
       applyStripeEvents(env, { now })
         .then(() => promoteDue(env.DB, now))
         // Then webhook deliveries and member emails (src/emails) that are due and on no queue.
-        .then(() => Promise.all([dispatchDue(env, { now, limit: 500 }), dispatchDueEmails(env, { now })])),
+        .then(() =>
+          Promise.all([
+            dispatchDue(env, { now, limit: 500 }),
+            dispatchDueEmails(env, { now }),
+            dispatchDueCrm(env, { now }),
+          ]),
+        ),
     ];
     if (new Date(now).getUTCMinutes() % 10 === 0) {
       tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));
