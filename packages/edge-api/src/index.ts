@@ -8,6 +8,7 @@ import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/ou
 import { emailRoutes } from "./emails/routes";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
+import { crmAfterWrites } from "./integrations/crm/dispatch";
 import { type CrmMessage, consumeCrm, dispatchDueCrm } from "./integrations/crm/outbound";
 import { crmInRoutes, crmLogRoutes, crmSettingsRoutes } from "./integrations/crm/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
@@ -55,6 +56,8 @@ app.route("/", referenceRoutes(app));
 
 // A write that announced something (the outbox: src/webhooks) has its deliveries queued after the answer.
 app.use("/v1/*", dispatchAfterWrites());
+// …and its CRM sync (src/integrations/crm): new referrals and status changes to HubSpot / Salesforce.
+app.use("/v1/*", crmAfterWrites());
 
 // Stripe's webhooks: authenticated by their signature, not by an API key.
 app.route("/v1/integrations/stripe", stripeInRoutes);

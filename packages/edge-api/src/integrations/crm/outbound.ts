@@ -1,3 +1,4 @@
+import { dispatchPrograms } from "../../webhooks/dispatch";
 import { SyncFailure } from "./http";
 import { HUBSPOT_API, HubSpotClient, type VOUCH_PROPERTIES } from "./hubspot";
 import { applyCrmEvents, type CrmEnv } from "./inbound";
@@ -25,6 +26,8 @@ export type CrmMessage = { kind: "sync"; id: string } | { kind: "events"; progra
 
 export interface CrmQueueEnv extends CrmEnv {
   CRM?: Queue<CrmMessage>;
+  WEBHOOKS?: Queue;
+  WEBHOOK_DISPATCH?: string;
 }
 
 /** Seconds before attempt n + 1 after n failures: 30 s, 2 min, 10 min, 1 h, 6 h, 12 h; then failed. */
@@ -52,9 +55,10 @@ export async function dispatchDueCrm(
     await env.CRM.sendBatch(results.map((r) => ({ body: { kind: "sync", id: r.id } satisfies CrmMessage })));
   }
   const waiting = await env.DB.prepare(
-    `SELECT DISTINCT program_id, provider FROM crm_events WHERE applied_at IS NULL AND received_at <= ? LIMIT 50`,
+    `SELECT DISTINCT program_id, provider FROM crm_events
+     WHERE applied_at IS NULL AND received_at <= ?1 - 30000 * (1 << attempts) LIMIT 50`,
   )
-    .bind(now - 30_000)
+    .bind(now)
     .all<{ program_id: string; provider: Provider }>();
   if (waiting.results.length > 0) {
     await env.CRM.sendBatch(
@@ -82,6 +86,10 @@ export async function consumeCrm(
         });
         if (r.retryInSeconds) message.retry({ delaySeconds: Math.min(43_200, r.retryInSeconds) });
         else message.ack();
+        // Referrals that moved announce webhooks: queue their deliveries as the Stripe applier does.
+        if (r.applied > 0 && env.WEBHOOKS) {
+          await dispatchPrograms(env as Parameters<typeof dispatchPrograms>[0], [message.body.program_id]);
+        }
       } else {
         const r = await syncOne(env, message.body.id, now);
         if (r.retryDelayS !== undefined) message.retry({ delaySeconds: r.retryDelayS });

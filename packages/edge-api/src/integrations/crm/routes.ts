@@ -6,6 +6,7 @@ import { timingSafeEqual } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { defineRoute } from "../../lib/openapi";
 import { iso } from "../../lib/time";
+import { dispatchPrograms } from "../../webhooks/dispatch";
 import { verifyHubSpot } from "./hubspot";
 import { applyCrmEvents, type CrmEnv, type IncomingChange, storeChanges } from "./inbound";
 import type { CrmQueueEnv } from "./outbound";
@@ -286,6 +287,13 @@ defineRoute(
       fresh.size > 0
         ? await applyCrmEvents(envOf(c) as CrmEnv, { programId: params.program_id, provider: "salesforce", now })
         : null;
+    if (applied && applied.applied > 0) {
+      c.executionCtx.waitUntil(
+        dispatchPrograms(c.env, [params.program_id]).catch((err: unknown) =>
+          console.error("webhook dispatch failed; the cron will retry", String(err)),
+        ),
+      );
+    }
     if (soap) return c.body(SOAP_ACK, 200, { "content-type": "text/xml; charset=utf-8" });
     return c.json({ received, new: fresh.size, ignored, outcomes: applied?.outcomes ?? {} });
   },
