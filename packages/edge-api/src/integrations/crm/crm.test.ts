@@ -234,6 +234,9 @@ describe("HubSpot in: signed deal stage changes move referrals", () => {
     expect(second.outcomes["3001"]).toBe(`converted: ${r.id}`);
     await control(base, "_deals", "PUT", [{ id: "9004", properties: {}, contacts: [] }]);
     await signedHubSpot(p, [dealEvent(3003, "9004", "closedwon")]);
+    // A deployment whose key went missing: the event waits (it is not dropped) until the credentials open again.
+    const keyless = await applyCrmEvents({ DB: env.DB, HUBSPOT_API_URL: base }, { programId: p.id });
+    expect(keyless.outcomes["3003"]).toMatch(/^waiting: the saved credentials cannot be read/);
     expect((await applyCrmEvents(crmEnv, { programId: p.id })).outcomes["3003"]).toMatch(/^unmatched/);
   });
 });

@@ -126,7 +126,15 @@ export async function applyCrmEvents(
     }
     const sKey = `${event.program_id}:${event.provider}`;
     if (!settings.has(sKey)) {
-      settings.set(sKey, await readSettings(env, event.program_id, event.provider).catch(() => null));
+      try {
+        settings.set(sKey, await readSettings(env, event.program_id, event.provider));
+      } catch (err) {
+        // The credentials do not open (the key was dropped or is missing): keep the event for when they do.
+        console.error("crm settings unreadable; events wait", { program: event.program_id, err: String(err) });
+        out.outcomes[event.event_key] = `waiting: the saved credentials cannot be read (${String(err)})`;
+        out.retryInSeconds = Math.max(out.retryInSeconds ?? 0, 600);
+        continue;
+      }
     }
     const program = programs.get(event.program_id);
     const s = settings.get(sKey);
