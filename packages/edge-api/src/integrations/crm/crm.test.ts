@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { API, browser, enrol, makeProgram, server, type TestProgram } from "../../../test/fixtures";
+import { requiredRole } from "../../admin/middleware";
 import { rulesBodyExample } from "../../openapi/examples";
 import { hubspotSignature } from "./hubspot";
 import { applyCrmEvents } from "./inbound";
@@ -99,6 +100,15 @@ describe("CRM settings: credentials encrypted at rest, never returned", () => {
     expect(remap.json.stage_map).toEqual({ "Closed won": "converted" });
     const s = await readSettings<{ access_token: string; client_secret: string }>(env, p.id, "hubspot");
     expect(s?.credentials).toEqual({ access_token: HS_TOKEN, client_secret: HS_SECRET });
+  });
+
+  it("from the dashboard, only an owner changes CRM credentials; anyone signed in reads the settings and the log", () => {
+    for (const method of ["PUT", "DELETE"]) {
+      expect(requiredRole(method, "/v1/integrations/hubspot")).toBe("owner");
+      expect(requiredRole(method, "/v1/integrations/salesforce")).toBe("owner");
+    }
+    expect(requiredRole("GET", "/v1/integrations/hubspot")).toBe("viewer");
+    expect(requiredRole("GET", "/v1/integrations/crm-log")).toBe("viewer");
   });
 
   it("rotates: values sealed with an older key still open; another program's ciphertext does not; no key is a clear 503", async () => {
