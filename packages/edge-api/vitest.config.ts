@@ -21,6 +21,9 @@ export default defineConfig(async () => {
                   RATE_LIMIT_BACKEND: "memory",
                   // Tests queue webhook deliveries themselves, with a simulated clock (src/webhooks).
                   WEBHOOK_DISPATCH: "manual",
+                  // CRM credentials are sealed with this (src/integrations/crm/vault.ts): two keys, newest first.
+                  VOUCH_ENCRYPTION_KEY:
+                    "k2:q8Xq0n1mG3cK5vT7yB9dF2hJ4lN6pR8tV0xZ2bD4fH0=,k1:Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGw=",
                 },
               },
             }),

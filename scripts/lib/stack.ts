@@ -6,6 +6,9 @@ import path from "node:path";
 import { API_DIR, OFFLINE_ENV, wranglerBin } from "../../packages/edge-api/scripts/d1";
 import { migrateAndSeed } from "../../packages/edge-api/scripts/seed";
 
+/** Not a secret: it only protects the local stack's throwaway database. */
+const DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWZvci10aGUtbG9jYWwtc3RhY2s=";
+
 export { DEMO } from "../../packages/edge-api/scripts/demo";
 
 /**
@@ -109,7 +112,8 @@ export async function startApi(opts: StartApiOptions = {}): Promise<ApiHandle> {
   for (const [name, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${name}:${value}`);
   if (opts.env) args.push("--env", opts.env);
   // A local stack is not production: the local mail provider's messages are readable at /dev/mail.
-  else args.push("--var", "VOUCH_ENV:development");
+  // A local-only key seals CRM credentials (src/integrations/crm/vault.ts); deployments set their own secret.
+  else args.push("--var", "VOUCH_ENV:development", "--var", `VOUCH_ENCRYPTION_KEY:dev:${DEV_ENCRYPTION_KEY}`);
   const child = spawn(wranglerBin(), args, {
     cwd: API_DIR,
     env: { ...process.env, ...OFFLINE_ENV },

@@ -26,6 +26,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations/hubspot/{program_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * HubSpot's webhook endpoint for a program
+         * @description Set this URL as your HubSpot app's webhook target and subscribe to `deal.propertyChange` for `dealstage` (and, for a qualified stage from the lifecycle, `contact.propertyChange` for `lifecyclestage`). The body is HubSpot's batch of events, exactly as sent; the `X-HubSpot-Signature-v3` signature is verified with the app's client secret and must be under 5 minutes old.
+         *
+         *     Each event is stored once by its `eventId` (HubSpot retries: a retry changes nothing), then applied off the request: the deal's amount and its contacts are read from HubSpot, the deal is tied to a referral by the `vouch_referral_id` property Vouch writes on the contact (or the contact's email), and the stage is mapped with the program's `stage_map`.
+         */
+        post: operations["receiveHubSpotEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/salesforce/{program_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Salesforce's endpoint for a program: Flow callouts and Outbound Messages
+         * @description Two ways in, both for Opportunity stage changes:
+         *
+         *     - **Flow HTTP callout** (JSON): the Opportunity (`Id`, `StageName`, `Amount`, `CurrencyIsoCode`, `Vouch_Referral_Id__c`), a list of them, or `{ records: [...] }`, with `Authorization: Bearer <inbound secret>`. Answers JSON.
+         *     - **Outbound Message** (SOAP, `text/xml`): the URL with `?token=<inbound secret>`, from the org saved as `org_id`. Answers Salesforce's acknowledgement, `<notificationsResponse><Ack>true</Ack></notificationsResponse>`, once every notification is stored (otherwise Salesforce sends it again).
+         *
+         *     Each change is stored once by opportunity id + stage (a resend changes nothing) and applied at once with the program's `stage_map`; the opportunity is tied to its referral by `Vouch_Referral_Id__c` (map the Lead's field to the Opportunity's on conversion), else by `Email`.
+         */
+        post: operations["receiveSalesforceChanges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/session": {
         parameters: {
             query?: never;
@@ -1250,6 +1297,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations/hubspot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** HubSpot: settings (never the credentials) and the sync's state */
+        get: operations["getHubSpotIntegration"];
+        /**
+         * Connect HubSpot: credentials, stage mapping, what to sync
+         * @description Credentials are write-only: they are stored encrypted with the deployment's key and never returned (the answer shows a hint). Leave a credential out to keep the saved one.
+         */
+        put: operations["saveHubSpotIntegration"];
+        post?: never;
+        /**
+         * Disconnect HubSpot
+         * @description Forgets the credentials; HubSpot's calls are refused (`crm_not_configured`) and nothing more is synced.
+         */
+        delete: operations["deleteHubSpotIntegration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/salesforce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Salesforce: settings (never the credentials) and the sync's state */
+        get: operations["getSalesforceIntegration"];
+        /**
+         * Connect Salesforce: credentials, stage mapping, what to sync
+         * @description Credentials are write-only: they are stored encrypted with the deployment's key and never returned (the answer shows a hint). Leave a credential out to keep the saved one.
+         */
+        put: operations["saveSalesforceIntegration"];
+        post?: never;
+        /**
+         * Disconnect Salesforce
+         * @description Forgets the credentials; Salesforce's calls are refused (`crm_not_configured`) and nothing more is synced.
+         */
+        delete: operations["deleteSalesforceIntegration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/crm-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The CRM sync log: what went to HubSpot or Salesforce and what came back, newest first */
+        get: operations["listCrmSyncLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "member.created": {
@@ -1560,7 +1674,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required" | "payout_not_found" | "invalid_payout_state" | "payout_method_not_offered" | "reward_in_payout";
+                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required" | "payout_not_found" | "invalid_payout_state" | "payout_method_not_offered" | "reward_in_payout" | "encryption_key_missing" | "crm_not_configured" | "invalid_hubspot_signature" | "invalid_salesforce_token" | "invalid_crm_payload";
                 message: string;
                 /** @description Depends on the code; e.g. `[{ path, message }]` for `validation_failed`. */
                 details?: unknown;
@@ -2204,6 +2318,220 @@ export interface operations {
             };
             /** @description `internal_error`: Something went wrong on our side; it has been logged. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveHubSpotEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The program's id. */
+                program_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 1,
+                     *       "new": 1,
+                     *       "ignored": 0
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Changes in the call. */
+                        received: number;
+                        /** @description Changes not seen before (the others were retries: nothing happens). */
+                        new: number;
+                        /** @description Events Vouch does not use (another property, another object). */
+                        ignored: number;
+                        /** @description Salesforce: what applying each change did (`converted: ref_…`, `unmatched: …`). */
+                        outcomes?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_crm_payload`: The body is not a HubSpot webhook batch, a Salesforce Flow callout or an Outbound Message; `details.reason` says what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_hubspot_signature`: `X-HubSpot-Signature-v3` is missing, does not match the saved client secret, or `X-HubSpot-Request-Timestamp` is older than 5 minutes. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `crm_not_configured`: This program has not connected this CRM: `PUT /v1/integrations/hubspot` or `PUT /v1/integrations/salesforce` first (or incoming sync is off). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `encryption_key_missing`: The deployment has no valid `VOUCH_ENCRYPTION_KEY` secret, so CRM credentials cannot be stored or read (README, CRM). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveSalesforceChanges: {
+        parameters: {
+            query?: {
+                /** @description Outbound Messages: the program's inbound secret. */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The program's id. */
+                program_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received: JSON for a Flow, the SOAP acknowledgement for an Outbound Message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 1,
+                     *       "new": 1,
+                     *       "ignored": 0,
+                     *       "outcomes": {}
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Changes in the call. */
+                        received: number;
+                        /** @description Changes not seen before (the others were retries: nothing happens). */
+                        new: number;
+                        /** @description Events Vouch does not use (another property, another object). */
+                        ignored: number;
+                        /** @description Salesforce: what applying each change did (`converted: ref_…`, `unmatched: …`). */
+                        outcomes?: {
+                            [key: string]: string;
+                        };
+                    };
+                    /**
+                     * @example <?xml version="1.0" encoding="UTF-8"?>
+                     *     <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
+                     *       <soapenv:Body>
+                     *         <notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound">
+                     *           <Ack>true</Ack>
+                     *         </notificationsResponse>
+                     *       </soapenv:Body>
+                     *     </soapenv:Envelope>
+                     */
+                    "text/xml": string;
+                };
+            };
+            /** @description `invalid_crm_payload`: The body is not a HubSpot webhook batch, a Salesforce Flow callout or an Outbound Message; `details.reason` says what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_salesforce_token`: The Salesforce call did not carry the program's inbound secret (`Authorization: Bearer …` for a Flow, `?token=` for an Outbound Message), or the OrganizationId is not the saved one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `crm_not_configured`: This program has not connected this CRM: `PUT /v1/integrations/hubspot` or `PUT /v1/integrations/salesforce` first (or incoming sync is off). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `encryption_key_missing`: The deployment has no valid `VOUCH_ENCRYPTION_KEY` secret, so CRM credentials cannot be stored or read (README, CRM). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13868,6 +14196,966 @@ export interface operations {
              *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
              */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHubSpotIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The integration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "provider": "hubspot",
+                     *       "configured": true,
+                     *       "credentials_hint": "pat-…9f2c",
+                     *       "webhook_url": "https://vouch-api.acme.workers.dev/v1/integrations/hubspot/prg_6Wm3Lq8Xp2Zn5Vb7",
+                     *       "stage_map": {
+                     *         "salesqualifiedlead": "qualified",
+                     *         "closedwon": "converted",
+                     *         "closedlost": "lost"
+                     *       },
+                     *       "currency": "USD",
+                     *       "sync_out": true,
+                     *       "sync_in": true,
+                     *       "objects": "contact",
+                     *       "org_id": null,
+                     *       "updated_at": "2026-11-30T12:00:00.000Z",
+                     *       "outbox": {
+                     *         "synced": 12,
+                     *         "pending": 0,
+                     *         "failed": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        provider: "hubspot" | "salesforce";
+                        configured: boolean;
+                        /** @description Which credentials are saved (`pat-…9f2c`), never the credentials themselves. */
+                        credentials_hint: string | null;
+                        /** @description Where the CRM sends stage changes. */
+                        webhook_url: string;
+                        stage_map: {
+                            [key: string]: "qualified" | "converted" | "lost";
+                        };
+                        currency: string;
+                        sync_out: boolean;
+                        sync_in: boolean;
+                        /** @description HubSpot: `contact`. Salesforce: `contact_or_lead` or `lead`. */
+                        objects: string;
+                        org_id: string | null;
+                        /** Format: date-time */
+                        updated_at: string | null;
+                        outbox: {
+                            synced: number;
+                            pending: number;
+                            failed: number;
+                        };
+                        /** @description Salesforce, first save without one: the secret Vouch made. Shown this once. */
+                        inbound_secret?: string;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveHubSpotIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "access_token": "pat-na1-5f2b7c1e-0d4a-4a8e-9b3c-2f6d8e1a9f2c",
+                 *       "client_secret": "3c1d9e8f-4b2a-47d6-a5e1-0f9c8b7a6d5e",
+                 *       "stage_map": {
+                 *         "Sales qualified lead": "qualified",
+                 *         "closedwon": "converted",
+                 *         "closedlost": "lost"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The private app's access token (write-only). Scopes: crm.objects.contacts.read/write, crm.objects.deals.read, crm.schemas.contacts.write. */
+                    access_token?: string;
+                    /** @description The app's client secret, which signs its webhooks (`X-HubSpot-Signature-v3`). Write-only. */
+                    client_secret?: string;
+                    /** @description CRM stage → referral status. Stages match without case, spaces or punctuation (HubSpot sends internal ids such as `closedwon`; Salesforce sends the stage's API name such as `Closed Won`). */
+                    stage_map?: {
+                        [key: string]: "qualified" | "converted" | "lost";
+                    };
+                    currency?: string;
+                    /** @description Create or update a contact for each referral. */
+                    sync_out?: boolean;
+                    /** @description Apply deal stage changes to referrals. */
+                    sync_in?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Connected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "provider": "hubspot",
+                     *       "configured": true,
+                     *       "credentials_hint": "pat-…9f2c",
+                     *       "webhook_url": "https://vouch-api.acme.workers.dev/v1/integrations/hubspot/prg_6Wm3Lq8Xp2Zn5Vb7",
+                     *       "stage_map": {
+                     *         "salesqualifiedlead": "qualified",
+                     *         "closedwon": "converted",
+                     *         "closedlost": "lost"
+                     *       },
+                     *       "currency": "USD",
+                     *       "sync_out": true,
+                     *       "sync_in": true,
+                     *       "objects": "contact",
+                     *       "org_id": null,
+                     *       "updated_at": "2026-11-30T12:00:00.000Z",
+                     *       "outbox": {
+                     *         "synced": 12,
+                     *         "pending": 0,
+                     *         "failed": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        provider: "hubspot" | "salesforce";
+                        configured: boolean;
+                        /** @description Which credentials are saved (`pat-…9f2c`), never the credentials themselves. */
+                        credentials_hint: string | null;
+                        /** @description Where the CRM sends stage changes. */
+                        webhook_url: string;
+                        stage_map: {
+                            [key: string]: "qualified" | "converted" | "lost";
+                        };
+                        currency: string;
+                        sync_out: boolean;
+                        sync_in: boolean;
+                        /** @description HubSpot: `contact`. Salesforce: `contact_or_lead` or `lead`. */
+                        objects: string;
+                        org_id: string | null;
+                        /** Format: date-time */
+                        updated_at: string | null;
+                        outbox: {
+                            synced: number;
+                            pending: number;
+                            failed: number;
+                        };
+                        /** @description Salesforce, first save without one: the secret Vouch made. Shown this once. */
+                        inbound_secret?: string;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `encryption_key_missing`: The deployment has no valid `VOUCH_ENCRYPTION_KEY` secret, so CRM credentials cannot be stored or read (README, CRM). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteHubSpotIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSalesforceIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The integration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "provider": "salesforce",
+                     *       "configured": true,
+                     *       "credentials_hint": "…Xk2Q @ acme.my.salesforce.com",
+                     *       "webhook_url": "https://vouch-api.acme.workers.dev/v1/integrations/salesforce/prg_6Wm3Lq8Xp2Zn5Vb7",
+                     *       "stage_map": {
+                     *         "Closed Won": "converted",
+                     *         "Closed Lost": "lost"
+                     *       },
+                     *       "currency": "USD",
+                     *       "sync_out": true,
+                     *       "sync_in": true,
+                     *       "objects": "contact_or_lead",
+                     *       "org_id": "00D5e000000KQ2eEAG",
+                     *       "updated_at": "2026-11-30T12:00:00.000Z",
+                     *       "outbox": {
+                     *         "synced": 12,
+                     *         "pending": 0,
+                     *         "failed": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        provider: "hubspot" | "salesforce";
+                        configured: boolean;
+                        /** @description Which credentials are saved (`pat-…9f2c`), never the credentials themselves. */
+                        credentials_hint: string | null;
+                        /** @description Where the CRM sends stage changes. */
+                        webhook_url: string;
+                        stage_map: {
+                            [key: string]: "qualified" | "converted" | "lost";
+                        };
+                        currency: string;
+                        sync_out: boolean;
+                        sync_in: boolean;
+                        /** @description HubSpot: `contact`. Salesforce: `contact_or_lead` or `lead`. */
+                        objects: string;
+                        org_id: string | null;
+                        /** Format: date-time */
+                        updated_at: string | null;
+                        outbox: {
+                            synced: number;
+                            pending: number;
+                            failed: number;
+                        };
+                        /** @description Salesforce, first save without one: the secret Vouch made. Shown this once. */
+                        inbound_secret?: string;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveSalesforceIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "instance_url": "https://acme.my.salesforce.com",
+                 *       "client_id": "3MVG9VwZxxW3bBQjhE6m21CG2nSS4WC.GNbZCtKeQxFH7218ns6xOLCNnJVKnZFTZWKzt2qwSFqt2taMt5mcr",
+                 *       "client_secret": "8A4BE698BCA216718ECB0B1DCA294C69732EAD9472A1790F8FED38DD2E02B5FA",
+                 *       "org_id": "00D5e000000KQ2eEAG",
+                 *       "stage_map": {
+                 *         "Closed Won": "converted",
+                 *         "Closed Lost": "lost"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Your My Domain URL, e.g. `https://acme.my.salesforce.com`. */
+                    instance_url?: string;
+                    /** @description The connected app's consumer key. */
+                    client_id?: string;
+                    /** @description The connected app's consumer secret (write-only). */
+                    client_secret?: string;
+                    /** @description What Salesforce sends back to prove it is yours (write-only; at least 24 characters): `Authorization: Bearer <it>` from a Flow, `?token=<it>` in an Outbound Message's URL. Omitted on the first save: Vouch makes one and shows it once, in `inbound_secret`. */
+                    inbound_secret?: string;
+                    /** @description Your org's id (Setup → Company Information): Outbound Messages from another org are refused. */
+                    org_id?: string;
+                    /**
+                     * @description `contact_or_lead` (default) updates the Contact with the friend's email if there is one, else upserts a Lead; `lead` always upserts a Lead.
+                     * @enum {string}
+                     */
+                    objects?: "lead" | "contact_or_lead";
+                    /** @description CRM stage → referral status. Stages match without case, spaces or punctuation (HubSpot sends internal ids such as `closedwon`; Salesforce sends the stage's API name such as `Closed Won`). */
+                    stage_map?: {
+                        [key: string]: "qualified" | "converted" | "lost";
+                    };
+                    currency?: string;
+                    sync_out?: boolean;
+                    sync_in?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Connected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "provider": "salesforce",
+                     *       "configured": true,
+                     *       "credentials_hint": "…Xk2Q @ acme.my.salesforce.com",
+                     *       "webhook_url": "https://vouch-api.acme.workers.dev/v1/integrations/salesforce/prg_6Wm3Lq8Xp2Zn5Vb7",
+                     *       "stage_map": {
+                     *         "Closed Won": "converted",
+                     *         "Closed Lost": "lost"
+                     *       },
+                     *       "currency": "USD",
+                     *       "sync_out": true,
+                     *       "sync_in": true,
+                     *       "objects": "contact_or_lead",
+                     *       "org_id": "00D5e000000KQ2eEAG",
+                     *       "updated_at": "2026-11-30T12:00:00.000Z",
+                     *       "outbox": {
+                     *         "synced": 12,
+                     *         "pending": 0,
+                     *         "failed": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        provider: "hubspot" | "salesforce";
+                        configured: boolean;
+                        /** @description Which credentials are saved (`pat-…9f2c`), never the credentials themselves. */
+                        credentials_hint: string | null;
+                        /** @description Where the CRM sends stage changes. */
+                        webhook_url: string;
+                        stage_map: {
+                            [key: string]: "qualified" | "converted" | "lost";
+                        };
+                        currency: string;
+                        sync_out: boolean;
+                        sync_in: boolean;
+                        /** @description HubSpot: `contact`. Salesforce: `contact_or_lead` or `lead`. */
+                        objects: string;
+                        org_id: string | null;
+                        /** Format: date-time */
+                        updated_at: string | null;
+                        outbox: {
+                            synced: number;
+                            pending: number;
+                            failed: number;
+                        };
+                        /** @description Salesforce, first save without one: the secret Vouch made. Shown this once. */
+                        inbound_secret?: string;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `encryption_key_missing`: The deployment has no valid `VOUCH_ENCRYPTION_KEY` secret, so CRM credentials cannot be stored or read (README, CRM). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSalesforceIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCrmSyncLog: {
+        parameters: {
+            query?: {
+                /** @description One referral's entries. */
+                referral_id?: string;
+                provider?: "hubspot" | "salesforce";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "csl_5yBq4W8nLkZ2pQx7",
+                     *           "referral_id": "ref_5Tn2Qw8Lp3Xz7Vb4",
+                     *           "provider": "hubspot",
+                     *           "direction": "out",
+                     *           "action": "contact.created",
+                     *           "detail": "contact 51 (status lead)",
+                     *           "created_at": "2026-11-30T12:00:01.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            referral_id: string | null;
+                            /** @enum {string} */
+                            provider: "hubspot" | "salesforce";
+                            /** @enum {string} */
+                            direction: "in" | "out";
+                            /** @description `contact.created`, `lead.updated`, `retry in 30 s`, `failed`, `stage closedwon`… */
+                            action: string;
+                            detail: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -406,11 +406,26 @@ describe("integrations", () => {
   it("connects Stripe: the URL and events to paste, the secret saved (owner), and the status", async () => {
     const { page, context, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Integrations" }).click();
-    await page.getByText("not connected").waitFor();
-    expect(await page.locator(".steps-list").textContent()).toContain(`/v1/integrations/stripe/${DEMO.programId}`);
+    await page.getByText("not connected").first().waitFor();
+    expect(await page.locator(".steps-list").first().textContent()).toContain(
+      `/v1/integrations/stripe/${DEMO.programId}`,
+    );
     await page.getByLabel("Signing secret").fill("whsec_dashboard0123456789abcdef");
     await page.getByRole("button", { name: "Save the secret" }).click();
     await page.getByText("connected", { exact: true }).waitFor();
+    // HubSpot: the credentials are write-only, the page shows which token is saved, never the token.
+    const token = "pat-na1-5f2b7c1e-0d4a-4a8e-9b3c-2f6d8e1a9f2c";
+    await page.getByLabel("Private app access token").fill(token);
+    await page.getByLabel("App client secret (signs webhooks)").fill("3c1d9e8f-4b2a-47d6-a5e1-0f9c8b7a6d5e");
+    await page.getByLabel("Stage mapping").first().fill("Sales qualified lead = qualified\nclosedwon = converted");
+    await page.getByRole("button", { name: "Save HubSpot" }).click();
+    await page.getByText("Saved (pat-…9f2c); never shown.").first().waitFor();
+    expect(await page.content()).not.toContain(token);
+    const hubspot = await secretCall(api.url)("GET", "/v1/integrations/hubspot");
+    expect(hubspot).toMatchObject({
+      configured: true,
+      stage_map: { "Sales qualified lead": "qualified", closedwon: "converted" },
+    });
     await expectAccessible(page, "integrations");
     await screenshot(page, "14-integrations");
     const stripe = await secretCall(api.url)("GET", "/v1/integrations/stripe");

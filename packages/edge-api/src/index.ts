@@ -10,6 +10,9 @@ import { emailApiRoutes, emailSettingsRoutes } from "./emails/settings";
 import { writeDueSummaries } from "./emails/summary";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
+import { crmAfterWrites } from "./integrations/crm/dispatch";
+import { type CrmMessage, consumeCrm, dispatchDueCrm } from "./integrations/crm/outbound";
+import { crmInRoutes, crmLogRoutes, crmSettingsRoutes } from "./integrations/crm/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
 import { stripeInRoutes, stripeSettingsRoutes } from "./integrations/stripe/routes";
 import { keyRoutes } from "./keys/routes";
@@ -57,9 +60,14 @@ app.route("/", referenceRoutes(app));
 
 // A write that announced something (the outbox: src/webhooks) has its deliveries queued after the answer.
 app.use("/v1/*", dispatchAfterWrites());
+// …and its CRM sync (src/integrations/crm): new referrals and status changes to HubSpot / Salesforce.
+app.use("/v1/*", crmAfterWrites());
 
 // Stripe's webhooks: authenticated by their signature, not by an API key.
 app.route("/v1/integrations/stripe", stripeInRoutes);
+// HubSpot's and Salesforce's calls: authenticated by their signature or the program's inbound secret.
+app.route("/v1/integrations/hubspot", crmInRoutes.hubspot);
+app.route("/v1/integrations/salesforce", crmInRoutes.salesforce);
 
 // The dashboard's sign-in and sessions (src/admin): a session cookie, no API key.
 app.use("/v1/admin/*", bodyLimit);
@@ -91,6 +99,9 @@ app.route("/v1/reviews", reviewRoutes);
 app.route("/v1/webhook-endpoints", endpointRoutes);
 app.route("/v1/webhook-deliveries", deliveryRoutes);
 app.route("/v1/integrations/stripe", stripeSettingsRoutes);
+app.route("/v1/integrations/hubspot", crmSettingsRoutes.hubspot);
+app.route("/v1/integrations/salesforce", crmSettingsRoutes.salesforce);
+app.route("/v1/integrations/crm-log", crmLogRoutes);
 
 app.notFound((c) => handleError(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(handleError);
@@ -108,6 +119,9 @@ export default {
       await consumeEmails(batch as MessageBatch<EmailMessage>, env);
     } else if (batch.queue.startsWith("vouch-payouts")) {
       await consumePayouts(batch as MessageBatch<PayoutMessage>, env);
+    } else if (batch.queue.startsWith("vouch-crm")) {
+      // The CRM queue's consumer: referrals out to HubSpot / Salesforce, stage changes in (src/integrations/crm).
+      await consumeCrm(batch as MessageBatch<CrmMessage>, env);
     } else if (batch.queue.startsWith("vouch-stripe")) {
       await consumeStripeEvents(batch as MessageBatch<StripeApplyMessage>, env);
     } else {
@@ -134,6 +148,7 @@ export default {
             dispatchDueEmails(env, { now }),
             // Payouts to send, and payouts a provider took whose outcome is due to be asked (src/payouts).
             dispatchDuePayouts(env, { now }),
+            dispatchDueCrm(env, { now }),
           ]),
         ),
     ];

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, dateTime, ok } from "../api";
 import { Action, Badge, Card, Copy, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui";
+import { CrmCard } from "./crm";
 
 /** Stripe in: where Stripe sends, which events to enable, the signing secret (owners), and what arrived lately. */
 export function Integrations(props: { canManage: boolean }) {
@@ -10,7 +11,7 @@ export function Integrations(props: { canManage: boolean }) {
   if (!stripe.data) return <Loading />;
   const s = stripe.data;
   return (
-    <Page title="Integrations" lead="Let your billing report conversions, with no code on your server.">
+    <Page title="Integrations" lead="Let your billing and your CRM report conversions, with no code on your server.">
       <Card
         title="Stripe"
         actions={s.configured ? <Badge tone="good">connected</Badge> : <Badge tone="warn">not connected</Badge>}
@@ -115,6 +116,8 @@ export function Integrations(props: { canManage: boolean }) {
           </table>
         )}
       </Card>
+      <CrmCard provider="hubspot" canManage={props.canManage} />
+      <CrmCard provider="salesforce" canManage={props.canManage} />
     </Page>
   );
 }

@@ -110,16 +110,17 @@ interface TimelineItem {
 
 export function ReferralDetail(props: { id: string; canWrite: boolean }) {
   const load = useLoad(async () => {
-    const [detail, rewards] = await Promise.all([
+    const [detail, rewards, crm] = await Promise.all([
       ok(api.GET("/v1/referrals/{id}", { params: { path: { id: props.id } } })),
       ok(api.GET("/v1/rewards", { params: { query: { referral_id: props.id, limit: 100 } } })),
+      ok(api.GET("/v1/integrations/crm-log", { params: { query: { referral_id: props.id, limit: 50 } } })),
     ]);
     const member = await ok(api.GET("/v1/members/{id}", { params: { path: { id: detail.referral.member_id } } }));
-    return { ...detail, rewards: rewards.data, member: member.member };
+    return { ...detail, rewards: rewards.data, member: member.member, crm: crm.data };
   }, [props.id]);
   if (load.error) return <ErrorNotice error={load.error} />;
   if (!load.data) return <Loading />;
-  const { referral: r, events, reviews, audit, rewards, member } = load.data;
+  const { referral: r, events, reviews, audit, rewards, member, crm } = load.data;
   const timeline: TimelineItem[] = [
     {
       at: r.created_at,
@@ -147,6 +148,12 @@ export function ReferralDetail(props: { id: string; canWrite: boolean }) {
       at: a.created_at,
       title: a.action.replace(/[._]/g, " "),
       detail: [a.actor, a.reason].filter(Boolean).join(" · "),
+    })),
+    // What went to or came from the CRM (src/integrations/crm's sync log).
+    ...crm.map((e) => ({
+      at: e.created_at,
+      title: `${e.provider === "hubspot" ? "HubSpot" : "Salesforce"} ${e.direction === "out" ? "sync" : "update"}: ${e.action}`,
+      detail: e.detail ?? undefined,
     })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return (

@@ -25,6 +25,7 @@ const OWNER_ONLY: RegExp[] = [
   /^\/v1\/api-keys(\/|$)/,
   /^\/v1\/program\/identity-secret(\/|$)/,
   /^\/v1\/integrations\/stripe$/,
+  /^\/v1\/integrations\/(hubspot|salesforce)$/,
   /^\/v1\/admin\/admins(\/|$)/,
   // A webhook secret signs events the vendor's server acts on, and an endpoint's URL receives members' data.
   /^\/v1\/webhook-endpoints(\/|$)/,

@@ -62,6 +62,11 @@ export const ERROR_STATUS = {
   invalid_payout_state: 409,
   payout_method_not_offered: 422,
   reward_in_payout: 409,
+  encryption_key_missing: 503,
+  crm_not_configured: 404,
+  invalid_hubspot_signature: 401,
+  invalid_salesforce_token: 401,
+  invalid_crm_payload: 400,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -133,6 +138,16 @@ export const ERROR_DESCRIPTIONS = {
   payout_method_not_offered: "The program does not pay by this method; `details.offered` lists the ones it does.",
   reward_in_payout:
     "The reward is in a payout on its way to the member: it cannot be voided or paid by hand until that payout is paid or fails.",
+  encryption_key_missing:
+    "The deployment has no valid `VOUCH_ENCRYPTION_KEY` secret, so CRM credentials cannot be stored or read (README, CRM).",
+  crm_not_configured:
+    "This program has not connected this CRM: `PUT /v1/integrations/hubspot` or `PUT /v1/integrations/salesforce` first (or incoming sync is off).",
+  invalid_hubspot_signature:
+    "`X-HubSpot-Signature-v3` is missing, does not match the saved client secret, or `X-HubSpot-Request-Timestamp` is older than 5 minutes.",
+  invalid_salesforce_token:
+    "The Salesforce call did not carry the program's inbound secret (`Authorization: Bearer …` for a Flow, `?token=` for an Outbound Message), or the OrganizationId is not the saved one.",
+  invalid_crm_payload:
+    "The body is not a HubSpot webhook batch, a Salesforce Flow callout or an Outbound Message; `details.reason` says what is wrong.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */
