@@ -6,6 +6,7 @@ import { analyticsRoutes } from "./analytics/routes";
 import { browserAuth, secretAuth } from "./auth/middleware";
 import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/outbox";
 import { emailRoutes } from "./emails/routes";
+import { experimentRoutes } from "./experiments/routes";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
 import { applyStripeEvents, consumeStripeEvents, type StripeApplyMessage } from "./integrations/stripe/apply";
@@ -39,6 +40,7 @@ const app = new OpenAPIHono<AppEnv>();
 const bodyLimit = limitBody(BODY_LIMIT_BYTES, {
   "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES,
   "POST /v1/reward-rules/preview": RULESET_BODY_LIMIT_BYTES,
+  "POST /v1/experiments": RULESET_BODY_LIMIT_BYTES, // a rule set per variant
 });
 
 app.get("/health", (c) => c.json({ ok: true }));
@@ -76,6 +78,7 @@ app.route("/v1/referrals", referralRoutes);
 app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics", analyticsRoutes);
 app.route("/v1/reward-rules", rewardRuleRoutes);
+app.route("/v1/experiments", experimentRoutes);
 app.route("/v1/rewards", rewardRoutes);
 app.route("/v1/raffle", raffleRoutes);
 app.route("/v1/leaderboard", leaderboardRoutes);

@@ -58,6 +58,8 @@ export const ERROR_STATUS = {
   csrf_failed: 403,
   forbidden_role: 403,
   program_required: 400,
+  experiment_not_found: 404,
+  experiment_running: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -123,6 +125,9 @@ export const ERROR_DESCRIPTIONS = {
     "Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.",
   program_required:
     "A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).",
+  experiment_not_found: "No experiment with this id in the program.",
+  experiment_running:
+    "An experiment is already running in this program: end it (`POST /v1/experiments/{id}/end`) first.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

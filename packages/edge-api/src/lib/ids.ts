@@ -22,7 +22,9 @@ export type IdPrefix =
   | "wha"
   | "msg"
   | "wsp"
-  | "adm";
+  | "adm"
+  | "exp"
+  | "exv";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;
