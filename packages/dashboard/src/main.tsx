@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, api, ok, onSessionEnd, type Schemas, session } from "./api";
+import { ExperimentDetail, Experiments } from "./pages/experiments";
 import { Install } from "./pages/install";
 import { Integrations } from "./pages/integrations";
 import { Login } from "./pages/login";
@@ -28,6 +29,7 @@ const NAV = [
   ["members", "Members"],
   ["rewards", "Rewards"],
   ["rules", "Reward rules"],
+  ["experiments", "Experiments"],
   ["reviews", "Fraud reviews"],
   ["webhooks", "Webhooks"],
   ["integrations", "Integrations"],
@@ -103,6 +105,9 @@ function App() {
       break;
     case "rules":
       view = <Rules canWrite={canWrite} />;
+      break;
+    case "experiments":
+      view = id ? <ExperimentDetail id={id} canWrite={canWrite} /> : <Experiments />;
       break;
     case "reviews":
       view = <Reviews canWrite={canWrite} />;
