@@ -155,6 +155,32 @@ describe("experiments", () => {
     expect(b.reward_cost).toEqual([{ currency: "USD", amount: 15_000 }]);
   });
 
+  it("keeps a milestone bonus earned under a variant when a refund after the end recounts the member", async () => {
+    const bonus = { ...usd("bonus", 25_000), milestone: { at: 2 } };
+    const p = await makeProgram({}, { rules: { rules: [usd("member-reward", 10_000), bonus] } });
+    const exp = await start(p, [
+      { key: "a", weight: 1, rules: { rules: [usd("member-reward", 15_000), bonus] } },
+      { key: "b", weight: 1, rules: { rules: [usd("member-reward", 15_000), bonus] } },
+    ]);
+    const me = await enrol(p, { id: "milestone", name: "Mo Stone", email: "mo@stone.test" });
+    const first = await convert(p, me.member.code, "first");
+    await convert(p, me.member.code, "second");
+    const earned = await memberRewards(me.member.id);
+    expect(earned.map((r) => [r.rule_id, r.amount, r.experiment_variant_id !== null])).toEqual([
+      ["member-reward", 15_000, true],
+      ["member-reward", 15_000, true],
+      ["bonus", 25_000, true],
+    ]);
+    await server(p, "POST", `/v1/experiments/${exp.id}/end`);
+    const refund = await server(p, "PATCH", `/v1/referrals/${first.referral.id}`, { status: "refunded" });
+    expect(refund.res.status, JSON.stringify(refund.json)).toBe(200);
+    const after = await memberRewards(me.member.id);
+    // The refunded referral's own reward is taken back, as any refund does; the bonus stays as it was earned.
+    expect(after.filter((r) => r.rule_id === "bonus")).toEqual([expect.objectContaining({ amount: 25_000 })]);
+    expect(after.find((r) => r.rule_id === "bonus")?.state).not.toBe("voided");
+    expect(after.filter((r) => r.state === "voided").map((r) => r.rule_id)).toEqual(["member-reward"]);
+  });
+
   it("counts each variant's shares, visits, leads and conversions from exposure until the end", async () => {
     const p = await makeProgram({}, { rules: { rules: [usd("member-reward", 10_000)] } });
     // A member already referring before the experiment: what happened before exposure does not count.

@@ -363,3 +363,12 @@ export function withVariantMessage<P extends { messageTemplate: string }>(
 ): P {
   return variant?.message ? { ...program, messageTemplate: variant.message } : program;
 }
+
+/** The rules a member's referrals earn under now (see `memberRulesStatement`). */
+export async function memberRulesetOf(db: D1Database, programId: string, memberId: string): Promise<Ruleset | null> {
+  return memberRuleset(
+    await memberRulesStatement(db, programId, { sql: "?", params: [memberId] }).first<
+      RulesRow & { variant_id: string | null }
+    >(),
+  );
+}

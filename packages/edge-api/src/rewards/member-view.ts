@@ -2,6 +2,7 @@ import {
   exposureStatements,
   type MemberVariant,
   memberRuleset,
+  memberRulesetOf,
   memberRulesStatement,
   memberVariantStatement,
 } from "../experiments/service";
@@ -12,7 +13,7 @@ import type { Program } from "../programs/service";
 import { nextMilestone, stackingDiscount } from "./engine";
 import { type MemberCounts, memberCountsStatement } from "./hook";
 import { monthOf } from "./raffle";
-import { currentRuleset, type RulesRow } from "./rules";
+import type { RulesRow } from "./rules";
 import type { MemberRewardsView, RewardKind, RewardState, Ruleset } from "./schema";
 
 /**
@@ -143,7 +144,7 @@ export async function readMemberRewards(
 export async function memberDiscount(db: D1Database, programId: string, memberId: string) {
   const member = await getMember(db, programId, memberId);
   const [ruleset, counts] = await Promise.all([
-    currentRuleset(db, programId),
+    memberRulesetOf(db, programId, member.id),
     memberCountsStatement(db, valueRef(member.id), valueRef("")).first<MemberCounts>(),
   ]);
   const active = counts?.active ?? 0;
