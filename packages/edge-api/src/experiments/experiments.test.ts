@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { browser, enrol, eventually, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { assignVariant } from "./assign";
-import { exposureStatements, RESULT_SQL } from "./service";
+import { exposureStatements, memberRulesStatement, memberVariantStatement, RESULT_SQL } from "./service";
 import { twoProportionZTest } from "./stats";
 
 type Json = Record<string, any>;
@@ -254,6 +254,20 @@ describe("experiments", () => {
     expect(empty.json.comparison).toBeNull();
     expect(empty.json.readout).toContain("Not enough data");
 
+    // The reads on every enrolment and every rewarded event: the member's assignment by its index.
+    const sqlOf = (build: (db: D1Database) => unknown) =>
+      build({ prepare: (sql: string) => ({ bind: () => sql }) } as unknown as D1Database) as string;
+    for (const [sql, params] of [
+      [sqlOf((db) => memberRulesStatement(db, "prg_x", { sql: "?", params: ["mem_x"] })), ["mem_x", "prg_x", "prg_x"]],
+      [sqlOf((db) => memberVariantStatement(db, "prg_x", "mem_x")), ["mem_x", "prg_x"]],
+    ] as const) {
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      const detail = plan.results.map((r) => r.detail).join(" | ");
+      expect(detail).toMatch(/SEARCH a USING INDEX experiment_assignments_member/);
+      expect(detail).not.toMatch(/SCAN (a|e|v|reward_rules)\b/);
+    }
     for (const sql of RESULT_SQL) {
       const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind("exp_x", 0).all<{ detail: string }>();
       const detail = plan.results.map((r) => r.detail).join(" | ");
