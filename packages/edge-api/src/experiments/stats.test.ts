@@ -6,6 +6,8 @@ import { erfc, twoProportionZTest } from "./stats";
 describe("two-proportion z-test (pooled)", () => {
   // Reference values from the textbook formulas evaluated with Python's math.erfc (double precision):
   // p = (x1 + x2)/(n1 + n2), z = (x2/n2 − x1/n1)/√(p(1−p)(1/n1 + 1/n2)), p-value = erfc(|z|/√2).
+  // The same test as statsmodels' `proportions_ztest([x2, x1], [n2, n1])` (two samples: pooled variance) and R's
+  // `prop.test(c(x2, x1), c(n2, n1), correct = FALSE)` (its X-squared is z², the same p-value).
   it.each([
     [200, 1000, 250, 1000, 2.677397763008329, 0.007419649261025693],
     [45, 500, 60, 500, 1.547337646055907, 0.1217818484258567],
