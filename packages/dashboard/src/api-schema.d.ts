@@ -694,6 +694,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List experiments, newest first */
+        get: operations["listExperiments"];
+        put?: never;
+        /**
+         * Start an experiment: two or more variants of the message and the offer
+         * @description Starts at once. Each member is assigned a variant, by weight, the first time the widget or the member portal shows them the program (deterministically: a hash of experiment and member id), and keeps it. A variant's `message` replaces the program's share message for its members; its `rules` (as `PUT /v1/reward-rules`) pay their referrals while the experiment runs. One experiment runs per program at a time. Variants cannot be edited: end the experiment and start another. Up to 64 KiB.
+         */
+        post: operations["createExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One experiment with its variants */
+        get: operations["getExperiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the experiment; every reward earned under it is kept
+         * @description Members go back to the program's message and rules for whatever happens next; rewards their referrals earned under a variant's rules stay as they are (nothing is recomputed). Ending an ended experiment changes nothing.
+         */
+        post: operations["endExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results per variant, and which one leads (two-proportion z-test)
+         * @description Per variant: members exposed, their shares, visits, leads and conversions from their exposure until the experiment ended (or now), and the money rewards those referrals earned, by currency. Conversion rate = members with at least one converted referral ÷ members exposed. `comparison` tests the leader against the runner-up with a pooled two-proportion z-test (two-sided); `readout` says it in words.
+         */
+        get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rewards": {
         parameters: {
             query?: never;
@@ -1674,7 +1752,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required" | "payout_not_found" | "invalid_payout_state" | "payout_method_not_offered" | "reward_in_payout" | "encryption_key_missing" | "crm_not_configured" | "invalid_hubspot_signature" | "invalid_salesforce_token" | "invalid_crm_payload";
+                code: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "invalid_key" | "key_type_not_allowed" | "origin_not_allowed" | "invalid_signature" | "signature_required" | "invalid_member_token" | "not_found" | "unknown_code" | "unknown_click" | "member_not_found" | "referral_not_found" | "no_attribution" | "attribution_expired" | "self_referral" | "invalid_transition" | "conflict" | "code_taken" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "reward_not_found" | "reward_on_hold" | "invalid_reward_state" | "rules_version_conflict" | "raffle_already_drawn" | "raffle_no_entries" | "draw_not_found" | "review_not_found" | "review_closed" | "review_changed" | "referral_blocked" | "idempotency_key_required" | "member_suspended" | "invalid_webhook_url" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_endpoint_disabled" | "stripe_not_configured" | "invalid_stripe_signature" | "invalid_credentials" | "account_locked" | "session_expired" | "csrf_failed" | "forbidden_role" | "program_required" | "payout_not_found" | "invalid_payout_state" | "payout_method_not_offered" | "reward_in_payout" | "encryption_key_missing" | "crm_not_configured" | "invalid_hubspot_signature" | "invalid_salesforce_token" | "invalid_crm_payload" | "experiment_not_found" | "experiment_running";
                 message: string;
                 /** @description Depends on the code; e.g. `[{ path, message }]` for `validation_failed`. */
                 details?: unknown;
@@ -2090,6 +2168,146 @@ export interface components {
             version: number;
             /** Format: date-time */
             created_at: string | null;
+        };
+        Experiment: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "running" | "ended";
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            variants: components["schemas"]["ExperimentVariant"][];
+        };
+        ExperimentVariant: {
+            id: string;
+            key: string;
+            name: string | null;
+            weight: number;
+            /** @description The message template; null: the program's. */
+            message: string | null;
+            /** @description The variant's reward rules; null: the program's. */
+            rules: {
+                /** @default [] */
+                rules: {
+                    id: string;
+                    description?: string;
+                    /** @enum {string} */
+                    trigger: "lead" | "qualified" | "converted" | "renewed";
+                    /** @enum {string} */
+                    recipient: "member" | "friend";
+                    /** @enum {string} */
+                    kind: "cash" | "gift_card" | "account_credit" | "coupon" | "free_months" | "discount_percent" | "custom";
+                    amount: {
+                        /** @enum {string} */
+                        type: "flat";
+                        value: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "percent";
+                        percent: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "by_plan";
+                        plans: {
+                            [key: string]: number;
+                        };
+                        default?: number;
+                    };
+                    currency?: string;
+                    min_value_cents?: number;
+                    min_spend_cents?: number;
+                    max_occurrences?: number;
+                    max_months?: number;
+                    member_cap?: {
+                        count?: number;
+                        amount?: number;
+                    };
+                    /** @default 0 */
+                    hold_days: number;
+                    milestone?: {
+                        at: number;
+                        /** @default false */
+                        repeat: boolean;
+                    };
+                    tier?: {
+                        /** @default 1 */
+                        from: number;
+                        to?: number;
+                    };
+                    /** @default false */
+                    while_active: boolean;
+                }[];
+                /**
+                 * @default auto
+                 * @enum {string}
+                 */
+                approval: "auto" | "manual";
+                stacking_discount?: {
+                    percent_per_referral: number;
+                    max_percent: number;
+                };
+                raffle?: {
+                    entries: {
+                        lead?: number;
+                        qualified?: number;
+                        converted?: number;
+                        renewed?: number;
+                    };
+                };
+            } | null;
+        };
+        ExperimentResults: {
+            experiment: components["schemas"]["Experiment"];
+            window: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+            };
+            variants: {
+                variant_id: string;
+                key: string;
+                name: string | null;
+                weight: number;
+                /** @description Members shown this variant (assigned) while it ran. */
+                exposed: number;
+                shares: number;
+                visits: number;
+                leads: number;
+                /** @description Referrals converted (refunded sales do not count). */
+                conversions: number;
+                /** @description Members with at least one converted referral. */
+                converting_members: number;
+                /** @description converting_members ÷ exposed (0–1); null when nobody was exposed. */
+                conversion_rate: number | null;
+                /** @description Money rewards (both sides, net of clawbacks, voided left out) in minor units. */
+                reward_cost: {
+                    currency: string;
+                    amount: number;
+                }[];
+            }[];
+            /** @description Null until two variants have exposed members with some variation to test. */
+            comparison: {
+                /** @description Key of the variant with the highest conversion rate. */
+                leader: string;
+                runner_up: string;
+                /** @description Leader's rate minus the runner-up's (0–1). */
+                absolute_difference: number;
+                /** @description That difference ÷ the runner-up's rate; null when the runner-up's is 0. */
+                relative_difference: number | null;
+                /** @enum {string} */
+                test: "two-proportion z-test (pooled), two-sided";
+                z: number;
+                p_value: number;
+                /** @description p_value < 0.05. */
+                significant: boolean;
+            } | null;
+            /** @description The comparison in plain words. */
+            readout: string;
         };
         PayoutSettings: {
             methods: ("paypal" | "tremendous" | "wise" | "account_credit" | "manual")[];
@@ -8949,6 +9167,920 @@ export interface operations {
             };
             /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listExperiments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "exp_4Tn8Lq2Xp6Zn3Vb9",
+                     *           "name": "Message: savings vs. team",
+                     *           "status": "running",
+                     *           "started_at": "2026-01-05T09:00:00.000Z",
+                     *           "ended_at": null,
+                     *           "created_at": "2026-01-05T09:00:00.000Z",
+                     *           "variants": [
+                     *             {
+                     *               "id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *               "key": "a",
+                     *               "name": "Current message",
+                     *               "weight": 1,
+                     *               "message": null,
+                     *               "rules": null
+                     *             },
+                     *             {
+                     *               "id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *               "key": "b",
+                     *               "name": "Team angle, bigger offer",
+                     *               "weight": 1,
+                     *               "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                     *               "rules": {
+                     *                 "rules": [
+                     *                   {
+                     *                     "id": "member-reward",
+                     *                     "trigger": "converted",
+                     *                     "recipient": "member",
+                     *                     "kind": "account_credit",
+                     *                     "amount": {
+                     *                       "type": "flat",
+                     *                       "value": 15000
+                     *                     },
+                     *                     "currency": "USD",
+                     *                     "hold_days": 14,
+                     *                     "while_active": false
+                     *                   }
+                     *                 ],
+                     *                 "approval": "auto"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Experiment"][];
+                        /** @description Pass as `cursor` for the next page; null on the last. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `bad_request`: The request is malformed: a cursor this API did not return, or an Idempotency-Key that is not 1–255 printable ASCII characters.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Message: savings vs. team",
+                 *       "variants": [
+                 *         {
+                 *           "key": "a",
+                 *           "name": "Current message",
+                 *           "weight": 1
+                 *         },
+                 *         {
+                 *           "key": "b",
+                 *           "name": "Team angle, bigger offer",
+                 *           "weight": 1,
+                 *           "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                 *           "rules": {
+                 *             "rules": [
+                 *               {
+                 *                 "id": "member-reward",
+                 *                 "trigger": "converted",
+                 *                 "recipient": "member",
+                 *                 "kind": "account_credit",
+                 *                 "amount": {
+                 *                   "type": "flat",
+                 *                   "value": 15000
+                 *                 },
+                 *                 "currency": "USD",
+                 *                 "hold_days": 14
+                 *               }
+                 *             ],
+                 *             "approval": "auto"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    variants: {
+                        /** @description The variant's short name in results, e.g. `a`, `b`, `team-savings`. */
+                        key: string;
+                        name?: string;
+                        /**
+                         * @description Its share of members: weights 1 and 1 split half and half, 3 and 1 three to one.
+                         * @default 1
+                         */
+                        weight?: number;
+                        /** @description The share message members in this variant get, with `{name}`, `{program}`, `{offer}`, `{link}`, `{code}` as in the program's template. Without it: the program's message. */
+                        message?: string;
+                        /** @description The offer: a reward rule set (as `PUT /v1/reward-rules`) that pays these members' referrals while the experiment runs, and whose words fill `{offer}`. Without it: the program's current rules. */
+                        rules?: {
+                            /** @default [] */
+                            rules?: {
+                                id: string;
+                                description?: string;
+                                /** @enum {string} */
+                                trigger: "lead" | "qualified" | "converted" | "renewed";
+                                /** @enum {string} */
+                                recipient: "member" | "friend";
+                                /** @enum {string} */
+                                kind: "cash" | "gift_card" | "account_credit" | "coupon" | "free_months" | "discount_percent" | "custom";
+                                amount: {
+                                    /** @enum {string} */
+                                    type: "flat";
+                                    value: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "percent";
+                                    percent: number;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "by_plan";
+                                    plans: {
+                                        [key: string]: number;
+                                    };
+                                    default?: number;
+                                };
+                                currency?: string;
+                                min_value_cents?: number;
+                                min_spend_cents?: number;
+                                max_occurrences?: number;
+                                max_months?: number;
+                                member_cap?: {
+                                    count?: number;
+                                    amount?: number;
+                                };
+                                /** @default 0 */
+                                hold_days?: number;
+                                milestone?: {
+                                    at: number;
+                                    /** @default false */
+                                    repeat?: boolean;
+                                };
+                                tier?: {
+                                    /** @default 1 */
+                                    from?: number;
+                                    to?: number;
+                                };
+                                /** @default false */
+                                while_active?: boolean;
+                            }[];
+                            /**
+                             * @default auto
+                             * @enum {string}
+                             */
+                            approval?: "auto" | "manual";
+                            stacking_discount?: {
+                                percent_per_referral: number;
+                                max_percent: number;
+                            };
+                            raffle?: {
+                                entries: {
+                                    lead?: number;
+                                    qualified?: number;
+                                    converted?: number;
+                                    renewed?: number;
+                                };
+                            };
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The running experiment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "experiment": {
+                     *         "id": "exp_4Tn8Lq2Xp6Zn3Vb9",
+                     *         "name": "Message: savings vs. team",
+                     *         "status": "running",
+                     *         "started_at": "2026-01-05T09:00:00.000Z",
+                     *         "ended_at": null,
+                     *         "created_at": "2026-01-05T09:00:00.000Z",
+                     *         "variants": [
+                     *           {
+                     *             "id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *             "key": "a",
+                     *             "name": "Current message",
+                     *             "weight": 1,
+                     *             "message": null,
+                     *             "rules": null
+                     *           },
+                     *           {
+                     *             "id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *             "key": "b",
+                     *             "name": "Team angle, bigger offer",
+                     *             "weight": 1,
+                     *             "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                     *             "rules": {
+                     *               "rules": [
+                     *                 {
+                     *                   "id": "member-reward",
+                     *                   "trigger": "converted",
+                     *                   "recipient": "member",
+                     *                   "kind": "account_credit",
+                     *                   "amount": {
+                     *                     "type": "flat",
+                     *                     "value": 15000
+                     *                   },
+                     *                   "currency": "USD",
+                     *                   "hold_days": 14,
+                     *                   "while_active": false
+                     *                 }
+                     *               ],
+                     *               "approval": "auto"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        experiment: components["schemas"]["Experiment"];
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `experiment_running`: An experiment is already running in this program: end it (`POST /v1/experiments/{id}/end`) first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The experiment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "experiment": {
+                     *         "id": "exp_4Tn8Lq2Xp6Zn3Vb9",
+                     *         "name": "Message: savings vs. team",
+                     *         "status": "running",
+                     *         "started_at": "2026-01-05T09:00:00.000Z",
+                     *         "ended_at": null,
+                     *         "created_at": "2026-01-05T09:00:00.000Z",
+                     *         "variants": [
+                     *           {
+                     *             "id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *             "key": "a",
+                     *             "name": "Current message",
+                     *             "weight": 1,
+                     *             "message": null,
+                     *             "rules": null
+                     *           },
+                     *           {
+                     *             "id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *             "key": "b",
+                     *             "name": "Team angle, bigger offer",
+                     *             "weight": 1,
+                     *             "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                     *             "rules": {
+                     *               "rules": [
+                     *                 {
+                     *                   "id": "member-reward",
+                     *                   "trigger": "converted",
+                     *                   "recipient": "member",
+                     *                   "kind": "account_credit",
+                     *                   "amount": {
+                     *                     "type": "flat",
+                     *                     "value": 15000
+                     *                   },
+                     *                   "currency": "USD",
+                     *                   "hold_days": 14,
+                     *                   "while_active": false
+                     *                 }
+                     *               ],
+                     *               "approval": "auto"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        experiment: components["schemas"]["Experiment"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `experiment_not_found`: No experiment with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The experiment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ended experiment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "experiment": {
+                     *         "id": "exp_4Tn8Lq2Xp6Zn3Vb9",
+                     *         "name": "Message: savings vs. team",
+                     *         "status": "running",
+                     *         "started_at": "2026-01-05T09:00:00.000Z",
+                     *         "ended_at": null,
+                     *         "created_at": "2026-01-05T09:00:00.000Z",
+                     *         "variants": [
+                     *           {
+                     *             "id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *             "key": "a",
+                     *             "name": "Current message",
+                     *             "weight": 1,
+                     *             "message": null,
+                     *             "rules": null
+                     *           },
+                     *           {
+                     *             "id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *             "key": "b",
+                     *             "name": "Team angle, bigger offer",
+                     *             "weight": 1,
+                     *             "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                     *             "rules": {
+                     *               "rules": [
+                     *                 {
+                     *                   "id": "member-reward",
+                     *                   "trigger": "converted",
+                     *                   "recipient": "member",
+                     *                   "kind": "account_credit",
+                     *                   "amount": {
+                     *                     "type": "flat",
+                     *                     "value": 15000
+                     *                   },
+                     *                   "currency": "USD",
+                     *                   "hold_days": 14,
+                     *                   "while_active": false
+                     *                 }
+                     *               ],
+                     *               "approval": "auto"
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        experiment: components["schemas"]["Experiment"];
+                    };
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `experiment_not_found`: No experiment with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExperimentResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The experiment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "experiment": {
+                     *         "id": "exp_4Tn8Lq2Xp6Zn3Vb9",
+                     *         "name": "Message: savings vs. team",
+                     *         "status": "running",
+                     *         "started_at": "2026-01-05T09:00:00.000Z",
+                     *         "ended_at": null,
+                     *         "created_at": "2026-01-05T09:00:00.000Z",
+                     *         "variants": [
+                     *           {
+                     *             "id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *             "key": "a",
+                     *             "name": "Current message",
+                     *             "weight": 1,
+                     *             "message": null,
+                     *             "rules": null
+                     *           },
+                     *           {
+                     *             "id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *             "key": "b",
+                     *             "name": "Team angle, bigger offer",
+                     *             "weight": 1,
+                     *             "message": "Our whole team runs on {program}. {offer} Try it: {link}",
+                     *             "rules": {
+                     *               "rules": [
+                     *                 {
+                     *                   "id": "member-reward",
+                     *                   "trigger": "converted",
+                     *                   "recipient": "member",
+                     *                   "kind": "account_credit",
+                     *                   "amount": {
+                     *                     "type": "flat",
+                     *                     "value": 15000
+                     *                   },
+                     *                   "currency": "USD",
+                     *                   "hold_days": 14,
+                     *                   "while_active": false
+                     *                 }
+                     *               ],
+                     *               "approval": "auto"
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "window": {
+                     *         "from": "2026-01-05T09:00:00.000Z",
+                     *         "to": "2026-02-05T09:00:00.000Z"
+                     *       },
+                     *       "variants": [
+                     *         {
+                     *           "variant_id": "exv_7Kq2Lp9Xz3Vb6Tn4",
+                     *           "key": "a",
+                     *           "name": "Current message",
+                     *           "weight": 1,
+                     *           "exposed": 1000,
+                     *           "shares": 640,
+                     *           "visits": 1210,
+                     *           "leads": 260,
+                     *           "conversions": 212,
+                     *           "converting_members": 200,
+                     *           "reward_cost": [
+                     *             {
+                     *               "currency": "USD",
+                     *               "amount": 4240000
+                     *             }
+                     *           ],
+                     *           "conversion_rate": 0.2
+                     *         },
+                     *         {
+                     *           "variant_id": "exv_2Zp8Lq4Xn7Vb3Kw9",
+                     *           "key": "b",
+                     *           "name": "Team angle, bigger offer",
+                     *           "weight": 1,
+                     *           "exposed": 1000,
+                     *           "shares": 720,
+                     *           "visits": 1480,
+                     *           "leads": 318,
+                     *           "conversions": 266,
+                     *           "converting_members": 250,
+                     *           "reward_cost": [
+                     *             {
+                     *               "currency": "USD",
+                     *               "amount": 6650000
+                     *             }
+                     *           ],
+                     *           "conversion_rate": 0.25
+                     *         }
+                     *       ],
+                     *       "comparison": {
+                     *         "leader": "b",
+                     *         "runner_up": "a",
+                     *         "absolute_difference": 0.04999999999999999,
+                     *         "relative_difference": 0.24999999999999994,
+                     *         "test": "two-proportion z-test (pooled), two-sided",
+                     *         "z": 2.677397763008329,
+                     *         "p_value": 0.007419649070344662,
+                     *         "significant": true
+                     *       },
+                     *       "readout": "Variant b leads on conversion rate: 25.0% of 1000 members against 20.0% of 1000 for variant a, ahead by 5.0 percentage points (+25.0% relative). Unlikely to be noise (two-proportion z-test, pooled: z = 2.68, p = 0.007, below 0.05). (conversion rate = members with a converted referral ÷ members shown the variant.)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExperimentResults"];
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `experiment_not_found`: No experiment with this id in the program. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, api, ok, onSessionEnd, type Schemas, session } from "./api";
+import { ExperimentDetail, Experiments } from "./pages/experiments";
 import { Install } from "./pages/install";
 import { Integrations } from "./pages/integrations";
 import { Login } from "./pages/login";
@@ -30,6 +31,7 @@ const NAV = [
   ["rewards", "Rewards"],
   ["payouts", "Payouts"],
   ["rules", "Reward rules"],
+  ["experiments", "Experiments"],
   ["reviews", "Fraud reviews"],
   ["webhooks", "Webhooks"],
   ["integrations", "Integrations"],
@@ -108,6 +110,9 @@ function App() {
       break;
     case "rules":
       view = <Rules canWrite={canWrite} />;
+      break;
+    case "experiments":
+      view = id ? <ExperimentDetail id={id} canWrite={canWrite} /> : <Experiments />;
       break;
     case "reviews":
       view = <Reviews canWrite={canWrite} />;

@@ -3,6 +3,7 @@
  * each page driven the way a vendor would, checked through the API, axe-core on every page, screenshots in
  * artifacts/ to look at.
  */
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -237,6 +238,50 @@ describe("running the program", () => {
     // The broken rules were refused by the API (422 on the preview), nothing else failed.
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.filter((p) => !(p.includes("422") && p.includes("/v1/reward-rules/preview")))).toEqual([]);
+    await context.close();
+  });
+
+  it("shows an experiment's results per variant with the readout, and ends it", async () => {
+    const call = secretCall(api.url);
+    const { experiment } = await call("POST", "/v1/experiments", {
+      name: "Savings vs. team",
+      variants: [
+        { key: "a", message: "Ledgerly saves us hours. {link}" },
+        { key: "b", message: "Our whole team runs on Ledgerly. {link}" },
+      ],
+    });
+    // The widget shows the seeded members the program: each is assigned a variant then.
+    for (const id of ["u-dana", "u-boris", "u-carla"]) {
+      const res = await fetch(`${api.url}/v1/members/me`, {
+        method: "POST",
+        headers: {
+          "x-vouch-key": DEMO.publishableKey,
+          origin: `http://localhost:${DEMO.marketingPort}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          member: { id },
+          signature: createHmac("sha256", DEMO.identitySecret).update(id).digest("hex"),
+        }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const { context, page, problems } = await openSignedIn(browser, api.url);
+    await page.getByRole("link", { name: "Experiments" }).click();
+    await page.getByRole("link", { name: "Savings vs. team" }).click();
+    const table = page.getByRole("table", { name: "Results per variant" });
+    await table.waitFor();
+    const shown = await table
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => Number(r.querySelector("td")?.textContent)));
+    expect(shown.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await page.getByTestId("experiment-readout").textContent()).toMatch(/No difference to test yet|leads/);
+    await expectAccessible(page, "experiment");
+    await screenshot(page, "09-experiment");
+    await page.getByRole("button", { name: "End experiment" }).click();
+    await page.getByText("Ended", { exact: true }).waitFor();
+    expect((await call("GET", `/v1/experiments/${experiment.id}`)).experiment.status).toBe("ended");
+    expect(problems).toEqual([]);
     await context.close();
   });
 

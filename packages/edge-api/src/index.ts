@@ -8,6 +8,7 @@ import { consumeEmails, dispatchDueEmails, type EmailMessage } from "./emails/ou
 import { emailRoutes } from "./emails/routes";
 import { emailApiRoutes, emailSettingsRoutes } from "./emails/settings";
 import { writeDueSummaries } from "./emails/summary";
+import { experimentRoutes } from "./experiments/routes";
 import { forgetOldVisitorHashes } from "./fraud/evidence";
 import { reviewRoutes } from "./fraud/routes";
 import { crmAfterWrites } from "./integrations/crm/dispatch";
@@ -46,6 +47,7 @@ const app = new OpenAPIHono<AppEnv>();
 const bodyLimit = limitBody(BODY_LIMIT_BYTES, {
   "PUT /v1/reward-rules": RULESET_BODY_LIMIT_BYTES,
   "POST /v1/reward-rules/preview": RULESET_BODY_LIMIT_BYTES,
+  "POST /v1/experiments": RULESET_BODY_LIMIT_BYTES, // a rule set per variant
 });
 
 app.get("/health", (c) => c.json({ ok: true }));
@@ -90,6 +92,7 @@ app.route("/v1/referrals", referralRoutes);
 app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics", analyticsRoutes);
 app.route("/v1/reward-rules", rewardRuleRoutes);
+app.route("/v1/experiments", experimentRoutes);
 app.route("/v1/rewards", rewardRoutes);
 app.route("/v1/payouts", payoutRoutes);
 app.route("/v1/members", memberPayoutRoutes);

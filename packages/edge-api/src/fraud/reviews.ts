@@ -1,3 +1,4 @@
+import { memberRulesetOf } from "../experiments/service";
 import { auditStatement } from "../lib/audit";
 import { ApiError, isCheckViolation, isUniqueViolation } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -8,7 +9,6 @@ import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { liveReward, promoteDue, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
 import { recomputeStatements } from "../rewards/recompute";
-import { currentRuleset } from "../rewards/rules";
 import type { FraudSignal, ReviewStatus } from "./schema";
 
 export interface ReviewRow {
@@ -213,7 +213,8 @@ export async function decideReview(
         rewardInsert(db, program.id, { id: review.referral_id as string, member_id: c.member_id ?? "" }, cause, c),
       ),
     );
-    const ruleset = await currentRuleset(db, program.id);
+    // The member's rules now: their experiment variant's while one runs (src/experiments), else the program's.
+    const ruleset = review.member_id ? await memberRulesetOf(db, program.id, review.member_id) : null;
     if (ruleset && review.member_id) {
       statements.push(
         ...(await recomputeStatements(db, program.id, ruleset, review.member_id, new Set([review.referral_id]), {

@@ -67,6 +67,8 @@ export const ERROR_STATUS = {
   invalid_hubspot_signature: 401,
   invalid_salesforce_token: 401,
   invalid_crm_payload: 400,
+  experiment_not_found: 404,
+  experiment_running: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -148,6 +150,9 @@ export const ERROR_DESCRIPTIONS = {
     "The Salesforce call did not carry the program's inbound secret (`Authorization: Bearer …` for a Flow, `?token=` for an Outbound Message), or the OrganizationId is not the saved one.",
   invalid_crm_payload:
     "The body is not a HubSpot webhook batch, a Salesforce Flow callout or an Outbound Message; `details.reason` says what is wrong.",
+  experiment_not_found: "No experiment with this id in the program.",
+  experiment_running:
+    "An experiment is already running in this program: end it (`POST /v1/experiments/{id}/end`) first.",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The one error shape, `{ "error": { "code", "message", "details" } }`; the document's `Error` component. */

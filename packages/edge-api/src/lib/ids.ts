@@ -23,7 +23,9 @@ export type IdPrefix =
   | "msg"
   | "wsp"
   | "adm"
-  | "run";
+  | "run"
+  | "exp"
+  | "exv";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

@@ -77,6 +77,8 @@ export const TAGS = {
   referrals: "Referrals and their status history; conversions from your billing.",
   rewards: "Reward rules, the rewards ledger, payouts, the raffle and the leaderboard.",
   analytics: "Program health for a date range.",
+  experiments:
+    "A/B experiments: variants of the share message and of the offer, assigned per member, with results per variant.",
   reviews: "The fraud engine's review queue.",
   payouts:
     "Payout runs that pay approved rewards through PayPal, Tremendous or Wise (or account credit), the program's payout settings, and each member's payout method.",

@@ -1,3 +1,4 @@
+import { withVariantMessage } from "../experiments/service";
 import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
@@ -117,19 +118,20 @@ defineRoute(
     const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
     const apiOrigin = new URL(c.req.url).origin;
     const member = toMemberView(program, row, apiOrigin);
-    const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
+    const [stats, referrals, memberToken, { view: rewards, ruleset, variant }] = await Promise.all([
       memberStats(c.env.DB, row.id),
       recentReferrals(c.env.DB, row.id),
       // A suspended member gets no token, so their widget cannot record shares or referrals.
       member.status === "active" ? issueMemberToken(program, row.id) : "",
-      readMemberRewards(c.env.DB, program, row.id),
+      // Shown the program: a running experiment assigns the member's variant here (src/experiments).
+      readMemberRewards(c.env.DB, program, row.id, Date.now(), { expose: true }),
     ]);
     // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
     const offered = withEffectiveOffer(program, ruleset);
     const response: MeResponse = {
       member,
       member_token: memberToken,
-      message: renderMessage(offered, member),
+      message: renderMessage(withVariantMessage(offered, variant), member),
       program: {
         name: program.name,
         offer_text: offered.offerText,

@@ -1,3 +1,4 @@
+import { compareVariants, conversionRate, type VariantCounts } from "../experiments/readout";
 import { fraudRulesSchema } from "../fraud/schema";
 
 /**
@@ -220,4 +221,101 @@ export const conversionBodyExample = {
   plan: "growth",
   value_cents: 9_900,
   currency: "USD",
+};
+
+export const experimentBodyExample = {
+  name: "Message: savings vs. team",
+  variants: [
+    { key: "a", name: "Current message", weight: 1 },
+    {
+      key: "b",
+      name: "Team angle, bigger offer",
+      weight: 1,
+      message: "Our whole team runs on {program}. {offer} Try it: {link}",
+      rules: {
+        rules: [
+          {
+            id: "member-reward",
+            trigger: "converted" as const,
+            recipient: "member" as const,
+            kind: "account_credit" as const,
+            amount: { type: "flat" as const, value: 15_000 },
+            currency: "USD",
+            hold_days: 14,
+          },
+        ],
+        approval: "auto" as const,
+      },
+    },
+  ],
+};
+
+export const experimentExample = {
+  id: "exp_4Tn8Lq2Xp6Zn3Vb9",
+  name: experimentBodyExample.name,
+  status: "running" as const,
+  started_at: T,
+  ended_at: null,
+  created_at: T,
+  variants: [
+    { id: "exv_7Kq2Lp9Xz3Vb6Tn4", key: "a", name: "Current message", weight: 1, message: null, rules: null },
+    {
+      id: "exv_2Zp8Lq4Xn7Vb3Kw9",
+      key: "b",
+      name: "Team angle, bigger offer",
+      weight: 1,
+      message: "Our whole team runs on {program}. {offer} Try it: {link}",
+      rules: {
+        rules: [
+          {
+            id: "member-reward",
+            trigger: "converted" as const,
+            recipient: "member" as const,
+            kind: "account_credit" as const,
+            amount: { type: "flat" as const, value: 15_000 },
+            currency: "USD",
+            hold_days: 14,
+            while_active: false,
+          },
+        ],
+        approval: "auto" as const,
+      },
+    },
+  ],
+};
+
+const experimentCounts: VariantCounts[] = [
+  {
+    variant_id: "exv_7Kq2Lp9Xz3Vb6Tn4",
+    key: "a",
+    name: "Current message",
+    weight: 1,
+    exposed: 1000,
+    shares: 640,
+    visits: 1210,
+    leads: 260,
+    conversions: 212,
+    converting_members: 200,
+    reward_cost: [{ currency: "USD", amount: 4_240_000 }],
+  },
+  {
+    variant_id: "exv_2Zp8Lq4Xn7Vb3Kw9",
+    key: "b",
+    name: "Team angle, bigger offer",
+    weight: 1,
+    exposed: 1000,
+    shares: 720,
+    visits: 1480,
+    leads: 318,
+    conversions: 266,
+    converting_members: 250,
+    reward_cost: [{ currency: "USD", amount: 6_650_000 }],
+  },
+];
+
+export const experimentResultsExample = {
+  experiment: experimentExample,
+  window: { from: T, to: "2026-02-05T09:00:00.000Z" },
+  variants: experimentCounts.map((c) => ({ ...c, conversion_rate: conversionRate(c) })),
+  ...compareVariants(experimentCounts),
 };

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { withVariantMessage } from "../experiments/service";
 import { type AppEnv, router } from "../lib/app";
 import { clientAddress } from "../lib/client";
 import { SlidingWindowLimiter } from "../lib/rate-limit";
@@ -215,7 +216,7 @@ portalRoutes.get("/p/:slug/me", async (c) => {
     alternates: { en: `${base}?lang=en`, de: `${base}?lang=de` },
     programPageUrl,
     member: { name: member.name, code: view.code, link: view.link },
-    message: renderMessage(withEffectiveOffer(program, portal.ruleset), view),
+    message: renderMessage(withVariantMessage(withEffectiveOffer(program, portal.ruleset), portal.variant), view),
     stats: portal.stats,
     rewards: portal.rewards,
     milestoneWhat: milestoneWhat(lang, portal.ruleset, portal.rewards.next_milestone?.rule_id),

@@ -38,7 +38,8 @@ export interface PortalReferral {
 export async function readPortal(db: D1Database, program: Program, memberId: string, now = Date.now()) {
   const [stats, rewards, referrals] = await Promise.all([
     memberStats(db, memberId),
-    readMemberRewards(db, program, memberId, now),
+    // Shown the program: a running experiment assigns the member's variant here (src/experiments).
+    readMemberRewards(db, program, memberId, now, { expose: true }),
     db
       .prepare(
         `SELECT id, friend_name, friend_email, status, rejected_at, created_at FROM referrals
@@ -58,6 +59,7 @@ export async function readPortal(db: D1Database, program: Program, memberId: str
     stats,
     rewards: rewards.view,
     ruleset: rewards.ruleset,
+    variant: rewards.variant,
     referrals: referrals.results.map(
       (r): PortalReferral => ({
         id: r.id,

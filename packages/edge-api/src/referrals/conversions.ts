@@ -1,3 +1,4 @@
+import { memberRuleset } from "../experiments/service";
 import { assessConversion, assessServerReferral, attributionConflict, verdict } from "../fraud/engine";
 import type { FraudSignal } from "../fraud/schema";
 import { emailKey } from "../lib/email";
@@ -10,7 +11,7 @@ import { takeBack } from "../rewards/engine";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
 import { liveReward, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
 import { memberDependentRuleIds, recomputeStatements } from "../rewards/recompute";
-import { type RulesRow, toRuleset } from "../rewards/rules";
+import type { RulesRow } from "../rewards/rules";
 import {
   type Attribution,
   attributedMemberRef,
@@ -275,7 +276,7 @@ async function previousMemberRecount(
   rewardReads: D1Result[],
   event: Pick<EventRow, "id" | "created_at">,
 ): Promise<D1PreparedStatement[]> {
-  const ruleset = toRuleset(rewardReads[0]?.results[0] as RulesRow | undefined);
+  const ruleset = memberRuleset(rewardReads[0]?.results[0] as RulesRow | undefined);
   if (!ruleset || memberDependentRuleIds(ruleset).size === 0) return [];
   const tick = ((rewardReads[4]?.results[0] as { tick?: number } | undefined)?.tick ?? 0) + 1;
   return [

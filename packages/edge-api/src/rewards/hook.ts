@@ -1,3 +1,4 @@
+import { memberRuleset, memberRulesStatement } from "../experiments/service";
 import { newId } from "../lib/ids";
 import { getOrSet } from "../lib/memo";
 import { type SqlRef, valueRef } from "../lib/sql";
@@ -9,7 +10,7 @@ import { type ExistingReward, evaluateRewards, type MemberHistory } from "./engi
 import { rewardInsert, voidStatement } from "./ledger";
 import { monthOf } from "./raffle";
 import { recomputeStatements } from "./recompute";
-import { CURRENT_RULES_SQL, type RulesRow, toRuleset } from "./rules";
+import type { RulesRow } from "./rules";
 
 export interface TransitionContext {
   /** The referral as it is after this event. */
@@ -40,7 +41,8 @@ export function rewardReadStatements(
   referral: SqlRef,
 ): D1PreparedStatement[] {
   return [
-    db.prepare(CURRENT_RULES_SQL).bind(programId),
+    // The member's experiment variant's rules while one runs (src/experiments), else the program's.
+    memberRulesStatement(db, programId, member),
     db.prepare(`SELECT version FROM referrals WHERE id = (${referral.sql})`).bind(...referral.params),
     memberCountsStatement(db, member, referral),
     db
@@ -135,7 +137,7 @@ export async function rewardStatements(
     program,
     ctx,
   );
-  const ruleset = toRuleset(rulesRes?.results[0] as RulesRow | undefined);
+  const ruleset = memberRuleset(rulesRes?.results[0] as RulesRow | undefined);
   if (!ruleset) return [];
   const standing = (standingRes?.results[0] ?? {}) as {
     suspended_at?: number | null;
@@ -184,7 +186,14 @@ export async function rewardStatements(
     // A clawback nets the next payout whatever the review says; anything else waits while under review.
     const state = underReview && e.clawback_of === undefined ? "in_review" : e.state;
     const id = newId("rwd");
-    statements.push(rewardInsert(db, program.id, referral, event, { ...e, state, id }));
+    statements.push(
+      rewardInsert(db, program.id, referral, event, {
+        ...e,
+        state,
+        id,
+        experiment_variant_id: ruleset.experiment_variant_id ?? null,
+      }),
+    );
     ctx.earned?.push({
       id,
       recipient: e.recipient,

@@ -43,6 +43,8 @@ export interface RewardRow {
   payout_id: string | null;
   voided_at: number | null;
   void_reason: string | null;
+  /** The experiment variant whose rule set it was earned under (migration 0016); null: the program's rules. */
+  experiment_variant_id?: string | null;
 }
 
 /** A ledger row as the rewards engine reads it (for taking back, and recomputing milestones and tiers). */
@@ -217,14 +219,14 @@ export function rewardInsert(
   programId: string,
   referral: Pick<ReferralRow, "id" | "member_id">,
   event: Pick<EventRow, "id" | "created_at">,
-  e: Omit<LedgerEntry, "state"> & { state: RewardState; id?: string },
+  e: Omit<LedgerEntry, "state"> & { state: RewardState; id?: string; experiment_variant_id?: string | null },
 ): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
          dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, awaiting_qualification,
-         clawback_of, available_at, created_at, approved_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         clawback_of, available_at, created_at, approved_at, experiment_variant_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     )
     .bind(
       e.id ?? newId("rwd"),
@@ -248,6 +250,7 @@ export function rewardInsert(
       e.available_at,
       event.created_at,
       e.state === "approved" ? event.created_at : null,
+      e.experiment_variant_id ?? null,
     );
 }
 

@@ -1,3 +1,11 @@
+import {
+  exposureStatements,
+  type MemberVariant,
+  memberRuleset,
+  memberRulesetOf,
+  memberRulesStatement,
+  memberVariantStatement,
+} from "../experiments/service";
 import { valueRef } from "../lib/sql";
 import { iso } from "../lib/time";
 import { getMember } from "../members/service";
@@ -5,7 +13,7 @@ import type { Program } from "../programs/service";
 import { nextMilestone, stackingDiscount } from "./engine";
 import { type MemberCounts, memberCountsStatement } from "./hook";
 import { monthOf } from "./raffle";
-import { CURRENT_RULES_SQL, currentRuleset, type RulesRow, toRuleset } from "./rules";
+import type { RulesRow } from "./rules";
 import type { MemberRewardsView, RewardKind, RewardState, Ruleset } from "./schema";
 
 /**
@@ -37,10 +45,15 @@ export async function readMemberRewards(
   program: Program,
   memberId: string,
   now = Date.now(),
-): Promise<{ view: MemberRewardsView; ruleset: Ruleset | null }> {
+  /** The member is being shown the program (widget, portal): assign them a running experiment's variant first. */
+  opts: { expose?: boolean } = {},
+): Promise<{ view: MemberRewardsView; ruleset: Ruleset | null; variant: MemberVariant | null }> {
   const month = monthOf(now);
-  const [rulesRes, totalsRes, countsRes, recentRes, raffleRes] = await db.batch([
-    db.prepare(CURRENT_RULES_SQL).bind(program.id),
+  const exposure = opts.expose ? await exposureStatements(db, program.id, memberId, now) : [];
+  const results = await db.batch([
+    ...exposure,
+    // Their experiment variant's rules while one runs (src/experiments), else the program's.
+    memberRulesStatement(db, program.id, valueRef(memberId)),
     db
       .prepare(
         `SELECT kind, currency, ${EFFECTIVE_STATE} AS effective, SUM(amount) AS amount FROM rewards
@@ -59,8 +72,11 @@ export async function readMemberRewards(
     db
       .prepare("SELECT COALESCE(SUM(entries), 0) AS entries FROM raffle_entries WHERE member_id = ? AND month = ?")
       .bind(memberId, month),
+    memberVariantStatement(db, program.id, memberId),
   ]);
-  const ruleset = toRuleset(rulesRes?.results[0] as RulesRow | undefined);
+  const [rulesRes, totalsRes, countsRes, recentRes, raffleRes, variantRes] = results.slice(exposure.length);
+  const ruleset = memberRuleset(rulesRes?.results[0] as RulesRow | undefined);
+  const variant = (variantRes?.results[0] as MemberVariant | undefined) ?? null;
   const counts = (countsRes?.results[0] ?? { leads: 0, qualified: 0, converted: 0, active: 0 }) as MemberCounts;
 
   const totals = new Map<string, MemberRewardsView["totals"][number]>();
@@ -121,14 +137,14 @@ export async function readMemberRewards(
       created_at: iso(r.created_at),
     })),
   };
-  return { view, ruleset };
+  return { view, ruleset, variant };
 }
 
 /** The stacking discount the host's server applies to the member's bill: per referred customer still active. */
 export async function memberDiscount(db: D1Database, programId: string, memberId: string) {
   const member = await getMember(db, programId, memberId);
   const [ruleset, counts] = await Promise.all([
-    currentRuleset(db, programId),
+    memberRulesetOf(db, programId, member.id),
     memberCountsStatement(db, valueRef(member.id), valueRef("")).first<MemberCounts>(),
   ]);
   const active = counts?.active ?? 0;

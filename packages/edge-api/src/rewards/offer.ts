@@ -74,8 +74,12 @@ export function programWarnings(ruleset: Ruleset | null): ProgramWarning[] {
   return hasRewards(ruleset?.config ?? null) ? [] : [NO_REWARD_RULES];
 }
 
-/** The offer members see: the program's own text if it set one, else the rules in words. */
+/**
+ * The offer members see: the program's own text if it set one, else the rules in words. An experiment
+ * variant's own rules are always told in words: the program's text describes the program's rules.
+ */
 export function effectiveOffer(program: Pick<Program, "offerText">, ruleset: Ruleset | null): string {
+  if (ruleset?.experiment_variant_id) return describeOffer(ruleset.config);
   return program.offerText.trim() ? program.offerText : describeOffer(ruleset?.config ?? null);
 }
 

@@ -143,7 +143,10 @@ export async function recomputeStatements(
     (refsRes?.results ?? []) as { id: string; status: ReferralStatus; rejected_at: number | null }[]
   ).map((r) => ({ id: r.id, status: r.status, rejected: r.rejected_at !== null, events: events.get(r.id) ?? [] }));
   const rows = (rewardsRes?.results ?? []) as RewardRow[];
-  const live = rows.filter((r) => r.state !== "voided").map(liveReward);
+  // Only rewards earned under these same rules are reconciled: what an experiment variant's rules paid stays
+  // as it was earned, and a variant's recomputation leaves the program's rewards alone (src/experiments).
+  const sameRules = (r: RewardRow) => (r.experiment_variant_id ?? null) === (ruleset.experiment_variant_id ?? null);
+  const live = rows.filter((r) => r.state !== "voided" && sameRules(r)).map(liveReward);
   const usedKeys = new Set(rows.map((r) => r.dedupe_key));
   const suspended = (memberRes?.results[0] as { suspended_at: number | null } | undefined)?.suspended_at != null;
   const underReview = new Set(((reviewsRes?.results ?? []) as { referral_id: string }[]).map((r) => r.referral_id));

@@ -149,6 +149,8 @@ export const putRulesetSchema = rulesetSchema.extend({
 export interface Ruleset {
   version: number;
   config: RulesetConfig;
+  /** Set when the rules are an experiment variant's (src/experiments), not the program's. */
+  experiment_variant_id?: string;
 }
 
 const ids = z.array(z.string().min(1).max(40)).min(1).max(100);
