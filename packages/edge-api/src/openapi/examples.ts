@@ -209,6 +209,9 @@ export const programExample = {
   page_terms: null,
   logo_url: null,
   page_language: null,
+  greeting: { reveal: "first_name" as const, offer: null },
+  eligibility: null,
+  moments: {},
   created_at: T,
   warnings: [],
 };
