@@ -15,7 +15,14 @@ export type MeResponse = ApiMeResponse;
 /** What the host passes to `vouch('init', …)`. */
 export interface InitOptions {
   /** The member, signed by the host's server (HMAC-SHA256 of `member.id` with the identity secret). */
-  member?: { id: string; email?: string; name?: string; company?: string };
+  member?: {
+    id: string;
+    email?: string;
+    name?: string;
+    company?: string;
+    /** For the program's eligibility rules: signed with the id (`signIdentity` with `attributes` in @vouch/node). */
+    attributes?: Record<string, string | number | boolean>;
+  };
   signature?: string;
   /** The unix time your server signed with the id (signIdentity with a timestamp): the signature then expires in a day. */
   timestamp?: number;

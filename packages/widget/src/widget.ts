@@ -107,23 +107,27 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     return next.ready.then(() => undefined);
   }
 
-  /** Puts a callout in every `[data-vouch-callout]`; with none on the page, shows the floating launcher. */
+  /**
+   * Puts a callout in every `[data-vouch-callout]`; with none on the page, shows the floating launcher. A member
+   * the program's eligibility rules leave out gets neither (`vouch('open')` still opens the panel).
+   */
   function syncCallouts(): void {
     const data = session?.data;
     if (!session || !data || !document.body) return;
+    const eligible = data.eligible !== false;
     for (const [placeholder, host] of callouts) {
-      if (!placeholder.isConnected || host.parentNode !== placeholder) {
+      if (!eligible || !placeholder.isConnected || host.parentNode !== placeholder) {
         host.remove();
         callouts.delete(placeholder);
       }
     }
-    for (const placeholder of document.querySelectorAll(CALLOUT_SELECTOR)) {
+    for (const placeholder of eligible ? document.querySelectorAll(CALLOUT_SELECTOR) : []) {
       if (callouts.has(placeholder)) continue;
       const host = buildCallout({ mode: "inline", ...calloutOptions(session, data) });
       placeholder.appendChild(host);
       callouts.set(placeholder, host);
     }
-    const wantLauncher = session.launcher && callouts.size === 0;
+    const wantLauncher = eligible && session.launcher && callouts.size === 0;
     if (wantLauncher && !launcher?.isConnected) {
       launcher = buildCallout({ mode: "launcher", ...calloutOptions(session, data) });
       document.body.appendChild(launcher);

@@ -46,7 +46,7 @@ async function verifiedIdentity(program: Program, body: import("./schema").Enrol
   if (body.token) return verifyJwt(program, body.token);
   const member = body.member as IdentityClaims; // the schema guarantees member when there is no token
   if (body.signature) {
-    await verifySignature(program, member.id, body.signature, body.timestamp);
+    await verifySignature(program, member.id, body.signature, body.timestamp, Date.now(), member.attributes);
     return member;
   }
   if (!program.testMode) {
@@ -70,7 +70,7 @@ defineRoute(
     tag: "members",
     summary: "Enrol or fetch the member from the host's signed identity",
     description:
-      "The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The answer is everything the widget shows, and a member token for its later calls.",
+      "The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`; with `member.attributes`, the attributes signature), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The program's eligibility rules are evaluated here on the signed attributes (`eligible`). The answer is everything the widget shows, and a member token for its later calls.",
     auth: "publishable",
     body: enrolSchema,
     bodyExample: {
@@ -84,6 +84,7 @@ defineRoute(
         example: {
           member: memberExample,
           member_token: "mem_8fKq2xLp9Xz3Vb6T.1767646800.Zk3qLp9X",
+          eligible: true,
           message:
             "Hi! I've been using Acme and think you'd like it too. Give $100, get $100. Sign up with my link: https://www.acme.com/?via=DANA7K2M",
           program: {
@@ -130,6 +131,7 @@ defineRoute(
       member,
       member_token: memberToken,
       message: renderMessage(offered, member),
+      eligible: row.eligible !== 0,
       program: {
         name: program.name,
         offer_text: offered.offerText,

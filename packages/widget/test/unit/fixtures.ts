@@ -45,6 +45,7 @@ export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
       created_at: "2026-01-01T00:00:00.000Z",
     },
     member_token: "mt_test",
+    eligible: true,
     message:
       "We close our books in half the time since switching to Ledgerly. Try it: http://localhost:4000/?via=DANA42",
     program: {

@@ -92,6 +92,19 @@ describe("widget", () => {
     expect(callouts().map((c) => c.getAttribute("mode"))).toEqual(["inline"]);
   });
 
+  it("shows an ineligible member no callout and no launcher, even in placeholders added later; open still works", async () => {
+    reply = () => json(200, meResponse({ eligible: false }));
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    const view = document.createElement("div");
+    view.innerHTML = "<div data-vouch-callout></div>";
+    document.body.append(view);
+    await settle();
+    expect(callouts()).toEqual([]);
+    await vouch("open");
+    expect(panelDialog()).not.toBeNull();
+  });
+
   it("is safe to init twice: same member re-uses the session, a new member replaces it", async () => {
     document.body.innerHTML = "<div data-vouch-callout></div>";
     await vouch("init", identity);
