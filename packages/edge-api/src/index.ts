@@ -17,6 +17,7 @@ import { limitBody } from "./lib/body-limit";
 import { ApiError, handleError } from "./lib/errors";
 import { BODY_LIMIT_BYTES } from "./lib/validate";
 import { memberBrowserRoutes, memberServerRoutes } from "./members/routes";
+import { momentAnalyticsRoutes, momentBrowserRoutes, momentServerRoutes } from "./moments/routes";
 import { referenceRoutes } from "./openapi/routes";
 import { portalRoutes } from "./portal/routes";
 import { programPageRoutes } from "./program-page/routes";
@@ -66,6 +67,7 @@ app.route("/v1/admin", adminRoutes);
 app.use("/v1/track/*", browserAuth(), bodyLimit);
 app.use("/v1/members/me", browserAuth(), bodyLimit);
 app.route("/v1/track", trackingRoutes);
+app.route("/v1/track", momentBrowserRoutes);
 app.route("/v1/members/me", memberBrowserRoutes);
 
 // Server endpoints: secret key.
@@ -73,9 +75,11 @@ app.use("/v1/*", secretAuth(), bodyLimit);
 app.route("/v1/program", programRoutes);
 app.route("/v1/api-keys", keyRoutes);
 app.route("/v1/members", memberServerRoutes);
+app.route("/v1/members", momentServerRoutes);
 app.route("/v1/referrals", referralRoutes);
 app.route("/v1/conversions", conversionRoutes);
 app.route("/v1/analytics/eligibility", eligibilityRoutes);
+app.route("/v1/analytics/moments", momentAnalyticsRoutes);
 app.route("/v1/analytics", analyticsRoutes);
 app.route("/v1/reward-rules", rewardRuleRoutes);
 app.route("/v1/rewards", rewardRoutes);

@@ -60,6 +60,8 @@ export interface ApiClient {
   enrol(identity: Pick<InitOptions, "member" | "signature" | "timestamp" | "token">): Promise<ApiResult<MeResponse>>;
   recordShare(memberToken: string, channel: ShareChannel): Promise<ApiResult<unknown>>;
   submitLead(memberToken: string, lead: LeadInput): Promise<ApiResult<LeadResponse>>;
+  recordMoment(memberToken: string, moment: string): Promise<ApiResult<{ nudge: MeResponse["nudge"] }>>;
+  recordNudge(memberToken: string, nudgeId: string, action: "clicked" | "dismissed"): Promise<ApiResult<unknown>>;
 }
 
 /** The contract between the loader and the lazily loaded panel chunk. */

@@ -1,6 +1,7 @@
 import { createApiClient } from "./api";
 import { buildCallout } from "./callout";
 import { adoptStyles, applyBrand, bodyReady, createHost, deepActiveElement, warn } from "./dom";
+import { buildNudge, type Nudge } from "./nudge";
 import { CALLOUT_STRINGS, resolveLocale } from "./strings";
 import type { ApiClient, InitOptions, MeResponse, PanelHandle, PanelModule } from "./types";
 
@@ -43,6 +44,7 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
   let session: Session | undefined;
   const callouts = new Map<Element, HTMLElement>();
   let launcher: HTMLElement | undefined;
+  let nudgeHost: HTMLElement | undefined;
   let panel: { host: HTMLElement; handle: PanelHandle; opener: HTMLElement | null } | undefined;
   let opening: Promise<void> | undefined;
   let observer: MutationObserver | undefined;
@@ -93,6 +95,8 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
           next.data = result.data;
           startObserving();
           syncCallouts();
+          // A nudge a server moment left (e.g. a renewal): shown once, now.
+          if (result.data.nudge) showNudge(next, result.data.nudge);
           return result.data;
         })
         .catch((err: unknown) => {
@@ -161,6 +165,41 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     observer.observe(document.documentElement, { childList: true, subtree: true });
   }
 
+  /** The one-time nudge of a moment (src/nudge.ts); a click opens the panel; both are counted. */
+  function showNudge(s: Session, nudge: Nudge): void {
+    const data = s.data;
+    if (!data || data.eligible === false || session !== s) return;
+    nudgeHost?.remove();
+    nudgeHost = buildNudge({
+      nudge,
+      locale: s.locale,
+      strings: s.strings,
+      brand: data.program.brand_color,
+      nonce: s.nonce,
+      above: Boolean(launcher?.isConnected),
+      onAction: (action) => {
+        nudgeHost = undefined;
+        void s.api.recordNudge(data.member_token, nudge.id, action);
+        if (action === "clicked") void open();
+      },
+    });
+    document.body.appendChild(nudgeHost);
+  }
+
+  /** `vouch('moment', 'renewed')`: the API decides whether this member gets a nudge now (once per cooldown). */
+  async function moment(name: unknown): Promise<void> {
+    if (!session) {
+      warn("not_initialised", "Call vouch('init', { member, signature }) before vouch('moment', name).");
+      return;
+    }
+    const s = session;
+    const data = await s.ready;
+    if (!data || session !== s || data.eligible === false || !data.member_token) return;
+    const result = await s.api.recordMoment(data.member_token, String(name));
+    if (!result.ok) return warn(result.error.code, result.error.message);
+    if (result.data.nudge) showNudge(s, result.data.nudge);
+  }
+
   async function open(): Promise<void> {
     if (!session) {
       warn("not_initialised", "Call vouch('init', { member, signature }) before vouch('open').");
@@ -219,6 +258,8 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     callouts.clear();
     launcher?.remove();
     launcher = undefined;
+    nudgeHost?.remove();
+    nudgeHost = undefined;
     observer?.disconnect();
     observer = undefined;
     session = undefined;
@@ -235,8 +276,13 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
           return close();
         case "destroy":
           return teardown();
+        case "moment":
+          return await moment(options);
         default:
-          warn("unknown_command", `vouch('${String(command)}') is not a command: use init, open, close or destroy.`);
+          warn(
+            "unknown_command",
+            `vouch('${String(command)}') is not a command: use init, open, close, moment or destroy.`,
+          );
       }
     } catch (err) {
       warn("internal_error", String((err as Error)?.message ?? err));

@@ -22,7 +22,8 @@ export type IdPrefix =
   | "wha"
   | "msg"
   | "wsp"
-  | "adm";
+  | "adm"
+  | "mom";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

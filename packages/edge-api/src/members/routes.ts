@@ -2,6 +2,7 @@ import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
 import { iso } from "../lib/time";
+import { takePendingNudge } from "../moments/service";
 import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
 import { DEFAULT_LINK_HOURS, mintAccessToken } from "../portal/access-token";
 import { hostedPageUrl } from "../program-page/url";
@@ -85,6 +86,7 @@ defineRoute(
           member: memberExample,
           member_token: "mem_8fKq2xLp9Xz3Vb6T.1767646800.Zk3qLp9X",
           eligible: true,
+          nudge: null,
           message:
             "Hi! I've been using Acme and think you'd like it too. Give $100, get $100. Sign up with my link: https://www.acme.com/?via=DANA7K2M",
           program: {
@@ -118,12 +120,15 @@ defineRoute(
     const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
     const apiOrigin = new URL(c.req.url).origin;
     const member = toMemberView(program, row, apiOrigin);
-    const [stats, referrals, memberToken, { view: rewards, ruleset }] = await Promise.all([
+    const invitable = member.status === "active" && row.eligible !== 0;
+    const [stats, referrals, memberToken, { view: rewards, ruleset }, nudge] = await Promise.all([
       memberStats(c.env.DB, row.id),
       recentReferrals(c.env.DB, row.id),
       // A suspended member gets no token, so their widget cannot record shares or referrals.
       member.status === "active" ? issueMemberToken(program, row.id) : "",
       readMemberRewards(c.env.DB, program, row.id),
+      // A nudge a server moment left (src/moments), for a member the widget invites at all.
+      invitable ? takePendingNudge(c.env.DB, program, row.id) : null,
     ]);
     // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
     const offered = withEffectiveOffer(program, ruleset);
@@ -132,6 +137,7 @@ defineRoute(
       member_token: memberToken,
       message: renderMessage(offered, member),
       eligible: row.eligible !== 0,
+      nudge,
       program: {
         name: program.name,
         offer_text: offered.offerText,

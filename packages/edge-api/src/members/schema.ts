@@ -3,6 +3,7 @@ import { attributesSchema } from "../eligibility/schema";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
 import { pageQuery } from "../lib/pagination";
 import { email, idParams, timestamp } from "../lib/validate";
+import { nudgeSchema } from "../moments/schema";
 import { memberRewardsViewSchema } from "../rewards/schema";
 
 export const memberIdentitySchema = z.object({
@@ -123,6 +124,9 @@ export const meResponseSchema = z.object({
     description: "For the widget's later calls (shares, leads), valid 12 hours; empty for a suspended member.",
   }),
   message: z.string().meta({ description: "The program's message template, filled in for this member." }),
+  nudge: nudgeSchema.nullable().meta({
+    description: "A nudge your server's moment left for this member (`POST /v1/members/{id}/moments`): show it once.",
+  }),
   eligible: z.boolean().meta({
     description:
       "Whether the program's eligibility rules let this member see the callout (true when the program has none). The widget shows no callout otherwise; `vouch('open')` still opens the panel.",

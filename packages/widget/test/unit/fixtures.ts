@@ -46,6 +46,7 @@ export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
     },
     member_token: "mt_test",
     eligible: true,
+    nudge: null,
     message:
       "We close our books in half the time since switching to Ledgerly. Try it: http://localhost:4000/?via=DANA42",
     program: {
@@ -86,6 +87,8 @@ export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadRe
       leads.push(lead);
       return typeof leadReply === "function" ? leadReply(lead) : leadReply;
     },
+    recordMoment: async () => ({ ok: true, status: 200, data: { nudge: null } }),
+    recordNudge: async () => ({ ok: true, status: 202, data: {} }),
   };
   return { api, shares, leads };
 }
