@@ -1,7 +1,8 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { API, browser, enrol, makeProgram, ORIGIN, server } from "../../test/fixtures";
 import { twoSidedRules } from "../rewards/two-sided";
+import { CODE_MEMBER_SQL } from "../tracking/service";
 import { buildGreeting, firstName } from "./greeting";
 
 const GIVE_GET_100 = twoSidedRules({ give: 10_000, get: 10_000, currency: "USD" });
@@ -66,6 +67,13 @@ describe("the friend's greeting in the visit's answer", () => {
     expect(res.status).toBe(422);
     expect(json.error.code).toBe("validation_failed");
     expect(json.error.details[0].path).toBe("greeting.reveal");
+  });
+
+  it("is read with the code lookup in one statement that uses indexes only", async () => {
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${CODE_MEMBER_SQL}`).bind("X", "Y").all<{ detail: string }>();
+    const details = plan.results.map((r) => r.detail);
+    expect(details, details.join("; ")).toContainEqual(expect.stringMatching(/^SEARCH m USING INDEX/));
+    expect(details.filter((d) => /^SCAN /.test(d))).toEqual([]);
   });
 
   it("has no greeting for an unknown code (the answer is unknown_code)", async () => {

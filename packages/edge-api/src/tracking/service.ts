@@ -30,6 +30,12 @@ const CODE_TTL_MS = 60_000;
  * checks its code without a database read per visit. A suspension or code change in this isolate is seen
  * at once (`forgetCodes`); other isolates see it within the minute.
  */
+/** The member behind a code with the program's current rules: indexed reads only (tracking.test.ts, greeting.test.ts). */
+export const CODE_MEMBER_SQL = `SELECT m.id, m.code, m.name, m.company, r.version, r.config, r.created_at
+  FROM members m LEFT JOIN reward_rules r ON r.program_id = m.program_id
+    AND r.version = (SELECT MAX(version) FROM reward_rules WHERE program_id = m.program_id)
+  WHERE m.program_id = ? AND m.code = ? AND m.suspended_at IS NULL`;
+
 export async function memberForCode(
   db: D1Database,
   programId: string,
@@ -41,12 +47,7 @@ export async function memberForCode(
   if (hit && now - hit.at < CODE_TTL_MS) return hit.member;
   // The greeting's rules come with the member (the current version, one indexed read), not as a second query.
   const row = await db
-    .prepare(
-      `SELECT m.id, m.code, m.name, m.company, r.version, r.config, r.created_at
-       FROM members m LEFT JOIN reward_rules r ON r.program_id = m.program_id
-         AND r.version = (SELECT MAX(version) FROM reward_rules WHERE program_id = m.program_id)
-       WHERE m.program_id = ? AND m.code = ? AND m.suspended_at IS NULL`,
-    )
+    .prepare(CODE_MEMBER_SQL)
     .bind(programId, code)
     .first<{ id: string; code: string; name: string | null; company: string | null } & NullableRulesRow>();
   const member: CodeMember | null = row
