@@ -60,6 +60,7 @@ export function homePage(tracker) {
     tracker,
     body: `<main class="wrap hero">
   <div>
+    <p class="greeting" data-vouch-greeting role="status" hidden></p>
     <span class="badge">New: automated bank reconciliation</span>
     <h1>Close your books in half the time.</h1>
     <p class="lead">Ledgerly turns month-end close into a checklist that runs itself: reconciliations, accruals and

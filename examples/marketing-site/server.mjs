@@ -5,7 +5,7 @@
  * Safari keeps for the whole attribution window, not the 7 days it allows a cookie written by script.
  *
  *   PORT                    default 4000
- *   VOUCH_API_URL           default http://127.0.0.1:8787 (serves /vouch.lead.js and the tracking API)
+ *   VOUCH_API_URL           default http://127.0.0.1:8787 (serves /vouch.lead.greeting.js and the tracking API)
  *   VOUCH_PUBLISHABLE_KEY   default the local demo program's key
  *
  * The CSP allows scripts only from this origin and the API: the tracker needs no inline script and no
@@ -25,7 +25,8 @@ const apiUrl = (process.env.VOUCH_API_URL ?? "http://127.0.0.1:8787").replace(/\
 const publishableKey = process.env.VOUCH_PUBLISHABLE_KEY ?? "vch_pk_test_demo_publishable_key_000";
 const apiOrigin = new URL(apiUrl).origin;
 
-const tracker = { src: `${apiUrl}/vouch.lead.js`, key: publishableKey };
+/** Lead capture and the friend's greeting (the home page's `data-vouch-greeting` line). */
+const tracker = { src: `${apiUrl}/vouch.lead.greeting.js`, key: publishableKey };
 /** The demo program's attribution settings (`GET /v1/program`: `attribution.window_days`, `.model`). */
 const setReferralCookie = attribution({ windowDays: 90, model: "first" });
 

@@ -3,12 +3,17 @@ import { mkdirSync } from "node:fs";
 import { build } from "esbuild";
 import { measureSizes } from "./sizes.mjs";
 
-/** File name → features. `vouch.js` is the base: visit attribution only. */
+/**
+ * File name → features. `vouch.js` is the base: visit attribution only. The greeting builds also fill the page's
+ * `data-vouch-greeting` element with the friend's greeting.
+ */
 const VARIANTS = {
-  "vouch.js": { lead: false, consent: false },
-  "vouch.consent.js": { lead: false, consent: true },
-  "vouch.lead.js": { lead: true, consent: false },
-  "vouch.lead.consent.js": { lead: true, consent: true },
+  "vouch.js": { lead: false, consent: false, greeting: false },
+  "vouch.consent.js": { lead: false, consent: true, greeting: false },
+  "vouch.lead.js": { lead: true, consent: false, greeting: false },
+  "vouch.lead.consent.js": { lead: true, consent: true, greeting: false },
+  "vouch.greeting.js": { lead: false, consent: false, greeting: true },
+  "vouch.lead.greeting.js": { lead: true, consent: false, greeting: true },
 };
 
 const outdir = new URL("./dist/", import.meta.url);
@@ -30,7 +35,11 @@ await Promise.all([
       entryPoints: ["src/script.ts"],
       outfile: `dist/${file}`,
       format: "iife",
-      define: { __LEAD__: String(features.lead), __CONSENT__: String(features.consent) },
+      define: {
+        __LEAD__: String(features.lead),
+        __CONSENT__: String(features.consent),
+        __GREETING__: String(features.greeting),
+      },
     }),
   ),
   build({
@@ -39,7 +48,7 @@ await Promise.all([
     entryPoints: ["src/index.ts"],
     outfile: "dist/index.mjs",
     format: "esm",
-    define: { __LEAD__: "true", __CONSENT__: "true" },
+    define: { __LEAD__: "true", __CONSENT__: "true", __GREETING__: "true" },
   }),
 ]);
 

@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 const SERVER_COOKIE_TEST = "test/unit/server-cookie.test.ts";
 const build = (name: string, lead: boolean, consent: boolean) => ({
   extends: true as const,
-  define: { __LEAD__: String(lead), __CONSENT__: String(consent) },
+  define: { __LEAD__: String(lead), __CONSENT__: String(consent), __GREETING__: "false" },
   test: { name, include: [SERVER_COOKIE_TEST] },
 });
 
@@ -18,7 +18,7 @@ export default defineConfig({
       {
         extends: true,
         // Unit tests see the full build: lead capture and the consent gate on.
-        define: { __LEAD__: "true", __CONSENT__: "true" },
+        define: { __LEAD__: "true", __CONSENT__: "true", __GREETING__: "true" },
         test: { name: "full", include: ["test/**/*.test.ts"] },
       },
       build("vouch.js", false, false),

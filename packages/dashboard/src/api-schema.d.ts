@@ -167,7 +167,7 @@ export interface paths {
         put?: never;
         /**
          * Record a referral visit
-         * @description The tracker calls this when a page opens with a referral code (`?via=CODE`). The code is checked and the visit queued for writing (no database write on the request); the click id it returns carries and authenticates the member and the time, so it ties a later sign-up to this visit even before the visit is stored.
+         * @description The tracker calls this when a page opens with a referral code (`?via=CODE`). The code is checked and the visit queued for writing (no database write on the request); the click id it returns carries and authenticates the member and the time, so it ties a later sign-up to this visit even before the visit is stored. `greeting` is the line the friend sees in the page's `data-vouch-greeting` element, in the program's language (else the browser's), saying about the referrer only what the program's `greeting.reveal` allows.
          */
         post: operations["recordVisit"];
         delete?: never;
@@ -216,6 +216,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/track/moment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A moment of value on the host page (the widget's `vouch('moment', name)`)
+         * @description Makes a one-time nudge to refer, at most once per member and moment per cooldown (30 days unless the program's `moments` setting says otherwise). The answer is the nudge to show now, or null.
+         */
+        post: operations["recordBrowserMoment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track/nudge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The member clicked or dismissed a nudge
+         * @description Counted once each per nudge (GET /v1/analytics/moments).
+         */
+        post: operations["recordNudgeAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/me": {
         parameters: {
             query?: never;
@@ -227,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * Enrol or fetch the member from the host's signed identity
-         * @description The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The answer is everything the widget shows, and a member token for its later calls.
+         * @description The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`; with `member.attributes`, the attributes signature), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The program's eligibility rules are evaluated here on the signed attributes (`eligible`). The answer is everything the widget shows, and a member token for its later calls.
          */
         post: operations["enrolMember"];
         delete?: never;
@@ -501,6 +541,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/members/{id}/moments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A moment of value for a member, from your server (e.g. a renewal)
+         * @description Leaves a one-time nudge for the member's widget, shown the next time it loads, at most once per member and moment per cooldown. A suspended or ineligible member gets none.
+         */
+        post: operations["createMemberMoment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/referrals": {
         parameters: {
             query?: never;
@@ -553,6 +613,43 @@ export interface paths {
          * @description Your server (or billing webhook) reports that a customer qualified or paid. The referral is found by `external_customer_id`, then `email`; a customer nobody referred yet is attributed by `click_id` or `code`. A conversion for a referral already at or past the status changes nothing (`changed: false`), so retried webhooks are harmless; send an `Idempotency-Key` anyway.
          */
         post: operations["recordConversion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many members the eligibility rules let see the callout
+         * @description Each member's verdict as of their last enrolment (`POST /v1/members/me` or `POST /v1/members`), on the attributes your server signed then. Change the rules with `PATCH /v1/program` (`eligibility`); members are judged again the next time they open your product.
+         */
+        get: operations["getEligibilityCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/moments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Nudges per moment: made, shown, clicked, dismissed */
+        get: operations["getMomentStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1773,6 +1870,20 @@ export interface components {
              * @description When the attribution window of this visit ends.
              */
             expires_at: string;
+            greeting: components["schemas"]["Greeting"];
+        };
+        /** @description The friend's greeting (README, The friend's greeting). */
+        Greeting: {
+            /** @description The whole line, plain text (set it as text, never as HTML). */
+            text: string;
+            /** @enum {string} */
+            lang: "en" | "de";
+            referrer: {
+                first_name: string | null;
+                company: string | null;
+            };
+            /** @description The friend's offer alone, if the program has one. */
+            offer: string | null;
         };
         Member: {
             id: string;
@@ -1841,6 +1952,20 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
             }[];
+        };
+        /**
+         * @description What you know about the member, for eligibility rules: `plan` (string), `paying` (boolean), `customer_since` (date), `seats` (integer), `nps` (0–10), or your own lower-case names with a string, number or boolean. Signed with the identity (README, Eligibility).
+         * @example {
+         *       "plan": "team",
+         *       "paying": true,
+         *       "customer_since": "2025-11-02",
+         *       "seats": 12,
+         *       "nps": 9,
+         *       "beta": true
+         *     }
+         */
+        MemberAttributes: {
+            [key: string]: string | number | boolean;
         };
         Program: {
             id: string;
@@ -1967,6 +2092,20 @@ export interface components {
              * @enum {string|null}
              */
             page_language: "en" | "de" | null;
+            greeting: {
+                /**
+                 * @description What the friend's greeting says about the referrer: `first_name` (default), `name_and_company`, or `nothing`.
+                 * @enum {string}
+                 */
+                reveal: "first_name" | "name_and_company" | "nothing";
+                /** @description The friend's offer in your words per language ("get $100 off your first invoice"); null says what the friend rules pay. */
+                offer: {
+                    en?: string;
+                    de?: string;
+                } | null;
+            };
+            eligibility: components["schemas"]["EligibilityRules"];
+            moments: components["schemas"]["MomentSettings"];
             /** Format: date-time */
             created_at: string;
             /** @description What to fix before launch, e.g. `no_reward_rules`. */
@@ -1974,6 +2113,76 @@ export interface components {
                 code: string;
                 message: string;
             }[];
+        };
+        /**
+         * @description Who sees the callout. A condition on an attribute the member does not have is false. null: every member.
+         * @example {
+         *       "match": "all",
+         *       "conditions": [
+         *         {
+         *           "attribute": "paying",
+         *           "op": "eq",
+         *           "value": true
+         *         },
+         *         {
+         *           "attribute": "customer_since",
+         *           "op": "days_since_gte",
+         *           "value": 30
+         *         }
+         *       ]
+         *     }
+         */
+        EligibilityRules: {
+            /**
+             * @default all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            conditions: ({
+                attribute: string;
+                /** @enum {string} */
+                op: "eq" | "neq";
+                value: string | number | boolean;
+            } | {
+                attribute: string;
+                /** @enum {string} */
+                op: "in" | "not_in";
+                value: (string | number)[];
+            } | {
+                attribute: string;
+                /** @enum {string} */
+                op: "gte" | "gt" | "lte" | "lt";
+                value: number;
+            } | {
+                attribute: string;
+                /** @enum {string} */
+                op: "days_since_gte" | "days_since_lte";
+                value: number;
+            } | {
+                attribute: string;
+                /** @enum {string} */
+                op: "exists";
+            })[];
+        } | null;
+        /**
+         * @description Per moment: the nudge's words (`{program}` is the program's name) and `cooldown_days`. `*` sets the words and cooldown of every moment not named.
+         * @example {
+         *       "renewed": {
+         *         "message": {
+         *           "en": "Thanks for renewing! Know a team that would like {program}?"
+         *         },
+         *         "cooldown_days": 60
+         *       }
+         *     }
+         */
+        MomentSettings: {
+            [key: string]: {
+                message?: {
+                    en?: string;
+                    de?: string;
+                };
+                cooldown_days?: number;
+            };
         };
         ApiKey: {
             id: string;
@@ -2006,6 +2215,30 @@ export interface components {
             /** Format: date-time */
             suspended_at: string | null;
             suspended_reason: string | null;
+            /** @description The attributes your server last signed for the member (eligibility rules). */
+            attributes: {
+                [key: string]: string | number | boolean;
+            } | null;
+            /** @description The eligibility rules' verdict when the member last opened the widget or was enrolled; null: never checked. */
+            eligible: boolean | null;
+        };
+        EligibilityCounts: {
+            rules: components["schemas"]["EligibilityRules"];
+            eligible: number;
+            not_eligible: number;
+            /** @description Members who have not opened the widget since they enrolled. */
+            unchecked: number;
+        };
+        MomentStats: {
+            moments: {
+                moment: string;
+                /** @description Nudges made (one per member per cooldown). */
+                triggered: number;
+                shown: number;
+                /** @description Opened the share panel from the nudge. */
+                clicked: number;
+                dismissed: number;
+            }[];
         };
         AnalyticsSummary: {
             range: {
@@ -3586,7 +3819,16 @@ export interface operations {
                      *         "model": "first",
                      *         "window_days": 90
                      *       },
-                     *       "expires_at": "2026-04-05T09:00:00.000Z"
+                     *       "expires_at": "2026-04-05T09:00:00.000Z",
+                     *       "greeting": {
+                     *         "text": "Dana invited you to Acme — you get $100 in account credit",
+                     *         "lang": "en",
+                     *         "referrer": {
+                     *           "first_name": "Dana",
+                     *           "company": null
+                     *         },
+                     *         "offer": "$100 in account credit"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Visit"];
@@ -4027,6 +4269,309 @@ export interface operations {
             };
         };
     };
+    recordBrowserMoment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. Browsers may send it as `text/plain` (a CORS simple request, or `navigator.sendBeacon`); it is parsed as JSON either way. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_token": "mt_mem_8fKq2x.1767603600.Zk3…",
+                 *       "moment": "support_resolved"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description From `POST /v1/members/me`. */
+                    member_token: string;
+                    /**
+                     * @description `renewed`, `support_resolved`, or your own name (a-z, 0-9, _).
+                     * @example renewed
+                     */
+                    moment: string;
+                };
+                /**
+                 * @example {
+                 *       "member_token": "mt_mem_8fKq2x.1767603600.Zk3…",
+                 *       "moment": "support_resolved"
+                 *     }
+                 */
+                "text/plain": {
+                    /** @description From `POST /v1/members/me`. */
+                    member_token: string;
+                    /**
+                     * @description `renewed`, `support_resolved`, or your own name (a-z, 0-9, _).
+                     * @example renewed
+                     */
+                    moment: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The nudge, or null. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "nudge": {
+                     *         "id": "mom_7Hq2Lp9Xz3Vb6TnK",
+                     *         "moment": "support_resolved",
+                     *         "message": {
+                     *           "en": "Glad that worked out — know a team that would like Ledgerly?",
+                     *           "de": "Schön, dass es geklappt hat – kennen Sie ein Team, dem Ledgerly gefallen würde?"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Show it now; null when this member already had this moment's nudge within its cooldown, or is not eligible. */
+                        nudge: {
+                            id: string;
+                            moment: string;
+                            /** @description The widget shows its locale's. */
+                            message: {
+                                en: string;
+                                de: string;
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description `invalid_json`: The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `invalid_member_token`: The member token is invalid or expired: enrol again (`POST /v1/members/me`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `origin_not_allowed`: The page's origin is not in the program's allowed origins (or there is no Origin header).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordNudgeAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON. Browsers may send it as `text/plain` (a CORS simple request, or `navigator.sendBeacon`); it is parsed as JSON either way. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_token": "mt_mem_8fKq2x.1767603600.Zk3…",
+                 *       "nudge_id": "mom_7Hq2Lp9Xz3Vb6TnK",
+                 *       "action": "clicked"
+                 *     }
+                 */
+                "application/json": {
+                    member_token: string;
+                    nudge_id: string;
+                    /** @enum {string} */
+                    action: "clicked" | "dismissed";
+                };
+                /**
+                 * @example {
+                 *       "member_token": "mt_mem_8fKq2x.1767603600.Zk3…",
+                 *       "nudge_id": "mom_7Hq2Lp9Xz3Vb6TnK",
+                 *       "action": "clicked"
+                 *     }
+                 */
+                "text/plain": {
+                    member_token: string;
+                    nudge_id: string;
+                    /** @enum {string} */
+                    action: "clicked" | "dismissed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accepted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        accepted: true;
+                    };
+                };
+            };
+            /** @description `invalid_json`: The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `invalid_member_token`: The member token is invalid or expired: enrol again (`POST /v1/members/me`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `origin_not_allowed`: The page's origin is not in the program's allowed origins (or there is no Origin header).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     enrolMember: {
         parameters: {
             query?: never;
@@ -4055,6 +4600,7 @@ export interface operations {
                         email?: string;
                         name?: string;
                         company?: string;
+                        attributes?: components["schemas"]["MemberAttributes"];
                     };
                     signature?: string;
                     token?: string;
@@ -4078,6 +4624,7 @@ export interface operations {
                         email?: string;
                         name?: string;
                         company?: string;
+                        attributes?: components["schemas"]["MemberAttributes"];
                     };
                     signature?: string;
                     token?: string;
@@ -4108,6 +4655,8 @@ export interface operations {
                      *         "created_at": "2026-01-05T09:00:00.000Z"
                      *       },
                      *       "member_token": "mem_8fKq2xLp9Xz3Vb6T.1767646800.Zk3qLp9X",
+                     *       "eligible": true,
+                     *       "nudge": null,
                      *       "message": "Hi! I've been using Acme and think you'd like it too. Give $100, get $100. Sign up with my link: https://www.acme.com/?via=DANA7K2M",
                      *       "program": {
                      *         "name": "Acme",
@@ -4172,6 +4721,18 @@ export interface operations {
                         member_token: string;
                         /** @description The program's message template, filled in for this member. */
                         message: string;
+                        /** @description A nudge your server's moment left for this member (`POST /v1/members/{id}/moments`): show it once. */
+                        nudge: {
+                            id: string;
+                            moment: string;
+                            /** @description The widget shows its locale's. */
+                            message: {
+                                en: string;
+                                de: string;
+                            };
+                        } | null;
+                        /** @description Whether the program's eligibility rules let this member see the callout (true when the program has none). The widget shows no callout otherwise; `vouch('open')` still opens the panel. */
+                        eligible: boolean;
                         program: {
                             name: string;
                             offer_text: string;
@@ -4628,6 +5189,12 @@ export interface operations {
                      *         "page_terms": null,
                      *         "logo_url": null,
                      *         "page_language": null,
+                     *         "greeting": {
+                     *           "reveal": "first_name",
+                     *           "offer": null
+                     *         },
+                     *         "eligibility": null,
+                     *         "moments": {},
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "warnings": []
                      *       }
@@ -4759,6 +5326,20 @@ export interface operations {
                     logo_url?: string | null;
                     /** @enum {string|null} */
                     page_language?: "en" | "de" | null;
+                    greeting?: {
+                        /**
+                         * @description What the friend's greeting says about the referrer: `first_name` (default), `name_and_company`, or `nothing`.
+                         * @enum {string}
+                         */
+                        reveal?: "first_name" | "name_and_company" | "nothing";
+                        /** @description The friend's offer in your words per language ("get $100 off your first invoice"); null says what the friend rules pay. */
+                        offer?: {
+                            en?: string;
+                            de?: string;
+                        } | null;
+                    };
+                    eligibility?: components["schemas"]["EligibilityRules"];
+                    moments?: components["schemas"]["MomentSettings"] & (Record<string, never> | null);
                 };
             };
         };
@@ -4834,6 +5415,12 @@ export interface operations {
                      *         "page_terms": null,
                      *         "logo_url": null,
                      *         "page_language": null,
+                     *         "greeting": {
+                     *           "reveal": "first_name",
+                     *           "offer": null
+                     *         },
+                     *         "eligibility": null,
+                     *         "moments": {},
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "warnings": []
                      *       }
@@ -5698,7 +6285,14 @@ export interface operations {
                      *           "status": "active",
                      *           "created_at": "2026-01-05T09:00:00.000Z",
                      *           "suspended_at": null,
-                     *           "suspended_reason": null
+                     *           "suspended_reason": null,
+                     *           "attributes": {
+                     *             "plan": "team",
+                     *             "paying": true,
+                     *             "customer_since": "2025-11-02",
+                     *             "nps": 9
+                     *           },
+                     *           "eligible": true
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -5810,6 +6404,7 @@ export interface operations {
                     email?: string;
                     name?: string;
                     company?: string;
+                    attributes?: components["schemas"]["MemberAttributes"];
                     code?: string;
                 };
             };
@@ -5836,7 +6431,14 @@ export interface operations {
                      *         "status": "active",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": null,
-                     *         "suspended_reason": null
+                     *         "suspended_reason": null,
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       }
                      *     }
                      */
@@ -5866,7 +6468,14 @@ export interface operations {
                      *         "status": "active",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": null,
-                     *         "suspended_reason": null
+                     *         "suspended_reason": null,
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       }
                      *     }
                      */
@@ -6013,7 +6622,14 @@ export interface operations {
                      *         "status": "active",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": null,
-                     *         "suspended_reason": null
+                     *         "suspended_reason": null,
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       },
                      *       "stats": {
                      *         "visits": 12,
@@ -6182,7 +6798,14 @@ export interface operations {
                      *         "status": "active",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": null,
-                     *         "suspended_reason": null
+                     *         "suspended_reason": null,
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       }
                      *     }
                      */
@@ -6346,7 +6969,14 @@ export interface operations {
                      *         "status": "suspended",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": "2026-01-20T10:00:00.000Z",
-                     *         "suspended_reason": "Posted the link on a coupon site."
+                     *         "suspended_reason": "Posted the link on a coupon site.",
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       }
                      *     }
                      */
@@ -6501,7 +7131,14 @@ export interface operations {
                      *         "status": "active",
                      *         "created_at": "2026-01-05T09:00:00.000Z",
                      *         "suspended_at": null,
-                     *         "suspended_reason": null
+                     *         "suspended_reason": null,
+                     *         "attributes": {
+                     *           "plan": "team",
+                     *           "paying": true,
+                     *           "customer_since": "2025-11-02",
+                     *           "nps": 9
+                     *         },
+                     *         "eligible": true
                      *       }
                      *     }
                      */
@@ -6768,6 +7405,161 @@ export interface operations {
                         url: string;
                         /** Format: date-time */
                         expires_at: string;
+                    };
+                };
+            };
+            /**
+             * @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's).
+             *
+             *     `invalid_json`: The body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `member_not_found`: No member with this id in the program. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`: The body is over the limit (16 KiB; 64 KiB for reward rules). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: Send the body as `application/json` (browser routes also take `text/plain`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed`: A field is missing or invalid; `details` lists each as `{ path, message }`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMemberMoment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "moment": "renewed"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description `renewed`, `support_resolved`, or your own name (a-z, 0-9, _).
+                     * @example renewed
+                     */
+                    moment: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A nudge was made (or, `nudged: false`, the cooldown or eligibility held it back). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "moment": {
+                     *         "id": "mom_7Hq2Lp9Xz3Vb6TnK",
+                     *         "moment": "renewed",
+                     *         "nudged": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        moment: {
+                            /** @description The nudge waiting for the widget; null when none was made. */
+                            id: string | null;
+                            moment: string;
+                            /** @description False when this member already had this moment's nudge within its cooldown. */
+                            nudged: boolean;
+                        };
                     };
                 };
             };
@@ -7786,6 +8578,199 @@ export interface operations {
              *     `idempotency_key_reused`: This Idempotency-Key was used with a different request: use a new key.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEligibilityCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules and the members by verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "rules": {
+                     *         "match": "all",
+                     *         "conditions": [
+                     *           {
+                     *             "attribute": "paying",
+                     *             "op": "eq",
+                     *             "value": true
+                     *           },
+                     *           {
+                     *             "attribute": "customer_since",
+                     *             "op": "days_since_gte",
+                     *             "value": 30
+                     *           }
+                     *         ]
+                     *       },
+                     *       "eligible": 412,
+                     *       "not_eligible": 1288,
+                     *       "unchecked": 35
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EligibilityCounts"];
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit lets a request through. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMomentStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per moment, most nudged first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "moments": [
+                     *         {
+                     *           "moment": "renewed",
+                     *           "triggered": 120,
+                     *           "shown": 96,
+                     *           "clicked": 14,
+                     *           "dismissed": 51
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MomentStats"];
+                };
+            };
+            /** @description `program_required`: A dashboard session names the program it acts on with `X-Vouch-Program: prg_…` (one of its workspace's). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `unauthorized`: No key was sent: `Authorization: Bearer vch_sk_…` (server) or `X-Vouch-Key` / `?key=` (browser).
+             *
+             *     `invalid_key`: The key is unknown, malformed or revoked.
+             *
+             *     `session_expired`: The dashboard session has ended (12 hours, signed out, or signed out everywhere): sign in again.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description `key_type_not_allowed`: A secret key on a browser route (rotate it), or a publishable key on a server route.
+             *
+             *     `csrf_failed`: A dashboard change without the session's `X-CSRF-Token`, or from another origin.
+             *
+             *     `forbidden_role`: Your admin role cannot do this: viewers only read; keys, the identity secret and admins need an owner.
+             */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16350,7 +17335,14 @@ export interface operations {
                  *           "status": "active",
                  *           "created_at": "2026-01-05T09:00:00.000Z",
                  *           "suspended_at": null,
-                 *           "suspended_reason": null
+                 *           "suspended_reason": null,
+                 *           "attributes": {
+                 *             "plan": "team",
+                 *             "paying": true,
+                 *             "customer_since": "2025-11-02",
+                 *             "nps": 9
+                 *           },
+                 *           "eligible": true
                  *         }
                  *       }
                  *     }
@@ -16382,6 +17374,12 @@ export interface operations {
                             /** Format: date-time */
                             suspended_at: string | null;
                             suspended_reason: string | null;
+                            /** @description The attributes your server last signed for the member (eligibility rules). */
+                            attributes: {
+                                [key: string]: string | number | boolean;
+                            } | null;
+                            /** @description The eligibility rules' verdict when the member last opened the widget or was enrolled; null: never checked. */
+                            eligible: boolean | null;
                         };
                     };
                 };

@@ -4,3 +4,4 @@
  */
 declare const __LEAD__: boolean;
 declare const __CONSENT__: boolean;
+declare const __GREETING__: boolean;

@@ -1,5 +1,6 @@
 import { DEFAULT_PARAMS, readLanding, referralAfterVisit } from "./attribution";
 import { forgetAll } from "./consent";
+import { showGreeting } from "./greeting";
 import { captureLeadForms, leadBody, markForms } from "./leads";
 import { type Delivery, enqueue, loadReferral, saveReferral, takeQueue } from "./storage";
 import type { LeadFields, TrackerConfig, VisitResponse, VouchCommand } from "./types";
@@ -96,6 +97,7 @@ export function createTracker(config: TrackerConfig): VouchCommand {
             // Refused for good (an unknown code, e.g. `?ref=producthunt`, which is other tools' parameter
             // too): this visitor was not referred, so a sign-up on this page must not go to Vouch.
             if (__LEAD__ && recorded === 0) landingCode = "";
+            if (__GREETING__ && recorded) showGreeting((recorded as VisitResponse).greeting?.text);
             // Clean the address bar (bookmarks and shared URLs should not carry the code) once the API has
             // recognised the code: `?ref=` is also other tools' parameter, and theirs must stay. Not if the
             // page has moved on meanwhile (an SPA route change), or its new URL would be overwritten.

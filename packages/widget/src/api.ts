@@ -64,5 +64,11 @@ export function createApiClient(apiOrigin: string, publishableKey: string): ApiC
       withToken(memberToken, () => post("/v1/track/share", { member_token: memberToken, channel }, 1)),
     submitLead: (memberToken, lead) =>
       withToken(memberToken, () => post("/v1/track/lead", { ...lead, member_token: memberToken })),
+    recordMoment: (memberToken, moment) =>
+      withToken(memberToken, () => post("/v1/track/moment", { member_token: memberToken, moment }, 1)),
+    recordNudge: (memberToken, nudgeId, action) =>
+      withToken(memberToken, () =>
+        post("/v1/track/nudge", { member_token: memberToken, nudge_id: nudgeId, action }, 1),
+      ),
   };
 }

@@ -15,10 +15,20 @@ export const PAUSED_STRINGS = {
 
 /** The callout's strings. The panel's (many more) arrive with the panel chunk. */
 export const CALLOUT_STRINGS: Record<string, Record<string, string>> = {
-  en: { cta: "Refer & earn", launcherLabel: "Refer & earn: open the referral panel", ...PAUSED_STRINGS.en },
+  en: {
+    cta: "Refer & earn",
+    launcherLabel: "Refer & earn: open the referral panel",
+    nudgeCta: "Refer a team",
+    nudgeDismiss: "Dismiss",
+    nudgeLabel: "Referral suggestion",
+    ...PAUSED_STRINGS.en,
+  },
   de: {
     cta: "Empfehlen & verdienen",
     launcherLabel: "Empfehlen & verdienen: Empfehlungsbereich öffnen",
+    nudgeCta: "Team empfehlen",
+    nudgeDismiss: "Schließen",
+    nudgeLabel: "Empfehlungshinweis",
     ...PAUSED_STRINGS.de,
   },
 };

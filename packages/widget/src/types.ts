@@ -15,7 +15,14 @@ export type MeResponse = ApiMeResponse;
 /** What the host passes to `vouch('init', …)`. */
 export interface InitOptions {
   /** The member, signed by the host's server (HMAC-SHA256 of `member.id` with the identity secret). */
-  member?: { id: string; email?: string; name?: string; company?: string };
+  member?: {
+    id: string;
+    email?: string;
+    name?: string;
+    company?: string;
+    /** For the program's eligibility rules: signed with the id (`signIdentity` with `attributes` in @vouch/node). */
+    attributes?: Record<string, string | number | boolean>;
+  };
   signature?: string;
   /** The unix time your server signed with the id (signIdentity with a timestamp): the signature then expires in a day. */
   timestamp?: number;
@@ -53,6 +60,8 @@ export interface ApiClient {
   enrol(identity: Pick<InitOptions, "member" | "signature" | "timestamp" | "token">): Promise<ApiResult<MeResponse>>;
   recordShare(memberToken: string, channel: ShareChannel): Promise<ApiResult<unknown>>;
   submitLead(memberToken: string, lead: LeadInput): Promise<ApiResult<LeadResponse>>;
+  recordMoment(memberToken: string, moment: string): Promise<ApiResult<{ nudge: MeResponse["nudge"] }>>;
+  recordNudge(memberToken: string, nudgeId: string, action: "clicked" | "dismissed"): Promise<ApiResult<unknown>>;
 }
 
 /** The contract between the loader and the lazily loaded panel chunk. */

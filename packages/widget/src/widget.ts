@@ -1,6 +1,7 @@
 import { createApiClient } from "./api";
 import { buildCallout } from "./callout";
 import { adoptStyles, applyBrand, bodyReady, createHost, deepActiveElement, warn } from "./dom";
+import { buildNudge, type Nudge } from "./nudge";
 import { CALLOUT_STRINGS, resolveLocale } from "./strings";
 import type { ApiClient, InitOptions, MeResponse, PanelHandle, PanelModule } from "./types";
 
@@ -43,6 +44,7 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
   let session: Session | undefined;
   const callouts = new Map<Element, HTMLElement>();
   let launcher: HTMLElement | undefined;
+  let nudgeHost: HTMLElement | undefined;
   let panel: { host: HTMLElement; handle: PanelHandle; opener: HTMLElement | null } | undefined;
   let opening: Promise<void> | undefined;
   let observer: MutationObserver | undefined;
@@ -93,6 +95,8 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
           next.data = result.data;
           startObserving();
           syncCallouts();
+          // A nudge a server moment left (e.g. a renewal): shown once, now.
+          if (result.data.nudge) showNudge(next, result.data.nudge);
           return result.data;
         })
         .catch((err: unknown) => {
@@ -107,23 +111,27 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     return next.ready.then(() => undefined);
   }
 
-  /** Puts a callout in every `[data-vouch-callout]`; with none on the page, shows the floating launcher. */
+  /**
+   * Puts a callout in every `[data-vouch-callout]`; with none on the page, shows the floating launcher. A member
+   * the program's eligibility rules leave out gets neither (`vouch('open')` still opens the panel).
+   */
   function syncCallouts(): void {
     const data = session?.data;
     if (!session || !data || !document.body) return;
+    const eligible = data.eligible !== false;
     for (const [placeholder, host] of callouts) {
-      if (!placeholder.isConnected || host.parentNode !== placeholder) {
+      if (!eligible || !placeholder.isConnected || host.parentNode !== placeholder) {
         host.remove();
         callouts.delete(placeholder);
       }
     }
-    for (const placeholder of document.querySelectorAll(CALLOUT_SELECTOR)) {
+    for (const placeholder of eligible ? document.querySelectorAll(CALLOUT_SELECTOR) : []) {
       if (callouts.has(placeholder)) continue;
       const host = buildCallout({ mode: "inline", ...calloutOptions(session, data) });
       placeholder.appendChild(host);
       callouts.set(placeholder, host);
     }
-    const wantLauncher = session.launcher && callouts.size === 0;
+    const wantLauncher = eligible && session.launcher && callouts.size === 0;
     if (wantLauncher && !launcher?.isConnected) {
       launcher = buildCallout({ mode: "launcher", ...calloutOptions(session, data) });
       document.body.appendChild(launcher);
@@ -155,6 +163,41 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
       }, 30);
     });
     observer.observe(document.documentElement, { childList: true, subtree: true });
+  }
+
+  /** The one-time nudge of a moment (src/nudge.ts); a click opens the panel; both are counted. */
+  function showNudge(s: Session, nudge: Nudge): void {
+    const data = s.data;
+    if (!data || data.eligible === false || session !== s) return;
+    nudgeHost?.remove();
+    nudgeHost = buildNudge({
+      nudge,
+      locale: s.locale,
+      strings: s.strings,
+      brand: data.program.brand_color,
+      nonce: s.nonce,
+      above: Boolean(launcher?.isConnected),
+      onAction: (action) => {
+        nudgeHost = undefined;
+        void s.api.recordNudge(data.member_token, nudge.id, action);
+        if (action === "clicked") void open();
+      },
+    });
+    document.body.appendChild(nudgeHost);
+  }
+
+  /** `vouch('moment', 'renewed')`: the API decides whether this member gets a nudge now (once per cooldown). */
+  async function moment(name: unknown): Promise<void> {
+    if (!session) {
+      warn("not_initialised", "Call vouch('init', { member, signature }) before vouch('moment', name).");
+      return;
+    }
+    const s = session;
+    const data = await s.ready;
+    if (!data || session !== s || data.eligible === false || !data.member_token) return;
+    const result = await s.api.recordMoment(data.member_token, String(name));
+    if (!result.ok) return warn(result.error.code, result.error.message);
+    if (result.data.nudge) showNudge(s, result.data.nudge);
   }
 
   async function open(): Promise<void> {
@@ -215,6 +258,8 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
     callouts.clear();
     launcher?.remove();
     launcher = undefined;
+    nudgeHost?.remove();
+    nudgeHost = undefined;
     observer?.disconnect();
     observer = undefined;
     session = undefined;
@@ -231,8 +276,13 @@ export function createWidget(env: WidgetEnvironment): VouchCommand {
           return close();
         case "destroy":
           return teardown();
+        case "moment":
+          return await moment(options);
         default:
-          warn("unknown_command", `vouch('${String(command)}') is not a command: use init, open, close or destroy.`);
+          warn(
+            "unknown_command",
+            `vouch('${String(command)}') is not a command: use init, open, close, moment or destroy.`,
+          );
       }
     } catch (err) {
       warn("internal_error", String((err as Error)?.message ?? err));

@@ -29,6 +29,8 @@ export function Overview() {
     const [visits, leads, conversions] = await Promise.all([metric("visits"), metric("leads"), metric("conversions")]);
     return { visits, leads, conversions };
   }, [days, campaign, interval]);
+  // Who the eligibility rules let see the callout (shown only when the program has rules).
+  const eligibility = useLoad(() => ok(api.GET("/v1/analytics/eligibility")), []);
   const top = useLoad(
     () => ok(api.GET("/v1/analytics/top-members", { params: { query: { ...range, limit: 5 } } })),
     [days],
@@ -113,6 +115,13 @@ export function Overview() {
               value={s.conversions.toLocaleString("en")}
               hint={s.churned ? `${s.churned} churned` : undefined}
             />
+            {eligibility.data?.rules ? (
+              <Kpi
+                label="Eligible members"
+                value={eligibility.data.eligible.toLocaleString("en")}
+                hint={`${eligibility.data.not_eligible.toLocaleString("en")} not eligible by your rules`}
+              />
+            ) : null}
             <Kpi
               label="Rewards owed"
               value={s.money.length ? s.money.map((m) => money(m.rewards_pending, m.currency)).join(" · ") : "—"}

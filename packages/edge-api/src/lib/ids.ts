@@ -25,7 +25,8 @@ export type IdPrefix =
   | "adm"
   | "run"
   | "exp"
-  | "exv";
+  | "exv"
+  | "mom";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${idPart()}`;

@@ -1,6 +1,9 @@
 import { errors as joseErrors, jwtVerify } from "jose";
+import { canonicalAttributes } from "../eligibility/rules";
+import { attributesSchema, type MemberAttributes } from "../eligibility/schema";
 import { base64UrlEncode, deriveKey, hmacSha256, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { parseWith } from "../lib/validate";
 import type { Program } from "../programs/service";
 import { jwtSecretFor } from "./jwt-secret";
 
@@ -14,6 +17,8 @@ export interface IdentityClaims {
    * An HMAC signature covers only the id, so its profile fields may fill empty fields, never overwrite.
    */
   profileVerified?: boolean;
+  /** Signed attributes for the eligibility rules (the attributes signature, a JWT claim, or the secret key). */
+  attributes?: MemberAttributes | undefined;
 }
 
 /** The host's server computes this: hex HMAC-SHA256 of the member's external id with the identity secret. */
@@ -28,6 +33,22 @@ export function signIdentity(identitySecret: string, externalId: string): Promis
  */
 export async function signIdentityAt(identitySecret: string, externalId: string, timestamp: number): Promise<string> {
   return hmacSha256Hex(await deriveKey(identitySecret, "signed-identity"), `${timestamp}.${externalId}`);
+}
+
+/**
+ * A signature that covers the member's attributes too, so the browser cannot edit them: its own derived key
+ * (`hex(SHA-256("vouch:signed-attributes:v1:" + identity secret))`) over the JSON array
+ * `[timestamp or null, id, attributes with their keys sorted]`. A JSON array has one reading, so no id and
+ * attributes can be made to sign as another pair, and no plain or timestamped signature is ever one of these.
+ */
+export async function signIdentityWithAttributes(
+  identitySecret: string,
+  externalId: string,
+  attributes: MemberAttributes,
+  timestamp?: number,
+): Promise<string> {
+  const message = `[${JSON.stringify(timestamp ?? null)},${JSON.stringify(externalId)},${canonicalAttributes(attributes)}]`;
+  return hmacSha256Hex(await deriveKey(identitySecret, "signed-attributes"), message);
 }
 
 const MAX_IDENTITY_AGE_S = 24 * 3600;
@@ -48,6 +69,7 @@ export async function verifySignature(
   signature: string,
   timestamp?: number,
   nowMs = Date.now(),
+  attributes?: MemberAttributes,
 ): Promise<void> {
   if (timestamp === undefined && program.requireSignatureTimestamp) {
     throw new ApiError(
@@ -66,13 +88,19 @@ export async function verifySignature(
   }
   const given = signature.toLowerCase();
   for (const secret of liveIdentitySecrets(program, nowMs)) {
-    const expected =
-      timestamp === undefined
+    const expected = attributes
+      ? await signIdentityWithAttributes(secret, externalId, attributes, timestamp)
+      : timestamp === undefined
         ? await signIdentity(secret, externalId)
         : await signIdentityAt(secret, externalId, timestamp);
     if (timingSafeEqual(expected, given)) return;
   }
-  throw new ApiError("invalid_signature", "The identity signature does not match this member id.");
+  throw new ApiError(
+    "invalid_signature",
+    attributes
+      ? "The identity signature does not match this member id and attributes (sign them together: README, Eligibility)."
+      : "The identity signature does not match this member id.",
+  );
 }
 
 /**
@@ -103,6 +131,10 @@ export async function verifyJwt(program: Program, token: string, nowMs = Date.no
         name: str(claims.name),
         company: str(claims.company),
         profileVerified: true,
+        attributes:
+          claims.attributes === undefined
+            ? undefined
+            : parseWith(attributesSchema, claims.attributes, "The token's attributes claim", "token.attributes"),
       };
     } catch (err) {
       if (err instanceof ApiError) throw err;

@@ -3,6 +3,7 @@ import { router } from "../lib/app";
 import { ApiError } from "../lib/errors";
 import { defineListRoute, defineRoute, jsonResponse } from "../lib/openapi";
 import { iso } from "../lib/time";
+import { takePendingNudge } from "../moments/service";
 import { memberExample, memberRewardsExample, serverMemberExample, statsExample } from "../openapi/examples";
 import { DEFAULT_LINK_HOURS, mintAccessToken } from "../portal/access-token";
 import { hostedPageUrl } from "../program-page/url";
@@ -47,7 +48,7 @@ async function verifiedIdentity(program: Program, body: import("./schema").Enrol
   if (body.token) return verifyJwt(program, body.token);
   const member = body.member as IdentityClaims; // the schema guarantees member when there is no token
   if (body.signature) {
-    await verifySignature(program, member.id, body.signature, body.timestamp);
+    await verifySignature(program, member.id, body.signature, body.timestamp, Date.now(), member.attributes);
     return member;
   }
   if (!program.testMode) {
@@ -71,7 +72,7 @@ defineRoute(
     tag: "members",
     summary: "Enrol or fetch the member from the host's signed identity",
     description:
-      "The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The answer is everything the widget shows, and a member token for its later calls.",
+      "The widget calls this with the member your server signed: `member` plus `signature` (hex HMAC-SHA256 of `member.id` with the identity secret, optionally with a signed `timestamp`; with `member.attributes`, the attributes signature), or an HS256 JWT as `token`. Unsigned members are accepted in test mode only. The program's eligibility rules are evaluated here on the signed attributes (`eligible`). The answer is everything the widget shows, and a member token for its later calls.",
     auth: "publishable",
     body: enrolSchema,
     bodyExample: {
@@ -85,6 +86,8 @@ defineRoute(
         example: {
           member: memberExample,
           member_token: "mem_8fKq2xLp9Xz3Vb6T.1767646800.Zk3qLp9X",
+          eligible: true,
+          nudge: null,
           message:
             "Hi! I've been using Acme and think you'd like it too. Give $100, get $100. Sign up with my link: https://www.acme.com/?via=DANA7K2M",
           program: {
@@ -118,13 +121,16 @@ defineRoute(
     const { row } = await enrolMember(c.env.DB, program, identity, { visitorHash });
     const apiOrigin = new URL(c.req.url).origin;
     const member = toMemberView(program, row, apiOrigin);
-    const [stats, referrals, memberToken, { view: rewards, ruleset, variant }] = await Promise.all([
+    const invitable = member.status === "active" && row.eligible !== 0;
+    const [stats, referrals, memberToken, { view: rewards, ruleset, variant }, nudge] = await Promise.all([
       memberStats(c.env.DB, row.id),
       recentReferrals(c.env.DB, row.id),
       // A suspended member gets no token, so their widget cannot record shares or referrals.
       member.status === "active" ? issueMemberToken(program, row.id) : "",
       // Shown the program: a running experiment assigns the member's variant here (src/experiments).
       readMemberRewards(c.env.DB, program, row.id, Date.now(), { expose: true }),
+      // A nudge a server moment left (src/moments), for a member the widget invites at all.
+      invitable ? takePendingNudge(c.env.DB, program, row.id) : null,
     ]);
     // The offer is the rules in words unless the program overrides it; the rules came with the rewards read.
     const offered = withEffectiveOffer(program, ruleset);
@@ -132,6 +138,8 @@ defineRoute(
       member,
       member_token: memberToken,
       message: renderMessage(withVariantMessage(offered, variant), member),
+      eligible: row.eligible !== 0,
+      nudge,
       program: {
         name: program.name,
         offer_text: offered.offerText,

@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { attributesSchema } from "../eligibility/schema";
 import { CUSTOM_CODE_PATTERN } from "../lib/ids";
 import { pageQuery } from "../lib/pagination";
 import { email, idParams, timestamp } from "../lib/validate";
+import { nudgeSchema } from "../moments/schema";
 import { memberRewardsViewSchema } from "../rewards/schema";
 
 export const memberIdentitySchema = z.object({
@@ -9,6 +11,11 @@ export const memberIdentitySchema = z.object({
   email: email.optional(),
   name: z.string().trim().max(200).optional(),
   company: z.string().trim().max(200).optional(),
+  /**
+   * For the program's eligibility rules. From a browser they must be signed: with `signature`, the attributes
+   * form (README, Eligibility), or as the JWT's `attributes` claim.
+   */
+  attributes: attributesSchema.optional(),
 });
 
 /** `POST /v1/members/me`: a JWT alone, or the member plus the host's HMAC signature of its id. */
@@ -77,7 +84,18 @@ export type MemberView = z.infer<typeof memberViewSchema>;
 
 /** The member as the vendor sees them through the secret-key API: suspension details too. */
 export const serverMemberSchema = memberViewSchema
-  .extend({ suspended_at: timestamp.nullable(), suspended_reason: z.string().nullable() })
+  .extend({
+    suspended_at: timestamp.nullable(),
+    suspended_reason: z.string().nullable(),
+    attributes: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .nullable()
+      .meta({ description: "The attributes your server last signed for the member (eligibility rules)." }),
+    eligible: z.boolean().nullable().meta({
+      description:
+        "The eligibility rules' verdict when the member last opened the widget or was enrolled; null: never checked.",
+    }),
+  })
   .meta({ id: "ServerMember" });
 
 export const memberStatsSchema = z
@@ -106,6 +124,13 @@ export const meResponseSchema = z.object({
     description: "For the widget's later calls (shares, leads), valid 12 hours; empty for a suspended member.",
   }),
   message: z.string().meta({ description: "The program's message template, filled in for this member." }),
+  nudge: nudgeSchema.nullable().meta({
+    description: "A nudge your server's moment left for this member (`POST /v1/members/{id}/moments`): show it once.",
+  }),
+  eligible: z.boolean().meta({
+    description:
+      "Whether the program's eligibility rules let this member see the callout (true when the program has none). The widget shows no callout otherwise; `vouch('open')` still opens the panel.",
+  }),
   program: z.object({
     name: z.string(),
     offer_text: z.string(),

@@ -1,3 +1,5 @@
+import { isEligible } from "../eligibility/rules";
+import type { MemberAttributes } from "../eligibility/schema";
 import { auditStatement } from "../lib/audit";
 import { emailKey } from "../lib/email";
 import { ApiError, isUniqueViolation } from "../lib/errors";
@@ -24,6 +26,11 @@ export interface MemberRow {
   suspended_at: number | null;
   suspended_reason: string | null;
   created_at: number;
+  /** JSON of the attributes last signed by the host. */
+  attributes: string | null;
+  /** The eligibility rules' verdict at the last enrolment: 1, 0, or null (never checked). */
+  eligible: number | null;
+  eligibility_checked_at: number | null;
 }
 
 /** The member as the widget sees them. Why a member was suspended is the vendor's business, not shown here. */
@@ -49,6 +56,8 @@ export function toServerMemberView(program: Program, row: MemberRow, apiOrigin: 
     ...toMemberView(program, row, apiOrigin),
     suspended_at: iso(row.suspended_at),
     suspended_reason: row.suspended_reason,
+    attributes: parseAttributes(row.attributes),
+    eligible: row.eligible === null ? null : row.eligible === 1,
   };
 }
 
@@ -67,6 +76,11 @@ export async function enrolMember(
 ): Promise<{ row: MemberRow; created: boolean }> {
   const now = Date.now();
   const verified = identity.profileVerified ? 1 : 0;
+  // Attributes passed now are judged with the upsert; without them the stored ones are judged after it.
+  const passed = identity.attributes ? JSON.stringify(identity.attributes) : null;
+  const verdict = identity.attributes ? (isEligible(program.eligibility, identity.attributes, now) ? 1 : 0) : null;
+  // A new member without attributes is judged on none, in the insert itself.
+  const firstVerdict = verdict ?? (isEligible(program.eligibility, null, now) ? 1 : 0);
   const side: D1PreparedStatement[] = [];
   if (identity.email) {
     side.push(
@@ -97,14 +111,17 @@ export async function enrolMember(
         db
           .prepare(
             `INSERT INTO members (id, program_id, external_id, email, email_verified, name, company, profile_verified, code,
-               created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+               created_at, attributes, eligible, eligibility_checked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?10)
              ON CONFLICT (program_id, external_id) DO UPDATE SET
                email = CASE WHEN ?8 THEN COALESCE(excluded.email, members.email) ELSE COALESCE(members.email, excluded.email) END,
                email_verified = CASE WHEN ?8 AND excluded.email IS NOT NULL THEN 1 ELSE members.email_verified END,
                name = CASE WHEN ?8 THEN COALESCE(excluded.name, members.name) ELSE COALESCE(members.name, excluded.name) END,
                company = CASE WHEN ?8 THEN COALESCE(excluded.company, members.company) ELSE COALESCE(members.company, excluded.company) END,
-               profile_verified = MAX(members.profile_verified, ?8)
+               profile_verified = MAX(members.profile_verified, ?8),
+               attributes = COALESCE(?11, members.attributes),
+               eligible = COALESCE(?12, members.eligible),
+               eligibility_checked_at = CASE WHEN ?12 IS NULL THEN members.eligibility_checked_at ELSE ?10 END
              RETURNING *`,
           )
           .bind(
@@ -118,11 +135,15 @@ export async function enrolMember(
             verified,
             code,
             now,
+            passed,
+            verdict,
+            firstVerdict,
           ),
         ...side,
       ]);
       const row = upsert?.results[0] as MemberRow | undefined;
       if (!row) throw new Error("enrol returned no row");
+      if (verdict === null) await judgeStoredAttributes(db, program, row, now);
       return { row, created: row.id === id };
     } catch (err) {
       if (!isUniqueViolation(err, "members.code")) throw err;
@@ -130,6 +151,30 @@ export async function enrolMember(
     }
   }
   throw new ApiError("conflict", "Could not find a free referral code; try again.");
+}
+
+/**
+ * A member enrolled without attributes this time is judged on the ones stored (the rules may have changed since),
+ * or on none. The row is written only when the verdict changed, so an unchanged member costs no extra write.
+ */
+async function judgeStoredAttributes(db: D1Database, program: Program, row: MemberRow, now: number): Promise<void> {
+  const verdict = isEligible(program.eligibility, parseAttributes(row.attributes), now) ? 1 : 0;
+  if (row.eligible === verdict) return;
+  await db
+    .prepare("UPDATE members SET eligible = ?, eligibility_checked_at = ? WHERE id = ?")
+    .bind(verdict, now, row.id)
+    .run();
+  row.eligible = verdict;
+  row.eligibility_checked_at = now;
+}
+
+function parseAttributes(json: string | null): MemberAttributes | null {
+  if (!json) return null;
+  try {
+    return JSON.parse(json) as MemberAttributes;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -145,6 +190,7 @@ export async function enrolWithCode(
     name?: string | undefined;
     company?: string | undefined;
     code?: string | undefined;
+    attributes?: MemberAttributes | undefined;
   },
 ): Promise<{ row: MemberRow; created: boolean }> {
   const { code, ...identity } = input;

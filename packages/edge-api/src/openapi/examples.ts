@@ -24,7 +24,13 @@ export const memberExample = {
   created_at: T,
 };
 
-export const serverMemberExample = { ...memberExample, suspended_at: null, suspended_reason: null };
+export const serverMemberExample = {
+  ...memberExample,
+  suspended_at: null,
+  suspended_reason: null,
+  attributes: { plan: "team", paying: true, customer_since: "2025-11-02", nps: 9 },
+  eligible: true,
+};
 
 export const statsExample = { visits: 12, shares: 3, leads: 2, qualified: 1, converted: 1 };
 
@@ -210,6 +216,9 @@ export const programExample = {
   page_terms: null,
   logo_url: null,
   page_language: null,
+  greeting: { reveal: "first_name" as const, offer: null },
+  eligibility: null,
+  moments: {},
   created_at: T,
   warnings: [],
 };

@@ -1,6 +1,9 @@
 import { z } from "zod";
+import { eligibilityRulesSchema } from "../eligibility/schema";
 import { fraudRulesPatchSchema, fraudRulesSchema } from "../fraud/schema";
+import { greetingSettingsSchema } from "../greeting/schema";
 import { timestamp } from "../lib/validate";
+import { momentSettingsSchema } from "../moments/settings";
 
 /**
  * Stored the way browsers send them: lower-case host, no default port, no trailing slash
@@ -109,6 +112,12 @@ export const updateProgramSchema = z
       .nullable(),
     /** The hosted page's language whatever the visitor's browser prefers; null follows the browser. */
     page_language: z.enum(PAGE_LANGUAGES).nullable(),
+    /** The friend's greeting on the marketing site (src/greeting). */
+    greeting: greetingSettingsSchema.partial(),
+    /** Who sees the callout (src/eligibility); null: every member. */
+    eligibility: eligibilityRulesSchema.nullable(),
+    /** The moments' nudges (src/moments); null goes back to the defaults. */
+    moments: momentSettingsSchema.nullable(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, "Send at least one field to change")
@@ -158,6 +167,9 @@ export const programViewSchema = z
       .enum(PAGE_LANGUAGES)
       .nullable()
       .meta({ description: "The hosted page's language; null picks English or German from the visitor's browser." }),
+    greeting: greetingSettingsSchema,
+    eligibility: eligibilityRulesSchema.nullable(),
+    moments: momentSettingsSchema,
     created_at: timestamp,
     warnings: z
       .array(z.object({ code: z.string(), message: z.string() }))

@@ -1,8 +1,18 @@
+import { parseEligibilityRules } from "../eligibility/rules";
+import type { EligibilityRules } from "../eligibility/schema";
 import { type FraudRules, fraudRulesSchema, mergeFraudRules, parseFraudRules } from "../fraud/schema";
+import {
+  DEFAULT_GREETING_REVEAL,
+  GREETING_REVEALS,
+  type GreetingOffer,
+  type GreetingReveal,
+  parseGreetingOffer,
+} from "../greeting/schema";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { parseWith } from "../lib/validate";
 import { jwtSecretFor } from "../members/jwt-secret";
+import { type MomentSettings, parseMomentSettings } from "../moments/settings";
 import { hostedPageUrl } from "../program-page/url";
 import { effectiveOffer, programWarnings } from "../rewards/offer";
 import type { Ruleset } from "../rewards/schema";
@@ -37,6 +47,10 @@ export interface ProgramRow {
   page_terms: string | null;
   logo_url: string | null;
   page_language: PageLanguage | null;
+  greeting_reveal: GreetingReveal;
+  greeting_offer: string | null;
+  eligibility_rules: string | null;
+  moment_settings: string | null;
 }
 
 export interface Program {
@@ -68,6 +82,13 @@ export interface Program {
   pageTerms: string | null;
   logoUrl: string | null;
   pageLanguage: PageLanguage | null;
+  /** What the friend's greeting says about the referrer, and the vendor's words for the friend's offer. */
+  greetingReveal: GreetingReveal;
+  greetingOffer: GreetingOffer | null;
+  /** Who may see the callout (src/eligibility); null: every member. */
+  eligibility: EligibilityRules | null;
+  /** The nudges' words and cooldowns per moment (src/moments); {} uses the defaults. */
+  moments: MomentSettings;
 }
 
 function parseList(json: string): string[] {
@@ -120,6 +141,10 @@ export function toProgram(row: ProgramRow): Program {
     pageTerms: row.page_terms,
     logoUrl: row.logo_url,
     pageLanguage: row.page_language === "en" || row.page_language === "de" ? row.page_language : null,
+    greetingReveal: GREETING_REVEALS.includes(row.greeting_reveal) ? row.greeting_reveal : DEFAULT_GREETING_REVEAL,
+    greetingOffer: parseGreetingOffer(row.greeting_offer),
+    eligibility: parseEligibilityRules(row.eligibility_rules),
+    moments: parseMomentSettings(row.moment_settings),
   };
 }
 
@@ -154,6 +179,9 @@ export function publicProgram(p: Program, ruleset: Ruleset | null, apiOrigin: st
     page_terms: p.pageTerms,
     logo_url: p.logoUrl,
     page_language: p.pageLanguage,
+    greeting: { reveal: p.greetingReveal, offer: p.greetingOffer },
+    eligibility: p.eligibility,
+    moments: p.moments,
     created_at: iso(p.createdAt),
     warnings: programWarnings(ruleset),
   };
@@ -206,6 +234,16 @@ export async function updateProgram(db: D1Database, current: Program, input: Upd
   if (input.page_terms !== undefined) set("page_terms", input.page_terms);
   if (input.logo_url !== undefined) set("logo_url", input.logo_url);
   if (input.page_language !== undefined) set("page_language", input.page_language);
+  if (input.greeting?.reveal !== undefined) set("greeting_reveal", input.greeting.reveal);
+  if (input.greeting?.offer !== undefined) {
+    set("greeting_offer", input.greeting.offer === null ? null : JSON.stringify(input.greeting.offer));
+  }
+  if (input.eligibility !== undefined) {
+    set("eligibility_rules", input.eligibility === null ? null : JSON.stringify(input.eligibility));
+  }
+  if (input.moments !== undefined) {
+    set("moment_settings", input.moments === null ? null : JSON.stringify(input.moments));
+  }
   if (input.require_signature_timestamp !== undefined) {
     set("require_signature_timestamp", input.require_signature_timestamp ? 1 : 0);
   }

@@ -29,7 +29,7 @@ defineRoute(
     tag: "tracking",
     summary: "Record a referral visit",
     description:
-      "The tracker calls this when a page opens with a referral code (`?via=CODE`). The code is checked and the visit queued for writing (no database write on the request); the click id it returns carries and authenticates the member and the time, so it ties a later sign-up to this visit even before the visit is stored.",
+      "The tracker calls this when a page opens with a referral code (`?via=CODE`). The code is checked and the visit queued for writing (no database write on the request); the click id it returns carries and authenticates the member and the time, so it ties a later sign-up to this visit even before the visit is stored. `greeting` is the line the friend sees in the page's `data-vouch-greeting` element, in the program's language (else the browser's), saying about the referrer only what the program's `greeting.reveal` allows.",
     auth: "publishable",
     body: visitSchema,
     bodyExample: { code: "DANA7K2M", landing_url: "https://www.acme.com/?via=DANA7K2M", utm_source: "linkedin" },
@@ -42,6 +42,12 @@ defineRoute(
           code: "DANA7K2M",
           attribution: { model: "first", window_days: 90 },
           expires_at: "2026-04-05T09:00:00.000Z",
+          greeting: {
+            text: "Dana invited you to Acme — you get $100 in account credit",
+            lang: "en",
+            referrer: { first_name: "Dana", company: null },
+            offer: "$100 in account credit",
+          },
         },
       },
     },
@@ -54,6 +60,7 @@ defineRoute(
       visitorHash: await requestVisitorHash(program, c.req, now),
       country: (c.req.raw as { cf?: { country?: string } }).cf?.country ?? null,
       now,
+      acceptLanguage: c.req.header("accept-language"),
     });
     return c.json(visit, 201);
   },

@@ -24,6 +24,14 @@ export const visitResponseSchema = z
     code: z.string().meta({ description: "The code as the API keeps it (upper case)." }),
     attribution: z.object({ model: z.enum(["first", "last"]), window_days: z.number().int() }),
     expires_at: timestamp.meta({ description: "When the attribution window of this visit ends." }),
+    greeting: z
+      .object({
+        text: z.string().meta({ description: "The whole line, plain text (set it as text, never as HTML)." }),
+        lang: z.enum(["en", "de"]),
+        referrer: z.object({ first_name: z.string().nullable(), company: z.string().nullable() }),
+        offer: z.string().nullable().meta({ description: "The friend's offer alone, if the program has one." }),
+      })
+      .meta({ id: "Greeting", description: "The friend's greeting (README, The friend's greeting)." }),
   })
   .meta({ id: "Visit" });
 export type VisitResponse = z.infer<typeof visitResponseSchema>;

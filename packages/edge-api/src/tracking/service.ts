@@ -1,13 +1,28 @@
+import { buildGreeting } from "../greeting/greeting";
 import { ApiError } from "../lib/errors";
 import { newId, normalizeCode } from "../lib/ids";
 import { referralLink } from "../lib/links";
 import type { Program } from "../programs/service";
+import { type RulesRow, toRuleset } from "../rewards/rules";
+import type { Ruleset } from "../rewards/schema";
 import { mintClickId } from "./click-id";
 import type { ShareChannel, VisitInput, VisitResponse } from "./schema";
 import type { VisitMessage } from "./visit-queue";
 
+/**
+ * What the visit needs about a code's member: who (the click id), and what the friend's greeting says (their
+ * name and company, and the program's current reward rules, read in the same statement).
+ */
+export interface CodeMember {
+  id: string;
+  code: string;
+  name: string | null;
+  company: string | null;
+  rules: Ruleset | null;
+}
+
 /** What a code resolved to in this isolate, and when: a member, or nothing (an unknown or suspended code). */
-const codes = new Map<string, { at: number; member: { id: string; code: string } | null }>();
+const codes = new Map<string, { at: number; member: CodeMember | null }>();
 const CODE_TTL_MS = 60_000;
 
 /**
@@ -15,18 +30,41 @@ const CODE_TTL_MS = 60_000;
  * checks its code without a database read per visit. A suspension or code change in this isolate is seen
  * at once (`forgetCodes`); other isolates see it within the minute.
  */
-export async function memberForCode(db: D1Database, programId: string, code: string, now = Date.now()) {
+/** The member behind a code with the program's current rules: indexed reads only (tracking.test.ts, greeting.test.ts). */
+export const CODE_MEMBER_SQL = `SELECT m.id, m.code, m.name, m.company, r.version, r.config, r.created_at
+  FROM members m LEFT JOIN reward_rules r ON r.program_id = m.program_id
+    AND r.version = (SELECT MAX(version) FROM reward_rules WHERE program_id = m.program_id)
+  WHERE m.program_id = ? AND m.code = ? AND m.suspended_at IS NULL`;
+
+export async function memberForCode(
+  db: D1Database,
+  programId: string,
+  code: string,
+  now = Date.now(),
+): Promise<CodeMember | null> {
   const key = `${programId}:${code}`;
   const hit = codes.get(key);
   if (hit && now - hit.at < CODE_TTL_MS) return hit.member;
-  const member = await db
-    .prepare("SELECT id, code FROM members WHERE program_id = ? AND code = ? AND suspended_at IS NULL")
+  // The greeting's rules come with the member (the current version, one indexed read), not as a second query.
+  const row = await db
+    .prepare(CODE_MEMBER_SQL)
     .bind(programId, code)
-    .first<{ id: string; code: string }>();
+    .first<{ id: string; code: string; name: string | null; company: string | null } & NullableRulesRow>();
+  const member: CodeMember | null = row
+    ? {
+        id: row.id,
+        code: row.code,
+        name: row.name,
+        company: row.company,
+        rules: row.version === null ? null : toRuleset(row as RulesRow),
+      }
+    : null;
   if (codes.size >= 20_000) codes.clear();
-  codes.set(key, { at: now, member: member ?? null });
-  return member ?? null;
+  codes.set(key, { at: now, member });
+  return member;
 }
+
+type NullableRulesRow = { [K in keyof RulesRow]: RulesRow[K] | null };
 
 export function forgetCodes(programId: string): void {
   for (const key of codes.keys()) if (key.startsWith(`${programId}:`)) codes.delete(key);
@@ -43,7 +81,7 @@ export async function recordVisit(
   env: { DB: D1Database; VISITS: Queue<VisitMessage> },
   program: Program,
   v: VisitInput,
-  seen: { visitorHash: string; country: string | null; now: number },
+  seen: { visitorHash: string; country: string | null; now: number; acceptLanguage?: string | undefined },
 ): Promise<VisitResponse> {
   const code = normalizeCode(v.code);
   const member = await memberForCode(env.DB, program.id, code, seen.now);
@@ -70,6 +108,17 @@ export async function recordVisit(
     code,
     attribution: { model: program.attributionModel, window_days: program.attributionWindowDays },
     expires_at: new Date(seen.now + program.attributionWindowDays * 86_400_000).toISOString(),
+    greeting: buildGreeting(
+      member,
+      {
+        reveal: program.greetingReveal,
+        offer: program.greetingOffer,
+        program: program.name,
+        pageLanguage: program.pageLanguage,
+      },
+      member.rules?.config ?? null,
+      seen.acceptLanguage,
+    ),
   };
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { signIdentity as apiSignIdentity, signIdentityAt, verifyJwt } from "../../../edge-api/src/members/identity";
+import {
+  signIdentity as apiSignIdentity,
+  signIdentityAt,
+  signIdentityWithAttributes,
+  verifyJwt,
+} from "../../../edge-api/src/members/identity";
 import { jwtSecretFor as apiJwtSecretFor } from "../../../edge-api/src/members/jwt-secret";
 import type { Program } from "../../../edge-api/src/programs/service";
 import { identityToken, jwtSecretFor, signIdentity } from ".";
@@ -29,6 +34,20 @@ describe("signIdentity", () => {
     expect(timestamp).toBeGreaterThanOrEqual(before);
     expect(timestamp).toBeLessThanOrEqual(before + 2);
     expect(signature).toBe(await signIdentityAt(identitySecret, dana.id, timestamp!));
+  });
+
+  test("with attributes: signed with the id (and timestamp), in any key order, as the API verifies them", async () => {
+    const attributes = { paying: true, plan: "team", nps: 9 };
+    const signed = await signIdentity({ ...dana, attributes }, { identitySecret });
+    expect(signed.member.attributes).toEqual(attributes);
+    expect(signed.signature).toBe(
+      await signIdentityWithAttributes(identitySecret, dana.id, { nps: 9, plan: "team", paying: true }),
+    );
+    expect(signed.signature).not.toBe(
+      await signIdentityWithAttributes(identitySecret, dana.id, { ...attributes, nps: 10 }),
+    );
+    const timed = await signIdentity({ ...dana, attributes }, { identitySecret, timestamp: 1_790_000_000 });
+    expect(timed.signature).toBe(await signIdentityWithAttributes(identitySecret, dana.id, attributes, 1_790_000_000));
   });
 
   test("the member carries only the API's fields, and only those set", async () => {

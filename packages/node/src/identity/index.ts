@@ -8,6 +8,11 @@ export interface VouchUser {
   email?: string;
   name?: string;
   company?: string;
+  /**
+   * What you know about the user, for the program's eligibility rules: `plan`, `paying`, `customer_since`
+   * (YYYY-MM-DD), `seats`, `nps` (0–10) or your own lower-case names. Signed with the id (a JWT claim).
+   */
+  attributes?: Record<string, string | number | boolean>;
 }
 
 export interface SignedIdentity {
@@ -38,6 +43,18 @@ export interface SignIdentityOptions {
  */
 export async function signIdentity(user: VouchUser, options: SignIdentityOptions): Promise<SignedIdentity> {
   const member = pickUser(user);
+  if (member.attributes) {
+    // The attributes are signed with the id (and the timestamp, if any) under their own derived key, over the JSON
+    // array [timestamp or null, id, attributes with sorted keys], so the browser cannot change them.
+    const timestamp = options.timestamp === true ? Math.floor(Date.now() / 1000) : options.timestamp;
+    const key = await sha256Hex(`vouch:signed-attributes:v1:${options.identitySecret}`);
+    const sorted = Object.fromEntries(
+      Object.entries(member.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    const message = `[${JSON.stringify(timestamp ?? null)},${JSON.stringify(member.id)},${JSON.stringify(sorted)}]`;
+    const signature = await hmacSha256Hex(key, message);
+    return timestamp === undefined ? { member, signature } : { member, signature, timestamp };
+  }
   if (options.timestamp === undefined) {
     return { member, signature: await hmacSha256Hex(options.identitySecret, member.id) };
   }
@@ -95,5 +112,6 @@ function pickUser(user: VouchUser): VouchUser {
   for (const field of ["email", "name", "company"] as const) {
     if (typeof user[field] === "string" && user[field]) member[field] = user[field];
   }
+  if (user.attributes && typeof user.attributes === "object") member.attributes = { ...user.attributes };
   return member;
 }

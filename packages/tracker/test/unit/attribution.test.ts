@@ -53,6 +53,12 @@ describe("referralAfterVisit", () => {
     code: "BORIS9QX",
     attribution: { model, window_days: 30 },
     expires_at: "2026-02-01T00:00:00.000Z",
+    greeting: {
+      text: "Boris invited you to Ledgerly.",
+      lang: "en",
+      referrer: { first_name: "Boris", company: null },
+      offer: null,
+    },
   });
   const kept = { code: "ANNA7K2M", click_id: "clk_0000000000000001", ts: 1, expires: Date.parse("2026-01-20") };
 

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
 /**
@@ -59,6 +59,14 @@ ${opts.placeholder ? '<aside id="sidebar"><div data-vouch-callout></div></aside>
 </html>`;
 }
 
+function signWithAttributes(secret: string, id: string, attributes: Record<string, unknown>): string {
+  const key = createHash("sha256").update(`vouch:signed-attributes:v1:${secret}`).digest("hex");
+  const sorted = Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHmac("sha256", key)
+    .update(`[null,${JSON.stringify(id)},${JSON.stringify(sorted)}]`)
+    .digest("hex");
+}
+
 export function startFixtureServer(opts: FixtureOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fixture");
@@ -78,10 +86,17 @@ export function startFixtureServer(opts: FixtureOptions): Promise<Server> {
     }
     const q = url.searchParams;
     const id = q.get("member") ?? "user_fixture";
+    // `?attributes={…}`: signed with the id, as @vouch/node's signIdentity does (README, Eligibility).
+    const attributes = q.get("attributes")
+      ? (JSON.parse(q.get("attributes") as string) as Record<string, unknown>)
+      : null;
     const signature = q.get("forge")
       ? createHmac("sha256", "not-the-identity-secret").update(id).digest("hex")
-      : createHmac("sha256", opts.identitySecret).update(id).digest("hex");
-    const member: Record<string, string> = { id };
+      : attributes
+        ? signWithAttributes(opts.identitySecret, id, attributes)
+        : createHmac("sha256", opts.identitySecret).update(id).digest("hex");
+    const member: Record<string, unknown> = { id };
+    if (attributes) member.attributes = attributes;
     for (const field of ["email", "name", "company"]) {
       const value = q.get(field);
       if (value) member[field] = value;

@@ -22,7 +22,7 @@ export default async function setup(project: TestProject) {
   execFileSync(process.execPath, [path.join(widgetDir, "build.mjs")], { stdio: "inherit" });
   // The SaaS example's link leads to the marketing site, whose tracker must be there to record the visit.
   const trackerDir = path.resolve(widgetDir, "../tracker");
-  if (!existsSync(path.join(trackerDir, "dist/vouch.lead.js"))) {
+  if (!existsSync(path.join(trackerDir, "dist/vouch.lead.greeting.js"))) {
     execFileSync(process.execPath, [path.join(trackerDir, "build.mjs")], { cwd: trackerDir, stdio: "inherit" });
   }
   // The examples' servers use @vouch/node.

@@ -45,6 +45,8 @@ export function meResponse(overrides: Partial<MeResponse> = {}): MeResponse {
       created_at: "2026-01-01T00:00:00.000Z",
     },
     member_token: "mt_test",
+    eligible: true,
+    nudge: null,
     message:
       "We close our books in half the time since switching to Ledgerly. Try it: http://localhost:4000/?via=DANA42",
     program: {
@@ -85,6 +87,8 @@ export function recordingApi(leadReply: LeadReply | ((lead: LeadInput) => LeadRe
       leads.push(lead);
       return typeof leadReply === "function" ? leadReply(lead) : leadReply;
     },
+    recordMoment: async () => ({ ok: true, status: 200, data: { nudge: null } }),
+    recordNudge: async () => ({ ok: true, status: 202, data: {} }),
   };
   return { api, shares, leads };
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
       target: "es2020",
       tsconfigRaw: {},
       logLevel: "warning",
-      define: { __LEAD__: String(lead), __CONSENT__: "false" },
+      define: { __LEAD__: String(lead), __CONSENT__: "false", __GREETING__: "false" },
     });
     trackers[file] = out.outputFiles[0]!.text;
   }

@@ -92,6 +92,19 @@ describe("widget", () => {
     expect(callouts().map((c) => c.getAttribute("mode"))).toEqual(["inline"]);
   });
 
+  it("shows an ineligible member no callout and no launcher, even in placeholders added later; open still works", async () => {
+    reply = () => json(200, meResponse({ eligible: false }));
+    document.body.innerHTML = "<div data-vouch-callout></div>";
+    await vouch("init", identity);
+    const view = document.createElement("div");
+    view.innerHTML = "<div data-vouch-callout></div>";
+    document.body.append(view);
+    await settle();
+    expect(callouts()).toEqual([]);
+    await vouch("open");
+    expect(panelDialog()).not.toBeNull();
+  });
+
   it("is safe to init twice: same member re-uses the session, a new member replaces it", async () => {
     document.body.innerHTML = "<div data-vouch-callout></div>";
     await vouch("init", identity);
@@ -273,5 +286,66 @@ describe("textColorOn", () => {
     expect(textColorOn("#000")).toBe("#ffffff");
     expect(textColorOn("#facc15")).toBe("#111827");
     expect(textColorOn("#ffffff")).toBe("#111827");
+  });
+});
+
+describe("moments", () => {
+  const nudge = {
+    id: "mom_1",
+    moment: "support_resolved",
+    message: { en: "Glad that worked out — know a team?", de: "Schön, dass es geklappt hat?" },
+  };
+  const nudgeCard = () => document.querySelector("vouch-nudge")?.shadowRoot?.querySelector(".nudge");
+  const byUrl = (moment: unknown) => {
+    reply = () => {
+      const last = requests.at(-1)?.url ?? "";
+      if (last.includes("/v1/track/moment")) return json(200, { nudge: moment });
+      if (last.includes("/v1/track/nudge")) return json(202, { accepted: true });
+      return json(200, meResponse());
+    };
+  };
+
+  it("vouch('moment') shows the API's nudge without taking focus; dismissing it is counted", async () => {
+    byUrl(nudge);
+    const input = document.createElement("input");
+    document.body.append(input);
+    input.focus();
+    await vouch("init", identity);
+    await vouch("moment", "support_resolved");
+    expect(requests[1]?.body).toEqual({ member_token: "mt_test", moment: "support_resolved" });
+    expect(nudgeCard()?.textContent).toContain("Glad that worked out — know a team?");
+    expect(nudgeCard()?.getAttribute("aria-live")).toBe("polite");
+    expect(document.activeElement).toBe(input);
+    const dismiss = nudgeCard()?.querySelector(".close") as HTMLButtonElement;
+    expect(dismiss.getAttribute("aria-label")).toBe("Dismiss");
+    dismiss.click();
+    expect(document.querySelector("vouch-nudge")).toBeNull();
+    expect(requests[2]?.body).toEqual({ member_token: "mt_test", nudge_id: "mom_1", action: "dismissed" });
+  });
+
+  it("no nudge from the API (the cooldown) shows nothing; an ineligible member's page asks nothing", async () => {
+    byUrl(null);
+    await vouch("init", identity);
+    await vouch("moment", "renewed");
+    expect(document.querySelector("vouch-nudge")).toBeNull();
+    await vouch("destroy");
+    reply = () => json(200, meResponse({ eligible: false }));
+    await vouch("init", { ...identity, member: { id: "other" } });
+    const before = requests.length;
+    await vouch("moment", "renewed");
+    expect(requests.length).toBe(before);
+  });
+
+  it("a nudge in the enrolment answer (a server moment) is shown; its button opens the panel and counts the click", async () => {
+    reply = () =>
+      requests.at(-1)?.url.includes("/v1/track/nudge")
+        ? json(202, { accepted: true })
+        : json(200, meResponse({ nudge }));
+    await vouch("init", { ...identity, locale: "de" });
+    expect(nudgeCard()?.textContent).toContain("Schön, dass es geklappt hat?");
+    (nudgeCard()!.querySelector(".cta") as HTMLButtonElement).click();
+    await settle();
+    expect(panelDialog()).not.toBeNull();
+    expect(requests.at(-1)?.body).toEqual({ member_token: "mt_test", nudge_id: "mom_1", action: "clicked" });
   });
 });
