@@ -527,7 +527,7 @@ describe("roles", () => {
 });
 
 describe("payouts", () => {
-  it("a member follows One Click Access from their email into the portal and picks PayPal; a payout run pays through PayPal once", async () => {
+  it("a member opens the monthly summary, follows One Click Access into the portal and picks PayPal; a payout run pays through PayPal once", async () => {
     const call = secretCall(api.url);
     await call("PATCH", "/v1/payouts/settings", { methods: ["paypal", "manual"] });
     // Dana brings one more customer; the vendor approves the $100 it earned her.
@@ -540,12 +540,18 @@ describe("payouts", () => {
     });
     const reward = (conversion.rewards as { id: string; recipient: string }[]).find((r) => r.recipient === "member");
     await call("POST", "/v1/rewards/approve", { ids: [reward?.id] });
-    // The cron sends what the outbox holds (welcome emails among them) through the local provider.
+    // This month's summary, as the cron writes it on the 1st ("send now" from the API), then the cron sends the
+    // outbox through the local provider.
+    const summary = await call("POST", "/v1/emails/monthly-summary");
+    expect(summary.written).toBeGreaterThanOrEqual(1);
     await fetch(`${api.url}/__scheduled?cron=*+*+*+*+*`);
 
     const { context, page, problems } = await openContext(browser);
     await page.goto(`${api.url}/dev/mail`);
-    const mail = page.getByRole("row").filter({ hasText: "dana@northwind.test" }).first();
+    const mail = page
+      .getByRole("row")
+      .filter({ hasText: "dana@northwind.test" })
+      .filter({ hasText: "Your Ledgerly referrals:" });
     await expect
       .poll(
         async () => {
@@ -556,6 +562,9 @@ describe("payouts", () => {
       )
       .toBe(1);
     await mail.getByRole("link").first().click();
+    // The summary: her referrals and rewards, share links, and One Click Access into her portal.
+    expect(await page.content()).toContain("Sam");
+    await screenshot(page, "20-monthly-summary");
     await page.getByRole("link", { name: "Open your referral page" }).click();
     await page.waitForURL(`${api.url}/p/ledgerly-demo/me`);
     await page.getByRole("heading", { name: "Getting paid" }).waitFor();
@@ -565,11 +574,11 @@ describe("payouts", () => {
     );
     await page.getByRole("radio", { name: "PayPal" }).check();
     await page.getByLabel("Email address for PayPal, Tremendous or Wise").fill("dana.paypal@northwind.test");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save payout method" }).click();
     await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
     expect(await page.getByRole("radio", { name: "PayPal" }).isChecked()).toBe(true);
     await expectAccessible(page, "portal payouts");
-    await screenshot(page, "13-portal-getting-paid");
+    await screenshot(page, "21-portal-getting-paid");
     expect(problems).toEqual([]);
     await context.close();
 
@@ -601,7 +610,7 @@ describe("payouts", () => {
     await admin.page.getByRole("tab", { name: "Paid" }).click();
     await expect.poll(() => admin.page.locator("tbody tr").count()).toBe(1);
     await expectAccessible(admin.page, "payouts");
-    await screenshot(admin.page, "14-payouts");
+    await screenshot(admin.page, "22-payouts");
     const after = (await (await fetch(`${paypal.url}/e2e/_log`)).json()) as { path: string }[];
     expect(after.filter((r) => r.path === "/v1/payments/payouts")).toHaveLength(1);
     expect(admin.problems).toEqual([]);

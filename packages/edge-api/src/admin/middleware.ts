@@ -29,6 +29,10 @@ const OWNER_ONLY: RegExp[] = [
   /^\/v1\/admin\/admins(\/|$)/,
   // A webhook secret signs events the vendor's server acts on, and an endpoint's URL receives members' data.
   /^\/v1\/webhook-endpoints(\/|$)/,
+  // Where money goes: a member's payout address, and sending the vendor's balance out (src/payouts). An admin who
+  // could do both could pay themselves.
+  /^\/v1\/members\/[^/]+\/payout-method$/,
+  /^\/v1\/payouts\/(runs|settings)$/,
 ];
 /** Reads that hand out a secret: owners only. */
 const SECRET_READS: RegExp[] = [/^\/v1\/webhook-endpoints\/[^/]+\/secret$/];

@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { requiredRole } from "../admin/middleware";
 import { PORTAL_COOKIE } from "../portal/routes";
 import { planRun } from "./plan";
 import { advancePayout, type PayoutEnv } from "./service";
@@ -238,6 +239,11 @@ describe("payout runs through PayPal", () => {
       failure_code: "insufficient_funds",
     });
     expect(await rewardRow(m.rewardId)).toMatchObject({ state: "approved", payout_id: null });
+    // Released, but a run pays it (PayPal is her method): it is not in the CSV a person pays by hand.
+    const csv = await (
+      await SELF.fetch(`${API}/v1/rewards/export.csv`, { headers: { authorization: `Bearer ${p.sk}` } })
+    ).text();
+    expect(csv).not.toContain(m.rewardId);
 
     const second = (await server(p, "POST", "/v1/payouts/runs", {})).json.payouts[0];
     expect(second.id).not.toBe(first.id);
@@ -266,6 +272,63 @@ describe("payout runs through PayPal", () => {
       .bind(m.rewardId)
       .first();
     expect(clawback).toEqual({ amount: -10_000, state: "approved" });
+  });
+
+  it("a resend refused after a timeout needs a person: the rewards stay reserved until released; cancel never races a send", async () => {
+    const paypal = fake("paypal");
+    const e = envWith({ PAYPAL_CLIENT_ID: "client-6", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: paypal.base });
+    const { p, members } = await programWithEarners(["paypal"]);
+    const m = members[0]!;
+    await choose(p, m.id, { method: "paypal" });
+    const payout = (await server(p, "POST", "/v1/payouts/runs", {})).json.payouts[0];
+    await paypal.replies([
+      { status: 503, body: { name: "SERVICE_UNAVAILABLE", message: "Try later" } },
+      { status: 422, body: { name: "INSUFFICIENT_FUNDS", message: "Sender does not have sufficient funds." } },
+    ]);
+    const now = Date.now();
+    expect(await advancePayout(e, payout.id, now)).toMatchObject({ state: "queued" });
+    // Queued for a retry after an attempt whose outcome is unknown: the vendor cannot cancel it from under a send.
+    expect((await server(p, "POST", `/v1/payouts/${payout.id}/cancel`)).json.error.code).toBe("invalid_payout_state");
+    expect(await advancePayout(e, payout.id, now + 61_000)).toEqual({ state: "failed" });
+    expect((await server(p, "GET", `/v1/payouts/${payout.id}`)).json.payout.failure_code).toBe("needs_review");
+    // The first send may have spent the balance: nothing is released, and no run takes the reward again.
+    expect(await rewardRow(m.rewardId)).toMatchObject({ state: "approved", payout_id: payout.id });
+    expect((await server(p, "POST", "/v1/payouts/runs", {})).json.payouts).toEqual([]);
+    // A person checked PayPal and releases it.
+    expect((await server(p, "POST", `/v1/payouts/${payout.id}/cancel`)).json.payout.failure_code).toBe("canceled");
+    expect(await rewardRow(m.rewardId)).toMatchObject({ state: "approved", payout_id: null });
+  });
+
+  it("a fraud rejection or a suspension while the money travels: a clawback once paid, nothing sent before", async () => {
+    const paypal = fake("paypal");
+    const e = envWith({ PAYPAL_CLIENT_ID: "client-7", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: paypal.base });
+    const { p, members } = await programWithEarners(["paypal"], 2);
+    for (const m of members) await choose(p, m.id, { method: "paypal" });
+    const [a, b] = (await server(p, "POST", "/v1/payouts/runs", {})).json.payouts;
+    const now = Date.now();
+    expect(await advancePayout(e, a.id, now)).toMatchObject({ state: "processing" });
+    await env.DB.prepare("UPDATE referrals SET rejected_at = ? WHERE id = ?").bind(now, members[0]!.referralId).run();
+    await paypal.settle({ transaction_status: "SUCCESS" });
+    expect(await advancePayout(e, a.id, now + HOUR)).toMatchObject({ state: "paid" });
+    const clawback = await env.DB.prepare("SELECT amount, description FROM rewards WHERE clawback_of = ?")
+      .bind(members[0]!.rewardId)
+      .first<{ amount: number; description: string }>();
+    expect(clawback?.amount).toBe(-10_000);
+    expect(clawback?.description).toContain("rejected while being paid");
+    // Suspended after the run, before the send: nothing goes to PayPal.
+    expect((await server(p, "POST", `/v1/members/${b.member_id}/suspend`, { reason: "fraud" })).res.status).toBe(200);
+    const before = (await paypal.log()).length;
+    expect(await advancePayout(e, b.id, now)).toEqual({ state: "failed" });
+    expect((await paypal.log()).length).toBe(before);
+    expect((await server(p, "GET", `/v1/payouts/${b.id}`)).json.payout.failure_code).toBe("member_suspended");
+  });
+
+  it("only an owner sends money or says where it goes", () => {
+    expect(requiredRole("POST", "/v1/payouts/runs")).toBe("owner");
+    expect(requiredRole("PATCH", "/v1/payouts/settings")).toBe("owner");
+    expect(requiredRole("PUT", "/v1/members/mem_1/payout-method")).toBe("owner");
+    expect(requiredRole("POST", "/v1/payouts/pay_1/confirm")).toBe("admin");
+    expect(requiredRole("GET", "/v1/payouts")).toBe("viewer");
   });
 
   it("without PayPal's secrets the payout fails with a sentence saying which", async () => {

@@ -94,6 +94,13 @@ export function payoutView(p: PayoutRow) {
 }
 export type PayoutView = ReturnType<typeof payoutView>;
 
+/**
+ * A reward whose referral no longer pays it, given the referral as `f` and the reward as `w`: refunded, rejected in a
+ * fraud review, or churned when the reward only lasts while the customer is active. (A churned customer's approved
+ * reward otherwise stays earned: the hold was the protection.)
+ */
+export const REFERRAL_CLOSED = `(f.status = 'refunded' OR f.rejected_at IS NOT NULL OR (f.status = 'lost' AND w.while_active = 1))`;
+
 /** Rewards a run may pay: a member's approved money rewards (and clawbacks of them), not reserved, referral open. */
 const CANDIDATES = `SELECT w.id, w.member_id, w.amount, w.currency FROM rewards w
   WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND w.recipient = 'member'
@@ -101,7 +108,7 @@ const CANDIDATES = `SELECT w.id, w.member_id, w.amount, w.currency FROM rewards 
     AND (?2 IS NULL OR w.currency = ?2)
     AND (?3 IS NULL OR w.member_id IN (SELECT value FROM json_each(?3)))
     AND (w.clawback_of IS NOT NULL
-      OR NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = w.referral_id AND f.status IN ('lost', 'refunded')))
+      OR NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = w.referral_id AND ${REFERRAL_CLOSED}))
   ORDER BY w.approved_at, w.id LIMIT 5000`;
 
 const MEMBERS = `SELECT m.id, m.email, m.name, m.suspended_at, pm.method, pm.details FROM members m
@@ -287,25 +294,41 @@ export async function markPaid(db: D1Database, payoutId: string, providerStatus:
            clawback_of, available_at, created_at, approved_at)
          SELECT 'rwd_' || lower(hex(randomblob(8))), w.program_id, w.member_id, w.referral_id, w.event_id, w.recipient,
            w.rule_id, w.rule_version, 'clawback:' || w.id, w.kind, -w.amount, w.currency,
-           'Clawback (' || f.status || ' while being paid)' || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
+           'Clawback (' || CASE WHEN f.rejected_at IS NOT NULL THEN 'rejected' ELSE f.status END || ' while being paid)'
+             || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
            w.id, ?1, ?1, ?1
          FROM rewards w JOIN referrals f ON f.id = w.referral_id
          WHERE w.payout_id = ?2 AND w.state = 'paid' AND w.amount > 0 AND w.clawback_of IS NULL
-           AND f.status IN ('lost', 'refunded')
+           AND ${REFERRAL_CLOSED}
          ON CONFLICT DO NOTHING`,
       )
       .bind(now, payoutId),
   ]);
 }
 
-/** Failed for good: its rewards go back for the next run, except those whose referral closed meanwhile (voided). */
+/**
+ * Failed for good: its rewards go back for the next run, except those whose referral closed meanwhile (voided).
+ * `needs_review` is the exception: an earlier attempt's outcome is unknown (it timed out, or the provider refused a
+ * resend), so the money may have left; the rewards stay reserved until a person checks the provider and releases
+ * them (`POST /v1/payouts/{id}/cancel`).
+ */
 export async function markFailed(
   db: D1Database,
   payoutId: string,
-  code: FailureCode | "canceled",
+  code: FailureCode | "canceled" | "needs_review" | "member_suspended",
   error: string,
   now: number,
 ) {
+  if (code === "needs_review") {
+    await db
+      .prepare(
+        `UPDATE payouts SET state = 'failed', failure_code = 'needs_review', last_error = ?1, leased_until = NULL,
+           next_attempt_at = NULL, updated_at = ?2 WHERE id = ?3 AND state IN ('queued', 'sending', 'processing')`,
+      )
+      .bind(error.slice(0, 500), now, payoutId)
+      .run();
+    return;
+  }
   await db.batch([
     db
       .prepare(
@@ -317,14 +340,15 @@ export async function markFailed(
       .prepare(
         `UPDATE rewards SET state = 'voided', voided_at = ?1, void_reason = 'referral_closed' WHERE payout_id = ?2
            AND state = 'approved' AND clawback_of IS NULL
-           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'failed')
-           AND EXISTS (SELECT 1 FROM referrals f WHERE f.id = rewards.referral_id AND f.status IN ('lost', 'refunded'))`,
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'failed' AND p.failure_code <> 'needs_review')
+           AND EXISTS (SELECT 1 FROM rewards w JOIN referrals f ON f.id = w.referral_id
+             WHERE w.id = rewards.id AND ${REFERRAL_CLOSED})`,
       )
       .bind(now, payoutId),
     db
       .prepare(
         `UPDATE rewards SET payout_id = NULL WHERE payout_id = ?1 AND state = 'approved'
-           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?1 AND p.state = 'failed')`,
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?1 AND p.state = 'failed' AND p.failure_code <> 'needs_review')`,
       )
       .bind(payoutId),
   ]);
@@ -349,7 +373,7 @@ export async function advancePayout(
     db
       .prepare(
         `SELECT g.name, s.methods, s.minimum_amounts, s.yearly_limits, s.tremendous_products, s.tremendous_campaign_id,
-           m.name AS member_name
+           m.name AS member_name, m.suspended_at AS member_suspended_at
          FROM payouts p JOIN programs g ON g.id = p.program_id LEFT JOIN payout_settings s ON s.program_id = p.program_id
            LEFT JOIN members m ON m.id = p.member_id WHERE p.id = ?`,
       )
@@ -358,12 +382,16 @@ export async function advancePayout(
   const payout = claimRes?.results[0] as PayoutRow | undefined;
   if (!payout) return { state: "not_due" };
   const info = programRes?.results[0] as
-    | (Parameters<typeof settingsFromRow>[0] & { name: string; member_name: string | null })
+    | (Parameters<typeof settingsFromRow>[0] & {
+        name: string;
+        member_name: string | null;
+        member_suspended_at: number | null;
+      })
     | undefined;
   if (!(PROVIDER_METHODS as readonly string[]).includes(payout.method)) return { state: payout.state };
   const provider = payoutProviderFor(env, payout.method as ProviderMethod);
   if (typeof provider === "string") {
-    await markFailed(db, payout.id, "not_configured", provider, now);
+    await markFailed(db, payout.id, payout.attempts > 1 ? "needs_review" : "not_configured", provider, now);
     return { state: "failed" };
   }
 
@@ -399,7 +427,13 @@ export async function advancePayout(
     return { state: "processing", retryDelayS: delay };
   }
 
-  // state is now 'sending': ask the provider to pay, with our payout id as its idempotency field.
+  // state is now 'sending'. A member suspended since the run is not paid (a first attempt only: after one, the money
+  // may already be on its way and the provider's answer decides).
+  if (payout.attempts === 1 && info?.member_suspended_at != null) {
+    await markFailed(db, payout.id, "member_suspended", "The member was suspended after the run.", now);
+    return { state: "failed" };
+  }
+  // Ask the provider to pay, with our payout id as its idempotency field.
   let recipient: { email?: string | null } = {};
   try {
     recipient = JSON.parse(payout.recipient ?? "{}") as { email?: string | null };
@@ -456,12 +490,14 @@ export async function advancePayout(
     return { state: "processing", retryDelayS: delay };
   }
   if (answer.kind === "failed") {
-    await markFailed(db, payout.id, answer.code, answer.error, now);
+    // A refusal of a resend may be caused by the first send (its balance spent, its batch id taken): ask a person.
+    const unsure = payout.attempts > 1 || answer.code === "duplicate";
+    await markFailed(db, payout.id, unsure ? "needs_review" : answer.code, answer.error, now);
     return { state: "failed" };
   }
   const base = SEND_RETRY_DELAYS_S[payout.attempts - 1];
   if (base === undefined) {
-    await markFailed(db, payout.id, "rejected", `Gave up after ${payout.attempts} attempts: ${answer.error}`, now);
+    await markFailed(db, payout.id, "needs_review", `Gave up after ${payout.attempts} attempts: ${answer.error}`, now);
     return { state: "failed" };
   }
   const delay = Math.max(base, Math.min(answer.retryAfterS ?? 0, 43_200));
@@ -549,14 +585,40 @@ export async function confirmPayout(db: D1Database, programId: string, id: strin
 export async function cancelPayout(db: D1Database, programId: string, id: string, now: number): Promise<PayoutRow> {
   const payout = await getPayout(db, programId, id);
   const cancellable =
-    payout.state === "queued" || (payout.method === "account_credit" && payout.state === "processing");
+    (payout.state === "queued" && payout.attempts === 0) ||
+    (payout.method === "account_credit" && payout.state === "processing") ||
+    (payout.state === "failed" && payout.failure_code === "needs_review");
   if (!cancellable) {
     throw new ApiError("invalid_payout_state", `A ${payout.state} ${payout.method} payout cannot be canceled.`, {
       state: payout.state,
       method: payout.method,
     });
   }
-  await markFailed(db, id, "canceled", "Canceled by the vendor.", now);
+  // One conditional statement, so a worker that claimed the payout meanwhile wins; the rewards are released only
+  // when this cancel is what failed it.
+  const [cancelled] = await db.batch([
+    db
+      .prepare(
+        `UPDATE payouts SET state = 'failed', failure_code = 'canceled', last_error = 'Canceled by the vendor.',
+           leased_until = NULL, next_attempt_at = NULL, updated_at = ?1
+         WHERE id = ?2 AND ((state = 'queued' AND attempts = 0) OR (method = 'account_credit' AND state = 'processing')
+           OR (state = 'failed' AND failure_code = 'needs_review')) RETURNING id`,
+      )
+      .bind(now, id),
+    db
+      .prepare(
+        `UPDATE rewards SET payout_id = NULL WHERE payout_id = ?1 AND state = 'approved'
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?1 AND p.failure_code = 'canceled')`,
+      )
+      .bind(id),
+  ]);
+  if (!cancelled?.results.length) {
+    const now2 = await getPayout(db, programId, id);
+    throw new ApiError("invalid_payout_state", `A ${now2.state} ${now2.method} payout cannot be canceled now.`, {
+      state: now2.state,
+      method: now2.method,
+    });
+  }
   return getPayout(db, programId, id);
 }
 

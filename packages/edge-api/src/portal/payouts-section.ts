@@ -48,7 +48,7 @@ const WORDS: Record<PageLanguage, Words> = {
     },
     emailLabel: "Email address for PayPal, Tremendous or Wise",
     emailHint: "Leave it empty to use the address this program has for you.",
-    save: "Save",
+    save: "Save payout method",
     saved: "Saved. Your next payout goes this way.",
     errors: {
       email: "That method pays to an email address: please enter a valid one.",
@@ -83,7 +83,7 @@ const WORDS: Record<PageLanguage, Words> = {
     },
     emailLabel: "E-Mail-Adresse für PayPal, Tremendous oder Wise",
     emailHint: "Leer lassen, um die Adresse zu verwenden, die das Programm von Ihnen hat.",
-    save: "Speichern",
+    save: "Auszahlungsart speichern",
     saved: "Gespeichert. Ihre nächste Auszahlung geht auf diesem Weg.",
     errors: {
       email: "Diese Auszahlungsart braucht eine E-Mail-Adresse: Bitte geben Sie eine gültige ein.",

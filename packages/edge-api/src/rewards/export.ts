@@ -78,6 +78,10 @@ async function approvedPage(
          m.email_verified AS member_email_verified, f.friend_email, f.friend_name, f.status AS friend_status
        FROM rewards w JOIN members m ON m.id = w.member_id JOIN referrals f ON f.id = w.referral_id
        WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND (?2 IS NULL OR w.currency = ?2)
+         -- Members a payout run pays (their method is a provider's, offered by the program) are not in the CSV.
+         AND NOT EXISTS (SELECT 1 FROM member_payout_methods pm JOIN payout_settings s ON s.program_id = w.program_id
+           WHERE pm.member_id = w.member_id AND pm.method <> 'manual'
+             AND pm.method IN (SELECT value FROM json_each(s.methods)))
          AND (?3 IS NULL OR w.member_id = ?3) AND (w.approved_at, w.id) > (?4, ?5)
        ORDER BY w.approved_at, w.id LIMIT ?6`,
     )

@@ -153,7 +153,8 @@ export function paypalProvider(config: PayPalConfig): PayoutProvider {
           kind: "accepted",
           providerId: body.batch_header.payout_batch_id,
           providerStatus: status,
-          paid: status === "SUCCESS",
+          // A SUCCESS batch can still hold an UNCLAIMED or FAILED item: only the item's status (`status`) says paid.
+          paid: false,
         };
       }
       return refusal(res, body);
