@@ -542,8 +542,9 @@ describe("payouts", () => {
     await call("POST", "/v1/rewards/approve", { ids: [reward?.id] });
     // This month's summary, as the cron writes it on the 1st ("send now" from the API), then the cron sends the
     // outbox through the local provider.
+    // (An earlier test may have sent this month's already: then it writes none, and Dana's is in /dev/mail anyway.)
     const summary = await call("POST", "/v1/emails/monthly-summary");
-    expect(summary.written).toBeGreaterThanOrEqual(1);
+    expect(summary.month).toBe(new Date().toISOString().slice(0, 7));
     await fetch(`${api.url}/__scheduled?cron=*+*+*+*+*`);
 
     const { context, page, problems } = await openContext(browser);
