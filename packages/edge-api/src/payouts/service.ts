@@ -12,7 +12,13 @@ import {
   type Waiting,
 } from "./plan";
 import { type PayoutProviderEnv, payoutProviderFor } from "./providers";
-import { type FailureCode, type PayoutMethod, PROVIDER_METHODS, type ProviderMethod } from "./providers/types";
+import {
+  type FailureCode,
+  type PayoutMethod,
+  PROVIDER_METHODS,
+  type ProviderMethod,
+  type StatusAnswer,
+} from "./providers/types";
 import { SETTINGS_SELECT, settingsFromRow } from "./settings";
 
 /**
@@ -315,7 +321,7 @@ export async function markPaid(db: D1Database, payoutId: string, providerStatus:
 export async function markFailed(
   db: D1Database,
   payoutId: string,
-  code: FailureCode | "canceled" | "needs_review" | "member_suspended",
+  code: FailureCode | "needs_review" | "member_suspended",
   error: string,
   now: number,
 ) {
@@ -453,16 +459,11 @@ export async function advancePayout(
     tremendous: { products: settings.tremendous.products, campaignId: settings.tremendous.campaign_id },
   });
   if (answer.kind === "accepted") {
-    if (answer.paid) {
-      await db
-        .prepare("UPDATE payouts SET provider_id = ?, provider_status = ? WHERE id = ? AND state = 'sending'")
-        .bind(answer.providerId, answer.providerStatus, payout.id)
-        .run();
-      await markPaid(db, payout.id, answer.providerStatus, now);
-      return { state: "paid" };
-    }
-    // Ask once straight away: a small batch is often settled within a second, and then the reward is paid now.
-    const first = await provider.status({ payoutId: payout.id, providerId: answer.providerId });
+    // Paid already (a Tremendous order EXECUTED on creation), or ask once straight away: a small batch is often
+    // settled within a second, and then the reward is paid now.
+    const first: StatusAnswer = answer.paid
+      ? { kind: "paid", providerStatus: answer.providerStatus }
+      : await provider.status({ payoutId: payout.id, providerId: answer.providerId });
     if (first.kind === "paid" || first.kind === "failed") {
       await db
         .prepare("UPDATE payouts SET provider_id = ?, provider_status = ? WHERE id = ? AND state = 'sending'")

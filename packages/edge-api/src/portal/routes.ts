@@ -180,8 +180,7 @@ portalRoutes.get("/p/:slug/me", async (c) => {
   const origin = new URL(c.req.url).origin;
   const programPageUrl = safeUrl(program.programPageUrl) ?? hostedPageUrl(origin, program.slug);
   const cookie = getCookie(c, PORTAL_COOKIE);
-  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
-  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  const member = await sessionMember(c, program, cookie);
   if (!member) {
     // A cookie that no longer verifies (expired, another secret) is cleared, so the browser stops sending it.
     if (cookie) deleteCookie(c, PORTAL_COOKIE, { path: portalPath(program.slug), secure: true });
@@ -255,9 +254,7 @@ portalRoutes.post("/p/:slug/me/payout-method", async (c) => {
     return respond(c, renderNotFound(lang), lang, crossSite ? 403 : 404, null);
   }
   const { program } = found;
-  const cookie = getCookie(c, PORTAL_COOKIE);
-  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
-  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  const member = await sessionMember(c, program, getCookie(c, PORTAL_COOKIE));
   const back = (notice: string) => {
     c.header("Cache-Control", "no-store");
     return c.redirect(`${portalPath(program.slug)}?payout=${notice}#payouts`, 303);
@@ -291,9 +288,7 @@ portalRoutes.post("/p/:slug/me/emails", async (c) => {
     const page = renderNotice(lang, { title: w.invalidTitle, text: refusedText(lang), program: brand(program) });
     return respond(c, page, lang, 403, program);
   }
-  const cookie = getCookie(c, PORTAL_COOKIE);
-  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
-  const member = verdict?.ok ? await memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+  const member = await sessionMember(c, program, getCookie(c, PORTAL_COOKIE));
   if (!member || member.suspended_at !== null) {
     const page = renderNotice(lang, {
       title: w.signedOutTitle,
@@ -308,3 +303,9 @@ portalRoutes.post("/p/:slug/me/emails", async (c) => {
   const back = `${portalPath(program.slug)}?${query === "en" || query === "de" ? `lang=${query}&` : ""}emails=saved#emails`;
   return c.redirect(back, 303);
 });
+
+/** The member a portal session cookie names, in this program; null for no cookie, a bad one, or another program's. */
+async function sessionMember(c: Context<AppEnv>, program: Program, cookie: string | undefined) {
+  const verdict = cookie ? await verifyAccessToken(program, cookie, "portal-session") : null;
+  return verdict?.ok ? memberInProgram(c.env.DB, program.id, verdict.claims.memberId) : null;
+}
