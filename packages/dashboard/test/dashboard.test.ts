@@ -3,7 +3,7 @@
  * each page driven the way a vendor would, checked through the API, axe-core on every page, screenshots in
  * artifacts/ to look at.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -250,8 +250,13 @@ describe("running the program", () => {
         { key: "b", message: "Our whole team runs on Ledgerly. {link}" },
       ],
     });
-    // The widget shows the seeded members the program: each is assigned a variant then.
-    for (const id of ["u-dana", "u-boris", "u-carla"]) {
+    // The widget shows the members the program: each is assigned a variant then, by the documented rule
+    // (SHA-256 of `<experiment id>:<Vouch member id>`, first 32 bits over the weights; equal weights here).
+    // The experiment's id is new each run, so the three seeded members can all land in one variant (one run
+    // in four): then members who just signed up are shown it too, until both variants have someone.
+    const inA = (memberId: string) =>
+      createHash("sha256").update(`${experiment.id}:${memberId}`).digest().readUInt32BE(0) / 2 ** 32 < 0.5;
+    const enrol = async (id: string): Promise<string> => {
       const res = await fetch(`${api.url}/v1/members/me`, {
         method: "POST",
         headers: {
@@ -265,7 +270,11 @@ describe("running the program", () => {
         }),
       });
       expect(res.status).toBe(200);
-    }
+      return ((await res.json()) as { member: { id: string } }).member.id;
+    };
+    const shownTo: string[] = [];
+    for (const id of ["u-dana", "u-boris", "u-carla"]) shownTo.push(await enrol(id));
+    for (let i = 0; new Set(shownTo.map(inA)).size < 2; i++) shownTo.push(await enrol(`u-newcomer-${i}`));
     const { context, page, problems } = await openSignedIn(browser, api.url);
     await page.getByRole("link", { name: "Experiments" }).click();
     await page.getByRole("link", { name: "Savings vs. team" }).click();
@@ -274,7 +283,8 @@ describe("running the program", () => {
     const shown = await table
       .locator("tbody tr")
       .evaluateAll((rows) => rows.map((r) => Number(r.querySelector("td")?.textContent)));
-    expect(shown.reduce((a, b) => a + b, 0)).toBe(3);
+    const predictedA = shownTo.filter(inA).length;
+    expect(shown).toEqual([predictedA, shownTo.length - predictedA]);
     expect(await page.getByTestId("experiment-readout").textContent()).toMatch(/No difference to test yet|leads/);
     await expectAccessible(page, "experiment");
     await screenshot(page, "09-experiment");
