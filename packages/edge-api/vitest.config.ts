@@ -30,6 +30,11 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workerd",
+            // Test files share one workerd runtime per worker (and so its module graph and D1 database) instead
+            // of paying a new runtime, transform and migration run each: the whole project runs in about 50 s
+            // instead of about 280 s. Every file makes its own programs (test/fixtures.ts makeProgram), so no file
+            // reads another's rows; the suite passes with its files shuffled (`--sequence.shuffle.files`).
+            isolate: false,
             setupFiles: ["./test/apply-migrations.ts"],
             globalSetup: ["./test/local-servers.ts"],
             include: ["src/**/*.test.ts"],
