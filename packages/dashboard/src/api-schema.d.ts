@@ -552,7 +552,7 @@ export interface paths {
         put?: never;
         /**
          * A moment of value for a member, from your server (e.g. a renewal)
-         * @description Leaves a one-time nudge for the member's widget, shown the next time it loads, at most once per member and moment per cooldown. A suspended or ineligible member gets none.
+         * @description Leaves a one-time nudge for the member's widget, shown the next time it loads, at most once per member and moment per cooldown. A suspended or ineligible member gets none. When the moment's setting says `email` (program settings, `moments`), the member is also emailed an invitation with their link, once per nudge.
          */
         post: operations["createMemberMoment"];
         delete?: never;
@@ -2165,13 +2165,14 @@ export interface components {
             })[];
         } | null;
         /**
-         * @description Per moment: the nudge's words (`{program}` is the program's name) and `cooldown_days`. `*` sets the words and cooldown of every moment not named.
+         * @description Per moment: the nudge's words (`{program}` is the program's name), `cooldown_days`, and `email` (a moment from the host's server also emails the member an invitation; off unless set). `*` sets these for every moment not named.
          * @example {
          *       "renewed": {
          *         "message": {
          *           "en": "Thanks for renewing! Know a team that would like {program}?"
          *         },
-         *         "cooldown_days": 60
+         *         "cooldown_days": 60,
+         *         "email": true
          *       }
          *     }
          */
@@ -2182,6 +2183,7 @@ export interface components {
                     de?: string;
                 };
                 cooldown_days?: number;
+                email?: boolean;
             };
         };
         ApiKey: {
@@ -4882,7 +4884,8 @@ export interface operations {
                      *         "friend_converted": true,
                      *         "reward_approved": true,
                      *         "reward_paid": true,
-                     *         "monthly_summary": false
+                     *         "monthly_summary": false,
+                     *         "moment_invite": true
                      *       }
                      *     }
                      */
@@ -4895,6 +4898,7 @@ export interface operations {
                             reward_approved: boolean;
                             reward_paid: boolean;
                             monthly_summary: boolean;
+                            moment_invite: boolean;
                         };
                     };
                 };
@@ -4982,6 +4986,7 @@ export interface operations {
                     reward_approved?: boolean;
                     reward_paid?: boolean;
                     monthly_summary?: boolean;
+                    moment_invite?: boolean;
                 };
             };
         };
@@ -5000,7 +5005,8 @@ export interface operations {
                      *         "friend_converted": true,
                      *         "reward_approved": true,
                      *         "reward_paid": true,
-                     *         "monthly_summary": false
+                     *         "monthly_summary": false,
+                     *         "moment_invite": true
                      *       }
                      *     }
                      */
@@ -5013,6 +5019,7 @@ export interface operations {
                             reward_approved: boolean;
                             reward_paid: boolean;
                             monthly_summary: boolean;
+                            moment_invite: boolean;
                         };
                     };
                 };
@@ -7548,7 +7555,8 @@ export interface operations {
                      *       "moment": {
                      *         "id": "mom_7Hq2Lp9Xz3Vb6TnK",
                      *         "moment": "renewed",
-                     *         "nudged": true
+                     *         "nudged": true,
+                     *         "emailed": true
                      *       }
                      *     }
                      */
@@ -7559,6 +7567,8 @@ export interface operations {
                             moment: string;
                             /** @description False when this member already had this moment's nudge within its cooldown. */
                             nudged: boolean;
+                            /** @description An invitation email was written for the member: the moment's setting says `email`, the program sends `moment_invite`, and the member has an address (the outbox sends it, honouring their unsubscribe). */
+                            emailed: boolean;
                         };
                     };
                 };

@@ -2,7 +2,14 @@ import { useState } from "preact/hooks";
 import { api, ok } from "../api";
 import { Action, Card, ErrorNotice, Loading, useLoad } from "../ui";
 
-type Kind = "welcome" | "friend_signed_up" | "friend_converted" | "reward_approved" | "reward_paid" | "monthly_summary";
+type Kind =
+  | "welcome"
+  | "friend_signed_up"
+  | "friend_converted"
+  | "reward_approved"
+  | "reward_paid"
+  | "monthly_summary"
+  | "moment_invite";
 type Settings = Record<Kind, boolean>;
 
 const KINDS: { kind: Kind; label: string; hint: string }[] = [
@@ -15,6 +22,11 @@ const KINDS: { kind: Kind; label: string; hint: string }[] = [
     kind: "monthly_summary",
     label: "Monthly summary",
     hint: "On the 1st: referrals and their status, rewards, progress, leaderboard rank, share links.",
+  },
+  {
+    kind: "moment_invite",
+    label: "Invitation after a moment",
+    hint: "When your server reports a moment whose setting says email (a renewal, a solved support case).",
   },
 ];
 

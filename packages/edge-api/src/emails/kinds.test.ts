@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
+import { API, browser, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { rulesBodyExample } from "../openapi/examples";
 import { consumeEmails, type EmailEnv, type EmailMessage } from "./outbox";
 import { monthName, renderEmail } from "./render";
@@ -229,6 +229,57 @@ async function row(id: string) {
       next_attempt_at: number;
     }>();
 }
+
+describe("moment_invite (migration 0017)", () => {
+  it("a server moment whose setting says email invites the member once per nudge; a browser moment and the program's switch do not", async () => {
+    const p = await makeProgram({ name: "Ledgerly" });
+    const words = { en: "Thanks for renewing {program}! Know a team that would like it?" };
+    const set = await server(p, "PATCH", "/v1/program", { moments: { renewed: { email: true, message: words } } });
+    expect(set.res.status).toBe(200);
+    const dana = await enrol(p, { id: "u1", email: "dana@ledgerly.test", name: "Dana" });
+    const boris = await enrol(p, { id: "u2", email: "boris@ledgerly.test", name: "Boris" });
+    const renewed = await server(p, "POST", `/v1/members/${dana.member.id}/moments`, { moment: "renewed" });
+    expect(renewed.json.moment).toMatchObject({ moment: "renewed", nudged: true, emailed: true });
+    // Within the cooldown: no nudge, so no second email.
+    const again = await server(p, "POST", `/v1/members/${dana.member.id}/moments`, { moment: "renewed" });
+    expect(again.json.moment).toMatchObject({ nudged: false, emailed: false });
+    // A moment whose setting does not say email nudges only.
+    const solved = await server(p, "POST", `/v1/members/${dana.member.id}/moments`, { moment: "support_resolved" });
+    expect(solved.json.moment).toMatchObject({ nudged: true, emailed: false });
+    // From the browser the nudge shows right then: no email on top.
+    const fromPage = await browser(p, "/v1/track/moment", { member_token: boris.member_token, moment: "renewed" });
+    expect(fromPage.json.nudge.moment).toBe("renewed");
+
+    const invites = (await outbox(p.id)).filter((r) => r.kind === "moment_invite");
+    expect(invites).toEqual([
+      expect.objectContaining({
+        member_id: dana.member.id,
+        cause_id: renewed.json.moment.id,
+        dedupe_key: `moment_invite:${renewed.json.moment.id}`,
+      }),
+    ]);
+    await deliver(invites.map((r) => r.id));
+    const sent = await message((invites[0] as { id: string }).id);
+    expect(sent?.subject).toBe("Thanks for renewing Ledgerly! Know a team that would like it?");
+    expect(sent?.text).toContain("Hi Dana,");
+    expect(sent?.text).toContain(`Your code: ${dana.member.code}`);
+    expect(sent?.text).toContain(`Your link: https://www.acme.test/?via=${dana.member.code}`);
+    expect(sent?.text).toContain(`Open your referral page: ${API}/o/oca1.portal.`);
+    expect(sent?.html).toContain("Thanks for renewing Ledgerly! Know a team that would like it?");
+
+    // The program turns the kind off: the nudge still comes, the email does not.
+    const off = await server(p, "PATCH", "/v1/program/email-settings", { moment_invite: false });
+    expect(off.json.email_settings.moment_invite).toBe(false);
+    const later = await server(p, "POST", `/v1/members/${boris.member.id}/moments`, { moment: "renewal_upgrade" });
+    expect(later.json.moment).toMatchObject({ nudged: true, emailed: false });
+    await server(p, "PATCH", "/v1/program", { moments: { "*": { email: true } } });
+    const catchAll = await server(p, "POST", `/v1/members/${boris.member.id}/moments`, { moment: "seats_added" });
+    expect(catchAll.json.moment).toMatchObject({ nudged: true, emailed: false });
+    await server(p, "PATCH", "/v1/program/email-settings", { moment_invite: true });
+    const on = await server(p, "POST", `/v1/members/${boris.member.id}/moments`, { moment: "seats_removed" });
+    expect(on.json.moment).toMatchObject({ nudged: true, emailed: true });
+  });
+});
 
 describe("Postmark", () => {
   it("sends Postmark's request: server token, JSON From/To/Subject/HtmlBody/TextBody/Headers/MessageStream", async () => {

@@ -1,4 +1,5 @@
 import { referralLink } from "../lib/links";
+import { nudgeMessage, parseMomentSettings } from "../moments/settings";
 import { MAX_TTL_MS, mintAccessToken } from "../portal/access-token";
 import { friendLabel } from "../portal/render";
 import { pickLanguage } from "../program-page/content";
@@ -62,6 +63,11 @@ interface MemberRow {
   code: string;
 }
 
+interface MomentRow {
+  moment: string;
+  moment_settings: string | null;
+}
+
 interface RewardRow {
   kind: string;
   amount: number;
@@ -102,7 +108,7 @@ export async function sendOne(
   now: number,
 ): Promise<{ state: string; retryDelayS?: number }> {
   const db = env.DB;
-  const [claim, program, member, reward, referral] = await db.batch([
+  const [claim, program, member, reward, referral, moment] = await db.batch([
     db.prepare(CLAIM).bind(emailId, now, provider.name),
     db
       .prepare(
@@ -125,6 +131,12 @@ export async function sendOne(
        WHERE o.id = ? AND o.kind = 'friend_signed_up'`,
       )
       .bind(emailId),
+    db
+      .prepare(
+        `SELECT mm.moment, p.moment_settings FROM email_outbox o JOIN member_moments mm ON mm.id = o.cause_id
+         JOIN programs p ON p.id = o.program_id WHERE o.id = ? AND o.kind = 'moment_invite'`,
+      )
+      .bind(emailId),
   ]);
   const row = claim?.results[0] as Claimed | undefined;
   if (!row) return { state: "not_due" }; // sent already, or not due (the cron queues it when it is)
@@ -137,6 +149,7 @@ export async function sendOne(
   const extra = {
     reward: (reward?.results[0] as RewardRow | undefined) ?? null,
     friend: friend ? friendLabel({ friendName: friend.friend_name, friendEmail: friend.friend_email }) : null,
+    moment: (moment?.results[0] as MomentRow | undefined) ?? null,
   };
   let email: OutgoingEmail;
   try {
@@ -202,7 +215,7 @@ async function compose(
   row: Claimed,
   p: ProgramRow,
   m: MemberRow,
-  extra: { reward: RewardRow | null; friend: string | null },
+  extra: { reward: RewardRow | null; friend: string | null; moment: MomentRow | null },
   now: number,
 ): Promise<OutgoingEmail> {
   const base = (env.PUBLIC_URL || "http://localhost:8787").replace(/\/$/, "");
@@ -233,6 +246,9 @@ async function compose(
     reward: extra.reward,
     friend: extra.friend,
     summary,
+    invite: extra.moment
+      ? nudgeMessage(parseMomentSettings(extra.moment.moment_settings), extra.moment.moment, p.name)[lang]
+      : null,
   });
   return {
     outboxId: row.id,

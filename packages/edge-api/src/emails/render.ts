@@ -15,6 +15,7 @@ export const EMAIL_KINDS = [
   "reward_approved",
   "reward_paid",
   "monthly_summary",
+  "moment_invite",
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
@@ -49,6 +50,8 @@ export interface EmailModel {
   /** The friend as the portal names them (first name or masked address): friend_signed_up. */
   friend?: string | null;
   summary?: SummaryModel | null;
+  /** The moment's invitation, in the email's language (moment_invite): the nudge's own words. */
+  invite?: string | null;
 }
 
 export interface RenderedEmail {
@@ -77,6 +80,7 @@ const WORDS = {
     paid: (amount: string) => `Your reward of ${amount} is paid out.`,
     summarySubject: (p: string, month: string) => `Your ${p} referrals: ${month}`,
     summary: (p: string) => `Here is where your ${p} referrals stand.`,
+    invite: "Share your link: when a team you know joins through it, you are rewarded.",
     referralsHeading: (n: number) => `Your referrals (${n})`,
     noReferrals: "No referrals yet. Share your link: every friend who signs up counts.",
     andMore: (n: number) => `…and ${n} more on your page.`,
@@ -111,6 +115,7 @@ const WORDS = {
     paid: (amount: string) => `Ihre Prämie über ${amount} ist ausgezahlt.`,
     summarySubject: (p: string, month: string) => `Ihre Empfehlungen bei ${p}: ${month}`,
     summary: (p: string) => `So stehen Ihre Empfehlungen bei ${p}.`,
+    invite: "Teilen Sie Ihren Link: Wenn ein Team, das Sie kennen, darüber dazukommt, werden Sie belohnt.",
     referralsHeading: (n: number) => `Ihre Empfehlungen (${n})`,
     noReferrals: "Noch keine Empfehlungen. Teilen Sie Ihren Link: Jede Anmeldung zählt.",
     andMore: (n: number) => `…und ${n} weitere auf Ihrer Seite.`,
@@ -145,9 +150,11 @@ export function renderEmail(m: EmailModel): RenderedEmail {
   let lines: string[];
   let extra: Markup | null = null;
   let extraText = "";
-  if (m.kind === "welcome") {
-    subject = w.welcomeSubject(p);
-    lines = [w.welcome(p)];
+  if (m.kind === "welcome" || m.kind === "moment_invite") {
+    // The moment's own words are its subject ("Thanks for renewing — know a team that would like Ledgerly?").
+    const invite = m.kind === "moment_invite" ? (m.invite ?? null) : null;
+    subject = invite ?? w.welcomeSubject(p);
+    lines = invite ? [invite, w.invite] : [w.welcome(p)];
     extra = html`<p style="margin:16px 0 4px;font-weight:600">${w.yourLink}</p>
 <p style="margin:0;padding:10px 12px;background:#f3f4f6;border-radius:6px;font-family:monospace;word-break:break-all">${m.referralLink}</p>
 <p style="margin:12px 0 0">${w.yourCode}: <strong>${m.member.code}</strong></p>`;

@@ -27,6 +27,7 @@ const example = {
   reward_approved: true,
   reward_paid: true,
   monthly_summary: false,
+  moment_invite: true,
 };
 
 async function readSettings(db: D1Database, programId: string): Promise<Record<EmailKind, boolean>> {

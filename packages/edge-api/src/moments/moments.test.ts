@@ -66,7 +66,7 @@ describe("moments", () => {
     expect(made.res.status).toBe(201);
     expect(made.json.moment).toMatchObject({ moment: "renewed", nudged: true });
     const repeat = await server(p, "POST", `/v1/members/${me.member.id}/moments`, { moment: "renewed" });
-    expect(repeat.json.moment).toEqual({ id: null, moment: "renewed", nudged: false });
+    expect(repeat.json.moment).toEqual({ id: null, moment: "renewed", nudged: false, emailed: false });
 
     const next = await enrol(p, { id: "u1" });
     expect(next.nudge).toMatchObject({ id: made.json.moment.id, moment: "renewed" });

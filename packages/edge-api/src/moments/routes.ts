@@ -12,7 +12,7 @@ import {
   serverMomentResponseSchema,
   serverMomentSchema,
 } from "./schema";
-import { momentStats, recordNudgeAction, toNudge, triggerMoment } from "./service";
+import { inviteWritten, momentStats, recordNudgeAction, toNudge, triggerMoment } from "./service";
 
 const NUDGE_EXAMPLE = {
   id: "mom_7Hq2Lp9Xz3Vb6TnK",
@@ -97,7 +97,7 @@ defineRoute(
     tag: "members",
     summary: "A moment of value for a member, from your server (e.g. a renewal)",
     description:
-      "Leaves a one-time nudge for the member's widget, shown the next time it loads, at most once per member and moment per cooldown. A suspended or ineligible member gets none.",
+      "Leaves a one-time nudge for the member's widget, shown the next time it loads, at most once per member and moment per cooldown. A suspended or ineligible member gets none. When the moment's setting says `email` (program settings, `moments`), the member is also emailed an invitation with their link, once per nudge.",
     auth: "secret",
     params: memberParams,
     body: serverMomentSchema,
@@ -106,7 +106,7 @@ defineRoute(
       201: {
         description: "A nudge was made (or, `nudged: false`, the cooldown or eligibility held it back).",
         schema: serverMomentResponseSchema,
-        example: { moment: { id: "mom_7Hq2Lp9Xz3Vb6TnK", moment: "renewed", nudged: true } },
+        example: { moment: { id: "mom_7Hq2Lp9Xz3Vb6TnK", moment: "renewed", nudged: true, emailed: true } },
       },
     },
     errors: ["member_not_found"],
@@ -115,8 +115,8 @@ defineRoute(
     const program = c.get("program");
     const member = await getMember(c.env.DB, program.id, params.id);
     const row = await triggerMoment(c.env.DB, program, member.id, body.moment, "server");
-    // Invite emails on a moment: a hook for the member emails (src/emails), not sent from here yet.
-    return c.json({ moment: { id: row?.id ?? null, moment: body.moment, nudged: row !== null } }, 201);
+    const emailed = row?.invite_email ? await inviteWritten(c.env.DB, row.id) : false;
+    return c.json({ moment: { id: row?.id ?? null, moment: body.moment, nudged: row !== null, emailed } }, 201);
   },
 );
 

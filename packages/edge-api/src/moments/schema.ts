@@ -36,6 +36,10 @@ export const serverMomentResponseSchema = z.object({
     nudged: z.boolean().meta({
       description: "False when this member already had this moment's nudge within its cooldown.",
     }),
+    emailed: z.boolean().meta({
+      description:
+        "An invitation email was written for the member: the moment's setting says `email`, the program sends `moment_invite`, and the member has an address (the outbox sends it, honouring their unsubscribe).",
+    }),
   }),
 });
 

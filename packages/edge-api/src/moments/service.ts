@@ -1,13 +1,14 @@
 import { newId } from "../lib/ids";
 import type { Program } from "../programs/service";
 import type { Nudge } from "./schema";
-import { cooldownDays, nudgeMessage } from "./settings";
+import { cooldownDays, invitesByEmail, nudgeMessage } from "./settings";
 
 const DAY_MS = 86_400_000;
 
 interface MomentRow {
   id: string;
   moment: string;
+  invite_email?: number;
 }
 
 /**
@@ -15,6 +16,8 @@ interface MomentRow {
  * (30 days unless the program says otherwise). One statement, so two calls at once still make one nudge.
  * From the browser the nudge is shown at once (`shown_at` now); from the server it waits for the widget. A
  * suspended member, or one the eligibility rules leave out, gets none (their widget shows no invitation).
+ * A server moment whose setting says `email` is marked so, and the row's insert trigger writes its
+ * `moment_invite` email in the same statement (migration 0017): one email per nudge, never one without it.
  */
 export async function triggerMoment(
   db: D1Database,
@@ -27,16 +30,35 @@ export async function triggerMoment(
   const since = now - cooldownDays(program.moments, moment) * DAY_MS;
   const row = await db
     .prepare(
-      `INSERT INTO member_moments (id, program_id, member_id, moment, source, created_at, shown_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+      `INSERT INTO member_moments (id, program_id, member_id, moment, source, created_at, shown_at, invite_email)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9
        WHERE NOT EXISTS (SELECT 1 FROM member_moments WHERE member_id = ?3 AND moment = ?4 AND created_at > ?8)
          AND EXISTS (SELECT 1 FROM members WHERE id = ?3 AND program_id = ?2 AND suspended_at IS NULL
            AND eligible IS NOT 0)
-       RETURNING id, moment`,
+       RETURNING id, moment, invite_email`,
     )
-    .bind(newId("mom"), program.id, memberId, moment, source, now, source === "browser" ? now : null, since)
+    .bind(
+      newId("mom"),
+      program.id,
+      memberId,
+      moment,
+      source,
+      now,
+      source === "browser" ? now : null,
+      since,
+      source === "server" && invitesByEmail(program.moments, moment) ? 1 : 0,
+    )
     .first<MomentRow>();
   return row ?? null;
+}
+
+/** Whether the moment's insert trigger wrote its invitation (the program sends the kind, the member has an address). */
+export async function inviteWritten(db: D1Database, momentId: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS found FROM email_outbox WHERE dedupe_key = ?")
+    .bind(`moment_invite:${momentId}`)
+    .first();
+  return row !== null;
 }
 
 export function toNudge(program: Program, row: MomentRow): Nudge {

@@ -22,6 +22,12 @@ export const momentSettingSchema = z.object({
   message: z.object({ en: message, de: message }).partial().optional(),
   /** Days before the same moment nudges the same member again. */
   cooldown_days: z.number().int().min(1).max(365).optional(),
+  /**
+   * A moment from the host's server also emails the member an invitation (kind `moment_invite`): the nudge's
+   * words, their link and One Click Access. Off unless set. A moment from the browser never emails: its nudge
+   * shows right then.
+   */
+  email: z.boolean().optional(),
 });
 
 export const momentSettingsSchema = z
@@ -30,10 +36,14 @@ export const momentSettingsSchema = z
   .meta({
     id: "MomentSettings",
     description:
-      "Per moment: the nudge's words (`{program}` is the program's name) and `cooldown_days`. `*` sets the words and cooldown of every moment not named.",
+      "Per moment: the nudge's words (`{program}` is the program's name), `cooldown_days`, and `email` (a moment from the host's server also emails the member an invitation; off unless set). `*` sets these for every moment not named.",
     examples: [
       {
-        renewed: { message: { en: "Thanks for renewing! Know a team that would like {program}?" }, cooldown_days: 60 },
+        renewed: {
+          message: { en: "Thanks for renewing! Know a team that would like {program}?" },
+          cooldown_days: 60,
+          email: true,
+        },
       },
     ],
   });
@@ -69,6 +79,11 @@ export function parseMomentSettings(json: string | null): MomentSettings {
 
 export function cooldownDays(settings: MomentSettings, moment: string): number {
   return settings[moment]?.cooldown_days ?? settings[ANY_MOMENT]?.cooldown_days ?? DEFAULT_COOLDOWN_DAYS;
+}
+
+/** Whether a moment from the server also emails the member (`email`, the moment's own or `*`'s; off by default). */
+export function invitesByEmail(settings: MomentSettings, moment: string): boolean {
+  return settings[moment]?.email ?? settings[ANY_MOMENT]?.email ?? false;
 }
 
 /** The nudge's words in both languages (the widget picks by its locale), `{program}` filled in. */

@@ -17,6 +17,7 @@ export const PREFERENCE_KINDS = [
   "reward_approved",
   "reward_paid",
   "monthly_summary",
+  "moment_invite",
 ] as const satisfies readonly EmailKind[];
 type PreferenceKind = (typeof PREFERENCE_KINDS)[number];
 
@@ -30,6 +31,7 @@ const WORDS = {
       reward_approved: "A reward is approved",
       reward_paid: "A reward is paid out",
       monthly_summary: "Monthly summary",
+      moment_invite: "An invitation after a milestone (a renewal, a solved support case)",
     } satisfies Record<PreferenceKind, string>,
     none: "No emails at all",
     save: "Save email preferences",
@@ -45,6 +47,7 @@ const WORDS = {
       reward_approved: "Eine Prämie ist freigegeben",
       reward_paid: "Eine Prämie ist ausgezahlt",
       monthly_summary: "Monatliche Übersicht",
+      moment_invite: "Eine Einladung nach einem besonderen Moment (Verlängerung, gelöster Support-Fall)",
     } satisfies Record<PreferenceKind, string>,
     none: "Gar keine E-Mails",
     save: "E-Mail-Einstellungen speichern",
