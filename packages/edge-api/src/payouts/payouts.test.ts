@@ -274,6 +274,66 @@ describe("payout runs through PayPal", () => {
     expect(clawback).toEqual({ amount: -10_000, state: "approved" });
   });
 
+  it("a milestone bonus taken back while the money travels (another referral refunded) is clawed back once paid, voided if the payout fails", async () => {
+    const paypal = fake("paypal");
+    const e = envWith({ PAYPAL_CLIENT_ID: "client-9", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: paypal.base });
+    const bonus = { ...cashNow.rules[0]!, id: "second", amount: { type: "flat" as const, value: 50_000 } };
+    const rules = { ...cashNow, rules: [...cashNow.rules, { ...bonus, milestone: { at: 2 } }] };
+    const runWithBonus = async () => {
+      const p = await makeProgram({}, { rules });
+      await server(p, "PATCH", "/v1/payouts/settings", { methods: ["paypal"] });
+      const { member } = await enrol(p, { id: "u1", email: "dana@northwind.test", name: "Dana" });
+      await choose(p, member.id, { method: "paypal" });
+      const referrals: string[] = [];
+      let bonusId = "";
+      for (const friend of ["first", "second"]) {
+        const conv = await server(p, "POST", "/v1/conversions", {
+          email: `${friend}@initech.test`,
+          code: member.code,
+          value_cents: 9_900,
+          currency: "USD",
+        });
+        referrals.push(conv.json.referral.id);
+        bonusId ||=
+          (conv.json.rewards as { id: string; rule_id: string }[]).find((r) => r.rule_id === "second")?.id ?? "";
+      }
+      expect(bonusId).not.toBe("");
+      const payout = (await server(p, "POST", "/v1/payouts/runs", {})).json.payouts[0];
+      expect(payout.amount).toBe(70_000);
+      // The first friend is refunded while the payout is on its way: the member no longer reaches the milestone.
+      const refund = await server(p, "PATCH", `/v1/referrals/${referrals[0]}`, { status: "refunded" });
+      expect(refund.res.status).toBe(200);
+      expect(await rewardRow(bonusId)).toMatchObject({ state: "approved", payout_id: payout.id });
+      return { p, payout, bonusId };
+    };
+
+    // Paid: the bonus is paid with the payout, and its clawback nets the member's next payout.
+    const paid = await runWithBonus();
+    const now = Date.now();
+    await advancePayout(e, paid.payout.id, now);
+    await paypal.settle({ transaction_status: "SUCCESS" });
+    expect(await advancePayout(e, paid.payout.id, now + HOUR)).toMatchObject({ state: "paid" });
+    const clawback = await env.DB.prepare("SELECT amount, state, description FROM rewards WHERE clawback_of = ?")
+      .bind(paid.bonusId)
+      .first<{ amount: number; state: string; description: string }>();
+    expect(clawback).toMatchObject({ amount: -50_000, state: "approved" });
+    expect(clawback?.description).toContain("recomputed");
+
+    // Failed: the bonus is voided, not given back to the next run.
+    const failed = await runWithBonus();
+    const broke = fake("paypal");
+    await broke.replies([{ status: 422, body: { name: "INSUFFICIENT_FUNDS", message: "Not enough funds." } }]);
+    const e2 = envWith({ PAYPAL_CLIENT_ID: "client-10", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: broke.base });
+    expect(await advancePayout(e2, failed.payout.id, Date.now())).toMatchObject({ state: "failed" });
+    const voided = await env.DB.prepare("SELECT state, void_reason FROM rewards WHERE id = ?")
+      .bind(failed.bonusId)
+      .first<{ state: string; void_reason: string }>();
+    expect(voided?.state).toBe("voided");
+    expect(voided?.void_reason).toContain("recomputed");
+    const next = await server(failed.p, "POST", "/v1/payouts/runs", {});
+    expect(next.json.payouts.map((x: { amount: number }) => x.amount)).toEqual([10_000]);
+  });
+
   it("a resend refused after a timeout needs a person: the rewards stay reserved until released; cancel never races a send", async () => {
     const paypal = fake("paypal");
     const e = envWith({ PAYPAL_CLIENT_ID: "client-6", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: paypal.base });

@@ -30,8 +30,10 @@ import { SETTINGS_SELECT, settingsFromRow } from "./settings";
  * consumer claims a `queued` payout (→ `sending`), asks the provider with our payout id as its idempotency field,
  * and records the answer: `processing` (then polled until the provider says paid or failed), `paid`, back to
  * `queued` for a retry, or `failed`. Only `paid` makes its rewards paid; `failed` releases them for the next run.
- * A reserved reward is not voided by a refund that arrives meanwhile (the money may be on its way): when its payout
- * is paid a clawback is booked, and when it fails the reward is voided instead of released.
+ * A reserved reward is not voided by a take-back that arrives meanwhile (the money may be on its way): a refund or a
+ * rejection of its referral, or a take-back written on it (`take_back_reason`: a milestone recomputed, a
+ * reattribution, a lost deal). When its payout is paid a clawback is booked; when it fails or is canceled the reward
+ * is voided instead of released.
  */
 
 export interface PayoutEnv extends PayoutProviderEnv {
@@ -106,6 +108,20 @@ export type PayoutView = ReturnType<typeof payoutView>;
  * reward otherwise stays earned: the hold was the protection.)
  */
 export const REFERRAL_CLOSED = `(f.status = 'refunded' OR f.rejected_at IS NOT NULL OR (f.status = 'lost' AND w.while_active = 1))`;
+/**
+ * A reserved reward `w` (joined to its referral `f`) that must not be kept: its referral closed, or a take-back
+ * reached it while reserved (`take_back_reason`: a milestone recomputed, a reattribution, a lost deal; migration 0018).
+ */
+const TAKEN_BACK = `(w.take_back_reason IS NOT NULL OR ${REFERRAL_CLOSED})`;
+
+/**
+ * A payout that failed or was canceled: its reserved rewards that must not be kept are voided (the rest are then
+ * released). `?1` now, `?2` the payout; the caller adds the condition on the payout's state.
+ */
+const VOID_TAKEN_BACK = `UPDATE rewards SET state = 'voided', voided_at = ?1,
+    void_reason = COALESCE(take_back_reason, 'referral_closed')
+  WHERE payout_id = ?2 AND state = 'approved' AND clawback_of IS NULL
+    AND EXISTS (SELECT 1 FROM rewards w JOIN referrals f ON f.id = w.referral_id WHERE w.id = rewards.id AND ${TAKEN_BACK})`;
 
 /** Rewards a run may pay: a member's approved money rewards (and clawbacks of them), not reserved, referral open. */
 const CANDIDATES = `SELECT w.id, w.member_id, w.amount, w.currency FROM rewards w
@@ -113,6 +129,7 @@ const CANDIDATES = `SELECT w.id, w.member_id, w.amount, w.currency FROM rewards 
     AND w.currency IS NOT NULL AND w.kind IN ('cash', 'gift_card')
     AND (?2 IS NULL OR w.currency = ?2)
     AND (?3 IS NULL OR w.member_id IN (SELECT value FROM json_each(?3)))
+    AND w.take_back_reason IS NULL
     AND (w.clawback_of IS NOT NULL
       OR NOT EXISTS (SELECT 1 FROM referrals f WHERE f.id = w.referral_id AND ${REFERRAL_CLOSED}))
   ORDER BY w.approved_at, w.id LIMIT 5000`;
@@ -300,12 +317,12 @@ export async function markPaid(db: D1Database, payoutId: string, providerStatus:
            clawback_of, available_at, created_at, approved_at)
          SELECT 'rwd_' || lower(hex(randomblob(8))), w.program_id, w.member_id, w.referral_id, w.event_id, w.recipient,
            w.rule_id, w.rule_version, 'clawback:' || w.id, w.kind, -w.amount, w.currency,
-           'Clawback (' || CASE WHEN f.rejected_at IS NOT NULL THEN 'rejected' ELSE f.status END || ' while being paid)'
-             || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
+           'Clawback (' || COALESCE(w.take_back_reason, CASE WHEN f.rejected_at IS NOT NULL THEN 'rejected'
+             ELSE f.status END) || ' while being paid)' || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
            w.id, ?1, ?1, ?1
          FROM rewards w JOIN referrals f ON f.id = w.referral_id
          WHERE w.payout_id = ?2 AND w.state = 'paid' AND w.amount > 0 AND w.clawback_of IS NULL
-           AND ${REFERRAL_CLOSED}
+           AND ${TAKEN_BACK}
          ON CONFLICT DO NOTHING`,
       )
       .bind(now, payoutId),
@@ -344,11 +361,8 @@ export async function markFailed(
       .bind(code, error.slice(0, 500), now, payoutId),
     db
       .prepare(
-        `UPDATE rewards SET state = 'voided', voided_at = ?1, void_reason = 'referral_closed' WHERE payout_id = ?2
-           AND state = 'approved' AND clawback_of IS NULL
-           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'failed' AND p.failure_code <> 'needs_review')
-           AND EXISTS (SELECT 1 FROM rewards w JOIN referrals f ON f.id = w.referral_id
-             WHERE w.id = rewards.id AND ${REFERRAL_CLOSED})`,
+        `${VOID_TAKEN_BACK}
+           AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.state = 'failed' AND p.failure_code <> 'needs_review')`,
       )
       .bind(now, payoutId),
     db
@@ -604,6 +618,11 @@ export async function cancelPayout(db: D1Database, programId: string, id: string
            leased_until = NULL, next_attempt_at = NULL, updated_at = ?1
          WHERE id = ?2 AND ((state = 'queued' AND attempts = 0) OR (method = 'account_credit' AND state = 'processing')
            OR (state = 'failed' AND failure_code = 'needs_review')) RETURNING id`,
+      )
+      .bind(now, id),
+    db
+      .prepare(
+        `${VOID_TAKEN_BACK} AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = ?2 AND p.failure_code = 'canceled')`,
       )
       .bind(now, id),
     db

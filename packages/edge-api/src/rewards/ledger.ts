@@ -204,11 +204,16 @@ const ZERO_DECIMAL = new Set(["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "
  * voids it when it fails.
  */
 export function voidStatement(db: D1Database, ids: readonly string[], reason: string, at: number): D1PreparedStatement {
+  // A reward a payout reserved is not voided under its payout: the take-back is written on it, and the payout's
+  // outcome settles it (a clawback once paid, a void if it fails; src/payouts/service.ts, migration 0018).
   return db
     .prepare(
-      `UPDATE rewards SET state = 'voided', voided_at = ?, void_reason = ?
-       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending', 'approved', 'in_review')
-         AND payout_id IS NULL`,
+      `UPDATE rewards SET
+         state = CASE WHEN payout_id IS NULL THEN 'voided' ELSE state END,
+         voided_at = CASE WHEN payout_id IS NULL THEN ?1 ELSE voided_at END,
+         void_reason = CASE WHEN payout_id IS NULL THEN ?2 ELSE void_reason END,
+         take_back_reason = CASE WHEN payout_id IS NULL THEN take_back_reason ELSE COALESCE(take_back_reason, ?2) END
+       WHERE id IN (SELECT value FROM json_each(?3)) AND state IN ('pending', 'approved', 'in_review')`,
     )
     .bind(at, reason, JSON.stringify(ids));
 }
