@@ -112,7 +112,7 @@ function App() {
       view = <Rules canWrite={canWrite} />;
       break;
     case "experiments":
-      view = id ? <ExperimentDetail id={id} canWrite={canWrite} /> : <Experiments />;
+      view = id ? <ExperimentDetail id={id} canWrite={canWrite} /> : <Experiments canWrite={canWrite} />;
       break;
     case "reviews":
       view = <Reviews canWrite={canWrite} />;

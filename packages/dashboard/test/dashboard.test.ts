@@ -241,15 +241,29 @@ describe("running the program", () => {
     await context.close();
   });
 
-  it("shows an experiment's results per variant with the readout, and ends it", async () => {
+  it("starts an experiment from the page, shows its results per variant with the readout, and ends it", async () => {
     const call = secretCall(api.url);
-    const { experiment } = await call("POST", "/v1/experiments", {
-      name: "Savings vs. team",
-      variants: [
-        { key: "a", message: "Ledgerly saves us hours. {link}" },
-        { key: "b", message: "Our whole team runs on Ledgerly. {link}" },
-      ],
-    });
+    const { context, page, problems } = await openSignedIn(browser, api.url);
+    await page.getByRole("link", { name: "Experiments" }).click();
+    await page.getByLabel("Experiment name").fill("Savings vs. team");
+    await page.getByLabel("Variant 1 message").fill("Ledgerly saves us hours. {link}");
+    await page.getByLabel("Variant 2 message").fill("Our whole team runs on Ledgerly. {link}");
+    // Rules that are not JSON are caught in the page, next to the field, before anything is sent.
+    await page.getByLabel("Variant 2 reward rules (optional)").fill("{ not json");
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await page.getByText("This is not JSON").waitFor();
+    await expectAccessible(page, "experiment-new");
+    await screenshot(page, "09-experiment-new");
+    await page.getByLabel("Variant 2 reward rules (optional)").fill("");
+    await page.getByRole("button", { name: "Start experiment" }).click();
+    await page.waitForURL(/\/admin\/experiments\/exp_/);
+    const experimentId = new URL(page.url()).pathname.split("/").pop() as string;
+    const { experiment } = await call("GET", `/v1/experiments/${experimentId}`);
+    expect(experiment).toMatchObject({ name: "Savings vs. team", status: "running" });
+    expect(experiment.variants.map((v: { key: string; message: string }) => [v.key, v.message])).toEqual([
+      ["a", "Ledgerly saves us hours. {link}"],
+      ["b", "Our whole team runs on Ledgerly. {link}"],
+    ]);
     // The widget shows the members the program: each is assigned a variant then, by the documented rule
     // (SHA-256 of `<experiment id>:<Vouch member id>`, first 32 bits over the weights; equal weights here).
     // The experiment's id is new each run, so the three seeded members can all land in one variant (one run
@@ -275,9 +289,7 @@ describe("running the program", () => {
     const shownTo: string[] = [];
     for (const id of ["u-dana", "u-boris", "u-carla"]) shownTo.push(await enrol(id));
     for (let i = 0; new Set(shownTo.map(inA)).size < 2; i++) shownTo.push(await enrol(`u-newcomer-${i}`));
-    const { context, page, problems } = await openSignedIn(browser, api.url);
-    await page.getByRole("link", { name: "Experiments" }).click();
-    await page.getByRole("link", { name: "Savings vs. team" }).click();
+    await page.reload();
     const table = page.getByRole("table", { name: "Results per variant" });
     await table.waitFor();
     const shown = await table

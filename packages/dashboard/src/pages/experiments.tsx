@@ -1,26 +1,29 @@
+import { useState } from "preact/hooks";
 import { api, dateTime, money, ok, percent, type Schemas } from "../api";
-import { Action, Badge, Card, Empty, ErrorNotice, Loading, Page, useLoad } from "../ui";
+import { navigate } from "../router";
+import { Action, Badge, Card, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui";
 
 type Experiment = Schemas["Experiment"];
 type Results = Schemas["ExperimentResults"];
 
 /**
- * A/B experiments of the share message and the offer (`/v1/experiments`). Starting one is an API call (its
- * variants carry rule sets); here the vendor reads the results per variant, the readout, and ends it.
+ * A/B experiments of the share message and the offer (`/v1/experiments`): start one (variants of the message, each
+ * optionally with its own reward rules), read the results per variant and the readout, and end it.
  */
-export function Experiments() {
+export function Experiments(props: { canWrite: boolean }) {
   const load = useLoad(() => ok(api.GET("/v1/experiments", { params: { query: { limit: 50 } } })), []);
   const rows = load.data?.data ?? [];
   return (
     <Page
       title="Experiments"
-      lead="Variants of the share message and the offer, each member assigned one. Start one with POST /v1/experiments."
+      lead="Variants of the share message and the offer, each member assigned one when they are first shown the program."
     >
       <ErrorNotice error={load.error} />
+      {props.canWrite && !rows.some((e) => e.status === "running") && !load.loading && <NewExperiment />}
       {load.loading && rows.length === 0 ? (
         <Loading />
       ) : rows.length === 0 ? (
-        <Empty>No experiments yet: start one with POST /v1/experiments (see the README's "Experiments").</Empty>
+        <Empty>No experiments yet.</Empty>
       ) : (
         <Card>
           <table class="table">
@@ -50,6 +53,119 @@ export function Experiments() {
         </Card>
       )}
     </Page>
+  );
+}
+
+interface VariantDraft {
+  key: string;
+  message: string;
+  weight: string;
+  rules: string;
+}
+
+const blankVariant = (key: string): VariantDraft => ({ key, message: "", weight: "1", rules: "" });
+
+/** Starting an experiment: its name and 2 to 10 variants (key, message, weight, and optionally their own rules). */
+function NewExperiment() {
+  const [name, setName] = useState("");
+  const [variants, setVariants] = useState<VariantDraft[]>([blankVariant("a"), blankVariant("b")]);
+  const [rulesErrors, setRulesErrors] = useState<(string | null)[]>([]);
+  const change = (i: number, patch: Partial<VariantDraft>) =>
+    setVariants((vs) => vs.map((v, j) => (j === i ? { ...v, ...patch } : v)));
+
+  const start = async () => {
+    const errors = variants.map((v) => {
+      if (!v.rules.trim()) return null;
+      try {
+        JSON.parse(v.rules);
+        return null;
+      } catch {
+        return "This is not JSON: paste a rule set as on the Rules page, or leave it empty.";
+      }
+    });
+    setRulesErrors(errors);
+    if (errors.some(Boolean)) throw new Error("A variant's reward rules are not JSON: see the field marked in red.");
+    const body = {
+      name: name.trim(),
+      variants: variants.map((v) => ({
+        key: v.key.trim(),
+        weight: Number(v.weight),
+        ...(v.message.trim() ? { message: v.message.trim() } : {}),
+        ...(v.rules.trim() ? { rules: JSON.parse(v.rules) } : {}),
+      })),
+    };
+    const { experiment } = await ok(api.POST("/v1/experiments", { body: body as never }));
+    navigate(`experiments/${experiment.id}`);
+  };
+
+  return (
+    <Card title="Start an experiment">
+      <p class="muted small">
+        Each member is assigned a variant by weight the first time the widget or their page shows them the program, and
+        keeps it. A variant without a message uses the program's; one without rules pays by the program's rules. One
+        experiment runs at a time.
+      </p>
+      <Field label="Experiment name">
+        <input value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      {variants.map((v, i) => (
+        <fieldset key={i} class="variant">
+          <legend>Variant {i + 1}</legend>
+          <Field label={`Variant ${i + 1} key`} hint="Its short name in the results, e.g. a, b, team-savings.">
+            <input value={v.key} maxLength={40} onInput={(e) => change(i, { key: e.currentTarget.value })} />
+          </Field>
+          <Field
+            label={`Variant ${i + 1} message`}
+            hint="Placeholders as in the program's message: {name}, {program}, {offer}, {link}, {code}."
+          >
+            <textarea rows={2} value={v.message} onInput={(e) => change(i, { message: e.currentTarget.value })} />
+          </Field>
+          <Field
+            label={`Variant ${i + 1} weight`}
+            hint="Weights 1 and 1 split members half and half; 3 and 1, three to one."
+          >
+            <input
+              type="number"
+              min={1}
+              max={1000}
+              value={v.weight}
+              onInput={(e) => change(i, { weight: e.currentTarget.value })}
+            />
+          </Field>
+          <Field
+            label={`Variant ${i + 1} reward rules (optional)`}
+            hint="A rule set as on the Rules page (JSON), to test an offer; empty: the program's rules."
+            error={rulesErrors[i]}
+          >
+            <textarea
+              rows={3}
+              class="mono"
+              value={v.rules}
+              onInput={(e) => change(i, { rules: e.currentTarget.value })}
+            />
+          </Field>
+          {variants.length > 2 && (
+            <button type="button" class="btn plain" onClick={() => setVariants((vs) => vs.filter((_, j) => j !== i))}>
+              Remove variant {i + 1}
+            </button>
+          )}
+        </fieldset>
+      ))}
+      <p>
+        {variants.length < 10 && (
+          <button
+            type="button"
+            class="btn plain"
+            onClick={() => setVariants((vs) => [...vs, blankVariant(String.fromCharCode(97 + vs.length))])}
+          >
+            Add a variant
+          </button>
+        )}{" "}
+        <Action variant="primary" run={start}>
+          Start experiment
+        </Action>
+      </p>
+    </Card>
   );
 }
 
