@@ -1817,6 +1817,10 @@ export interface components {
             /** Format: date-time */
             voided_at: string | null;
             void_reason: string | null;
+            /** @description Set when a take-back (a refund, a rejection, a recomputed milestone) reached the reward while a payout held it: the payout settles it, with a clawback once paid or a void if it fails. */
+            take_back_reason: string | null;
+            /** @description The experiment variant whose rules earned it; null when the program's own rules did. */
+            experiment_variant_id: string | null;
         };
         Review: {
             id: string;
@@ -11158,7 +11162,9 @@ export interface operations {
                      *           "paid_at": null,
                      *           "payout_id": null,
                      *           "voided_at": null,
-                     *           "void_reason": null
+                     *           "void_reason": null,
+                     *           "take_back_reason": null,
+                     *           "experiment_variant_id": null
                      *         }
                      *       ],
                      *       "next_cursor": null
@@ -11398,7 +11404,9 @@ export interface operations {
                      *           "paid_at": null,
                      *           "payout_id": null,
                      *           "voided_at": null,
-                     *           "void_reason": null
+                     *           "void_reason": null,
+                     *           "take_back_reason": null,
+                     *           "experiment_variant_id": null
                      *         }
                      *       ],
                      *       "skipped": [
@@ -11583,7 +11591,9 @@ export interface operations {
                      *           "paid_at": "2026-02-01T12:00:00.000Z",
                      *           "payout_id": "pay_4Kw6Lq2Xp8Zn3Vb7",
                      *           "voided_at": null,
-                     *           "void_reason": null
+                     *           "void_reason": null,
+                     *           "take_back_reason": null,
+                     *           "experiment_variant_id": null
                      *         }
                      *       ],
                      *       "skipped": []
@@ -11764,7 +11774,9 @@ export interface operations {
                      *         "paid_at": null,
                      *         "payout_id": null,
                      *         "voided_at": null,
-                     *         "void_reason": null
+                     *         "void_reason": null,
+                     *         "take_back_reason": null,
+                     *         "experiment_variant_id": null
                      *       }
                      *     }
                      */
@@ -11888,7 +11900,9 @@ export interface operations {
                      *         "paid_at": null,
                      *         "payout_id": null,
                      *         "voided_at": null,
-                     *         "void_reason": null
+                     *         "void_reason": null,
+                     *         "take_back_reason": null,
+                     *         "experiment_variant_id": null
                      *       }
                      *     }
                      */
@@ -12037,7 +12051,9 @@ export interface operations {
                      *         "paid_at": null,
                      *         "payout_id": null,
                      *         "voided_at": "2026-01-20T10:00:00.000Z",
-                     *         "void_reason": "Duplicate account."
+                     *         "void_reason": "Duplicate account.",
+                     *         "take_back_reason": null,
+                     *         "experiment_variant_id": null
                      *       }
                      *     }
                      */
@@ -17608,7 +17624,9 @@ export interface operations {
                  *           "paid_at": null,
                  *           "payout_id": null,
                  *           "voided_at": null,
-                 *           "void_reason": null
+                 *           "void_reason": null,
+                 *           "take_back_reason": null,
+                 *           "experiment_variant_id": null
                  *         }
                  *       }
                  *     }
@@ -17683,7 +17701,9 @@ export interface operations {
                  *           "paid_at": null,
                  *           "payout_id": null,
                  *           "voided_at": null,
-                 *           "void_reason": null
+                 *           "void_reason": null,
+                 *           "take_back_reason": null,
+                 *           "experiment_variant_id": null
                  *         }
                  *       }
                  *     }
@@ -17758,7 +17778,9 @@ export interface operations {
                  *           "paid_at": "2026-01-19T09:00:00.000Z",
                  *           "payout_id": "pay_3Kd8Wn2Lq5Xz9Vb1",
                  *           "voided_at": null,
-                 *           "void_reason": null
+                 *           "void_reason": null,
+                 *           "take_back_reason": null,
+                 *           "experiment_variant_id": null
                  *         }
                  *       }
                  *     }
@@ -17833,7 +17855,9 @@ export interface operations {
                  *           "paid_at": null,
                  *           "payout_id": null,
                  *           "voided_at": "2026-01-05T09:00:00.000Z",
-                 *           "void_reason": "The customer was refunded."
+                 *           "void_reason": "The customer was refunded.",
+                 *           "take_back_reason": null,
+                 *           "experiment_variant_id": null
                  *         }
                  *       }
                  *     }

@@ -127,6 +127,9 @@ describe("experiments", () => {
     expect(earnedB).toEqual([
       expect.objectContaining({ amount: 15_000, rule_version: 1, experiment_variant_id: vb?.id, state: "approved" }),
     ]);
+    // The API's reward (and so its webhooks) says which variant earned it.
+    const listed = await server(p, "GET", `/v1/rewards?member_id=${inB.member.id}`);
+    expect(listed.json.data.map((r: Json) => [r.amount, r.experiment_variant_id])).toEqual([[15_000, vb?.id]]);
 
     const ended = await server(p, "POST", `/v1/experiments/${exp.id}/end`);
     expect(ended.res.status).toBe(200);

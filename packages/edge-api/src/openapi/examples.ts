@@ -107,6 +107,8 @@ export const rewardExample = {
   payout_id: null,
   voided_at: null,
   void_reason: null,
+  take_back_reason: null,
+  experiment_variant_id: null,
 };
 
 /** A reward as a status change's answer lists it. */

@@ -45,6 +45,8 @@ export interface RewardRow {
   void_reason: string | null;
   /** The experiment variant whose rule set it was earned under (migration 0016); null: the program's rules. */
   experiment_variant_id?: string | null;
+  /** A take-back that reached the reward while a payout held it (migration 0018). */
+  take_back_reason?: string | null;
 }
 
 /** A ledger row as the rewards engine reads it (for taking back, and recomputing milestones and tiers). */
@@ -78,6 +80,8 @@ export function rewardView(r: RewardRow) {
     payout_id: r.payout_id,
     voided_at: iso(r.voided_at),
     void_reason: r.void_reason,
+    take_back_reason: r.take_back_reason ?? null,
+    experiment_variant_id: r.experiment_variant_id ?? null,
   };
 }
 export type RewardView = ReturnType<typeof rewardView>;

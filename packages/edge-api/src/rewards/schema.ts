@@ -260,6 +260,13 @@ export const rewardViewSchema = z
     payout_id: z.string().nullable(),
     voided_at: timestamp.nullable(),
     void_reason: z.string().nullable(),
+    take_back_reason: z.string().nullable().meta({
+      description:
+        "Set when a take-back (a refund, a rejection, a recomputed milestone) reached the reward while a payout held it: the payout settles it, with a clawback once paid or a void if it fails.",
+    }),
+    experiment_variant_id: z.string().nullable().meta({
+      description: "The experiment variant whose rules earned it; null when the program's own rules did.",
+    }),
   })
   .meta({ id: "Reward" });
 
