@@ -1,10 +1,13 @@
 import { useState } from "preact/hooks";
 import { api, dateTime, money, ok, percent, type Schemas } from "../api";
+import type { paths } from "../api-schema";
 import { navigate } from "../router";
 import { Action, Badge, Card, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui";
 
 type Experiment = Schemas["Experiment"];
 type Results = Schemas["ExperimentResults"];
+type NewExperimentBody = NonNullable<paths["/v1/experiments"]["post"]["requestBody"]>["content"]["application/json"];
+type VariantRules = NewExperimentBody["variants"][number]["rules"];
 
 /**
  * A/B experiments of the share message and the offer (`/v1/experiments`): start one (variants of the message, each
@@ -65,6 +68,13 @@ interface VariantDraft {
 
 const blankVariant = (key: string): VariantDraft => ({ key, message: "", weight: "1", rules: "" });
 
+/** The first of a, b, c, … no variant uses yet. */
+function unusedKey(variants: VariantDraft[]): string {
+  const used = new Set(variants.map((v) => v.key));
+  for (let c = 97; c < 123; c++) if (!used.has(String.fromCharCode(c))) return String.fromCharCode(c);
+  return `v${variants.length + 1}`;
+}
+
 /** Starting an experiment: its name and 2 to 10 variants (key, message, weight, and optionally their own rules). */
 function NewExperiment() {
   const [name, setName] = useState("");
@@ -85,16 +95,17 @@ function NewExperiment() {
     });
     setRulesErrors(errors);
     if (errors.some(Boolean)) throw new Error("A variant's reward rules are not JSON: see the field marked in red.");
-    const body = {
+    const body: NewExperimentBody = {
       name: name.trim(),
       variants: variants.map((v) => ({
         key: v.key.trim(),
         weight: Number(v.weight),
         ...(v.message.trim() ? { message: v.message.trim() } : {}),
-        ...(v.rules.trim() ? { rules: JSON.parse(v.rules) } : {}),
+        // The API checks the rule set's shape and answers which field is wrong.
+        ...(v.rules.trim() ? { rules: JSON.parse(v.rules) as VariantRules } : {}),
       })),
     };
-    const { experiment } = await ok(api.POST("/v1/experiments", { body: body as never }));
+    const { experiment } = await ok(api.POST("/v1/experiments", { body }));
     navigate(`experiments/${experiment.id}`);
   };
 
@@ -112,7 +123,7 @@ function NewExperiment() {
         <fieldset key={i} class="variant">
           <legend>Variant {i + 1}</legend>
           <Field label={`Variant ${i + 1} key`} hint="Its short name in the results, e.g. a, b, team-savings.">
-            <input value={v.key} maxLength={40} onInput={(e) => change(i, { key: e.currentTarget.value })} />
+            <input value={v.key} maxLength={30} onInput={(e) => change(i, { key: e.currentTarget.value })} />
           </Field>
           <Field
             label={`Variant ${i + 1} message`}
@@ -127,14 +138,14 @@ function NewExperiment() {
             <input
               type="number"
               min={1}
-              max={1000}
+              max={10000}
               value={v.weight}
               onInput={(e) => change(i, { weight: e.currentTarget.value })}
             />
           </Field>
           <Field
             label={`Variant ${i + 1} reward rules (optional)`}
-            hint="A rule set as on the Rules page (JSON), to test an offer; empty: the program's rules."
+            hint="A rule set as on the Rules page (JSON), to test an offer; empty: the program's rules. Without an approval setting its rewards approve automatically."
             error={rulesErrors[i]}
           >
             <textarea
@@ -145,7 +156,14 @@ function NewExperiment() {
             />
           </Field>
           {variants.length > 2 && (
-            <button type="button" class="btn plain" onClick={() => setVariants((vs) => vs.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              class="btn plain"
+              onClick={() => {
+                setVariants((vs) => vs.filter((_, j) => j !== i));
+                setRulesErrors((es) => es.filter((_, j) => j !== i));
+              }}
+            >
               Remove variant {i + 1}
             </button>
           )}
@@ -156,7 +174,7 @@ function NewExperiment() {
           <button
             type="button"
             class="btn plain"
-            onClick={() => setVariants((vs) => [...vs, blankVariant(String.fromCharCode(97 + vs.length))])}
+            onClick={() => setVariants((vs) => [...vs, blankVariant(unusedKey(vs))])}
           >
             Add a variant
           </button>

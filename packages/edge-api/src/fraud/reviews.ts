@@ -7,7 +7,7 @@ import { listPage, rowInProgram } from "../lib/program-rows";
 import { iso } from "../lib/time";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
-import { liveReward, promoteDue, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
+import { liveReward, promoteDue, type RewardRow, rewardInsert, voidStatements } from "../rewards/ledger";
 import { recomputeStatements } from "../rewards/recompute";
 import type { FraudSignal, ReviewStatus } from "./schema";
 
@@ -200,14 +200,13 @@ export async function decideReview(
     statements.push(
       db.prepare("UPDATE referrals SET rejected_at = ? WHERE id = ?").bind(now, review.referral_id),
       ...(taken.voids.length > 0
-        ? [
-            voidStatement(
-              db,
-              taken.voids.map((v) => v.id),
-              `review rejected: ${d.reason}`,
-              now,
-            ),
-          ]
+        ? voidStatements(
+            db,
+            taken.voids.map((v) => v.id),
+            `review rejected: ${d.reason}`,
+            now,
+            true,
+          )
         : []),
       ...taken.clawbacks.map((c) =>
         rewardInsert(db, program.id, { id: review.referral_id as string, member_id: c.member_id ?? "" }, cause, c),

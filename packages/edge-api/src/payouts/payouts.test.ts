@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { API, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { requiredRole } from "../admin/middleware";
 import { PORTAL_COOKIE } from "../portal/routes";
+import { voidStatements } from "../rewards/ledger";
 import { planRun } from "./plan";
 import { advancePayout, type PayoutEnv } from "./service";
 import { DEFAULT_PAYOUT_SETTINGS } from "./settings";
@@ -332,6 +333,37 @@ describe("payout runs through PayPal", () => {
     expect(voided?.void_reason).toContain("recomputed");
     const next = await server(failed.p, "POST", "/v1/payouts/runs", {});
     expect(next.json.payouts.map((x: { amount: number }) => x.amount)).toEqual([10_000]);
+  });
+
+  it("a take-back that read the reward reserved but writes after its payout was paid still claws it back, once", async () => {
+    const paypal = fake("paypal");
+    const e = envWith({ PAYPAL_CLIENT_ID: "client-11", PAYPAL_CLIENT_SECRET: "s", PAYPAL_API_URL: paypal.base });
+    const { p, members } = await programWithEarners(["paypal"]);
+    const m = members[0]!;
+    await choose(p, m.id, { method: "paypal" });
+    const payout = (await server(p, "POST", "/v1/payouts/runs", {})).json.payouts[0];
+    const now = Date.now();
+    await paypal.settle({ transaction_status: "SUCCESS" });
+    expect(await advancePayout(e, payout.id, now)).toMatchObject({ state: "paid" });
+    expect(await rewardRow(m.rewardId)).toMatchObject({ state: "paid" });
+    // A recompute (or a rejection, a reattribution) read the reward while it was reserved and decided to void it;
+    // its batch lands now, after the payout was paid.
+    const clawbacks = () =>
+      env.DB.prepare("SELECT amount, description FROM rewards WHERE clawback_of = ?").bind(m.rewardId).all();
+    const stale = () => voidStatements(env.DB, [m.rewardId], "recomputed: test", now + 1, true);
+    await env.DB.batch(stale());
+    await env.DB.batch(stale());
+    expect((await clawbacks()).results).toEqual([{ amount: -10_000, description: "Clawback (recomputed: test)" }]);
+    // A lost deal's void leaves a paid reward alone, as it always did.
+    const other = await programWithEarners(["paypal"]);
+    const o = other.members[0]!;
+    await env.DB.prepare("UPDATE rewards SET state = 'paid', paid_at = ? WHERE id = ?").bind(now, o.rewardId).run();
+    await env.DB.batch(voidStatements(env.DB, [o.rewardId], "lost", now + 1, false));
+    expect(await rewardRow(o.rewardId)).toMatchObject({ state: "paid" });
+    const none = await env.DB.prepare("SELECT COUNT(*) AS n FROM rewards WHERE clawback_of = ?")
+      .bind(o.rewardId)
+      .first();
+    expect(none).toEqual({ n: 0 });
   });
 
   it("a resend refused after a timeout needs a person: the rewards stay reserved until released; cancel never races a send", async () => {

@@ -2,7 +2,7 @@ import { ApiError } from "../lib/errors";
 import type { Outcome, Reader } from "../lib/idempotency";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
-import { promoteDue } from "../rewards/ledger";
+import { clawbackInsertSql, promoteDue } from "../rewards/ledger";
 import {
   type CandidateReward,
   type MemberFacts,
@@ -312,18 +312,11 @@ export async function markPaid(db: D1Database, payoutId: string, providerStatus:
       .bind(now, payoutId),
     db
       .prepare(
-        `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
-           dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, awaiting_qualification,
-           clawback_of, available_at, created_at, approved_at)
-         SELECT 'rwd_' || lower(hex(randomblob(8))), w.program_id, w.member_id, w.referral_id, w.event_id, w.recipient,
-           w.rule_id, w.rule_version, 'clawback:' || w.id, w.kind, -w.amount, w.currency,
-           'Clawback (' || COALESCE(w.take_back_reason, CASE WHEN f.rejected_at IS NOT NULL THEN 'rejected'
-             ELSE f.status END) || ' while being paid)' || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0,
-           w.id, ?1, ?1, ?1
-         FROM rewards w JOIN referrals f ON f.id = w.referral_id
-         WHERE w.payout_id = ?2 AND w.state = 'paid' AND w.amount > 0 AND w.clawback_of IS NULL
-           AND ${TAKEN_BACK}
-         ON CONFLICT DO NOTHING`,
+        clawbackInsertSql(
+          `COALESCE(w.take_back_reason, CASE WHEN f.rejected_at IS NOT NULL THEN 'rejected' ELSE f.status END)
+             || ' while being paid'`,
+          `FROM rewards w JOIN referrals f ON f.id = w.referral_id WHERE w.payout_id = ?2 AND ${TAKEN_BACK}`,
+        ),
       )
       .bind(now, payoutId),
   ]);

@@ -9,7 +9,7 @@ import { type SqlRef, valueRef } from "../lib/sql";
 import type { Program } from "../programs/service";
 import { takeBack } from "../rewards/engine";
 import { REWARD_READS, rewardReadStatements } from "../rewards/hook";
-import { liveReward, type RewardRow, rewardInsert, voidStatement } from "../rewards/ledger";
+import { liveReward, type RewardRow, rewardInsert, voidStatements } from "../rewards/ledger";
 import { memberDependentRuleIds, recomputeStatements } from "../rewards/recompute";
 import type { RulesRow } from "../rewards/rules";
 import {
@@ -306,14 +306,13 @@ function takeBackStatements(
   const { voids, clawbacks } = takeBack(rows.map(liveReward), "reattributed", event.created_at);
   return [
     ...(voids.length > 0
-      ? [
-          voidStatement(
-            db,
-            voids.map((v) => v.id),
-            "reattributed",
-            event.created_at,
-          ),
-        ]
+      ? voidStatements(
+          db,
+          voids.map((v) => v.id),
+          "reattributed",
+          event.created_at,
+          true,
+        )
       : []),
     ...clawbacks.map((c) => rewardInsert(db, programId, previous, event, c)),
   ];

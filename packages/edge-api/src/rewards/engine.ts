@@ -101,6 +101,12 @@ export interface LedgerEntry {
 export interface RewardVoid {
   id: string;
   reason: string;
+  /**
+   * From `takeBack` (a refund, a recompute, a reattribution, a rejection): were the reward paid, it would be clawed
+   * back, so a reward a payout holds, or one paid since it was read, is clawed back too (`voidStatements`). A lost
+   * deal's or a churn's void leaves paid rewards alone, and so leaves a held one to its payout.
+   */
+  takeBack?: boolean;
 }
 
 export interface Evaluation {
@@ -300,7 +306,7 @@ export function takeBack(
   const voids: RewardVoid[] = [];
   const clawbacks: LedgerEntry[] = [];
   for (const r of rewards) {
-    if (UNPAID.has(r.state)) voids.push({ id: r.id, reason });
+    if (UNPAID.has(r.state)) voids.push({ id: r.id, reason, takeBack: true });
     else if (r.state === "paid" && r.amount !== undefined && r.amount > 0 && r.kind && r.recipient) {
       clawbacks.push({
         rule_id: r.rule_id,

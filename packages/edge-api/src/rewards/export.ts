@@ -77,7 +77,8 @@ async function approvedPage(
       `SELECT w.*, m.external_id AS member_external_id, m.email AS member_email, m.name AS member_name,
          m.email_verified AS member_email_verified, f.friend_email, f.friend_name, f.status AS friend_status
        FROM rewards w JOIN members m ON m.id = w.member_id JOIN referrals f ON f.id = w.referral_id
-       WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND (?2 IS NULL OR w.currency = ?2)
+       WHERE w.program_id = ?1 AND w.state = 'approved' AND w.payout_id IS NULL AND w.take_back_reason IS NULL
+         AND (?2 IS NULL OR w.currency = ?2)
          -- Members a payout run pays (their method is a provider's, offered by the program) are not in the CSV.
          AND NOT EXISTS (SELECT 1 FROM member_payout_methods pm JOIN payout_settings s ON s.program_id = w.program_id
            WHERE pm.member_id = w.member_id AND pm.method <> 'manual'

@@ -7,7 +7,7 @@ import { lifecycleSql } from "../referrals/lifecycle";
 import type { EarnedReward } from "../referrals/schema";
 import type { EventRow, ReferralRow } from "../referrals/service";
 import { type ExistingReward, evaluateRewards, type MemberHistory } from "./engine";
-import { rewardInsert, voidStatement } from "./ledger";
+import { rewardInsert, voidStatements } from "./ledger";
 import { monthOf } from "./raffle";
 import { recomputeStatements } from "./recompute";
 import type { RulesRow } from "./rules";
@@ -48,7 +48,7 @@ export function rewardReadStatements(
     db
       .prepare(
         `SELECT rule_id, COUNT(*) AS count, COALESCE(SUM(amount), 0) AS amount FROM rewards
-         WHERE member_id = (${member.sql}) AND state != 'voided' GROUP BY rule_id`,
+         WHERE member_id = (${member.sql}) AND state != 'voided' AND take_back_reason IS NULL GROUP BY rule_id`,
       )
       .bind(...member.params),
     db
@@ -222,10 +222,17 @@ export async function rewardStatements(
         .bind(referral.id),
     );
   }
-  const byReason = new Map<string, string[]>();
-  for (const v of result.voids) byReason.set(v.reason, [...(byReason.get(v.reason) ?? []), v.id]);
-  for (const [reason, ids] of byReason) {
-    statements.push(voidStatement(db, ids, event.reason ? `${reason}: ${event.reason}` : reason, event.created_at));
+  const byReason = new Map<string, { ids: string[]; takeBack: boolean }>();
+  for (const v of result.voids) {
+    const key = `${v.takeBack ? 1 : 0}${v.reason}`;
+    const group = byReason.get(key) ?? { ids: [], takeBack: v.takeBack === true };
+    group.ids.push(v.id);
+    byReason.set(key, group);
+  }
+  for (const [key, { ids, takeBack }] of byReason) {
+    const reason = key.slice(1);
+    const words = event.reason ? `${reason}: ${event.reason}` : reason;
+    statements.push(...voidStatements(db, ids, words, event.created_at, takeBack));
   }
   if (result.raffleEntries > 0) {
     statements.push(

@@ -203,23 +203,67 @@ export function formatMinor(amount: number, currency: string | null): string {
 const ZERO_DECIMAL = new Set(["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"]);
 
 /**
- * Voids unpaid rewards (a paid one is never edited; see `takeBack` for clawbacks). A reward reserved by a payout on
- * its way (approved, with a payout id: src/payouts) is left alone: its payout books the clawback when it is paid, or
- * voids it when it fails.
+ * Voids unpaid rewards (a paid one is never edited; see `takeBack` for clawbacks). `takeBack` says the void comes
+ * from a take-back (`RewardVoid.takeBack`: a refund, a recompute, a reattribution, a rejection), where a paid reward
+ * would be clawed back: then a reward a payout holds (approved, with a payout id: src/payouts) is marked for its
+ * payout to settle, and one paid since the caller read it is clawed back in the same batch.
  */
-export function voidStatement(db: D1Database, ids: readonly string[], reason: string, at: number): D1PreparedStatement {
-  // A reward a payout reserved is not voided under its payout: the take-back is written on it, and the payout's
-  // outcome settles it (a clawback once paid, a void if it fails; src/payouts/service.ts, migration 0018).
-  return db
-    .prepare(
-      `UPDATE rewards SET
-         state = CASE WHEN payout_id IS NULL THEN 'voided' ELSE state END,
-         voided_at = CASE WHEN payout_id IS NULL THEN ?1 ELSE voided_at END,
-         void_reason = CASE WHEN payout_id IS NULL THEN ?2 ELSE void_reason END,
-         take_back_reason = CASE WHEN payout_id IS NULL THEN take_back_reason ELSE COALESCE(take_back_reason, ?2) END
-       WHERE id IN (SELECT value FROM json_each(?3)) AND state IN ('pending', 'approved', 'in_review')`,
-    )
-    .bind(at, reason, JSON.stringify(ids));
+export function voidStatements(
+  db: D1Database,
+  ids: readonly string[],
+  reason: string,
+  at: number,
+  takeBack: boolean,
+): D1PreparedStatement[] {
+  const list = JSON.stringify(ids);
+  if (!takeBack) {
+    // A lost deal or a churn: what is unpaid is voided; a reward a payout holds is left to its payout (it is
+    // clawed back only where a paid one would be, src/payouts/service.ts REFERRAL_CLOSED).
+    return [
+      db
+        .prepare(
+          `UPDATE rewards SET state = 'voided', voided_at = ?1, void_reason = ?2
+           WHERE id IN (SELECT value FROM json_each(?3)) AND state IN ('pending', 'approved', 'in_review')
+             AND payout_id IS NULL`,
+        )
+        .bind(at, reason, list),
+    ];
+  }
+  return [
+    // A reward a payout holds is not voided under its payout: the take-back is written on it, and the payout's
+    // outcome settles it (a clawback once paid, a void if it fails; src/payouts/service.ts, migration 0018).
+    db
+      .prepare(
+        `UPDATE rewards SET
+           state = CASE WHEN payout_id IS NULL THEN 'voided' ELSE state END,
+           voided_at = CASE WHEN payout_id IS NULL THEN ?1 ELSE voided_at END,
+           void_reason = CASE WHEN payout_id IS NULL THEN ?2 ELSE void_reason END,
+           take_back_reason = CASE WHEN payout_id IS NULL THEN take_back_reason ELSE COALESCE(take_back_reason, ?2) END
+         WHERE id IN (SELECT value FROM json_each(?3)) AND state IN ('pending', 'approved', 'in_review')`,
+      )
+      .bind(at, reason, list),
+    // One paid since the caller read it (its payout confirmed meanwhile, or someone marked it paid) is clawed
+    // back, as it would have been had it been read paid.
+    db
+      .prepare(clawbackInsertSql("?2", "FROM rewards w WHERE w.id IN (SELECT value FROM json_each(?3))"))
+      .bind(at, reason, list),
+  ];
+}
+
+/**
+ * Clawbacks of the paid rewards `w` that `fromWhere` selects (`FROM rewards w … WHERE …`): a negative, approved
+ * entry of the same kind and currency each, netted from the member's next payout, once per reward ever (its dedupe
+ * key `clawback:<id>`). `reasonSql` is the SQL for the words in "Clawback (…)"; `?1` is now.
+ */
+export function clawbackInsertSql(reasonSql: string, fromWhere: string): string {
+  return `INSERT INTO rewards (id, program_id, member_id, referral_id, event_id, recipient, rule_id, rule_version,
+      dedupe_key, kind, amount, currency, description, state, auto_approve, while_active, awaiting_qualification,
+      clawback_of, available_at, created_at, approved_at)
+    SELECT 'rwd_' || lower(hex(randomblob(8))), w.program_id, w.member_id, w.referral_id, w.event_id, w.recipient,
+      w.rule_id, w.rule_version, 'clawback:' || w.id, w.kind, -w.amount, w.currency,
+      'Clawback (' || ${reasonSql} || ')' || COALESCE(': ' || w.description, ''), 'approved', 1, 0, 0, w.id, ?1, ?1, ?1
+    ${fromWhere} AND w.state = 'paid' AND w.amount > 0 AND w.clawback_of IS NULL
+    ON CONFLICT DO NOTHING`;
 }
 
 /** One ledger row, `ON CONFLICT DO NOTHING` on the dedupe key: the same thing is never paid twice. */
@@ -324,7 +368,7 @@ export async function planPayout(db: D1Database, programId: string, input: PayIn
     db
       .prepare(
         `SELECT * FROM rewards WHERE program_id = ? AND id IN (SELECT value FROM json_each(?)) AND state = 'approved'
-           AND payout_id IS NULL`,
+           AND payout_id IS NULL AND take_back_reason IS NULL`,
       )
       .bind(programId, JSON.stringify(unique)),
   ]);

@@ -57,7 +57,8 @@ export async function readMemberRewards(
     db
       .prepare(
         `SELECT kind, currency, ${EFFECTIVE_STATE} AS effective, SUM(amount) AS amount FROM rewards
-         WHERE member_id = ?1 AND recipient = 'member' AND state != 'voided' GROUP BY kind, currency, effective`,
+         WHERE member_id = ?1 AND recipient = 'member' AND state != 'voided' AND take_back_reason IS NULL
+         GROUP BY kind, currency, effective`,
       )
       .bind(memberId, now),
     memberCountsStatement(db, valueRef(memberId), valueRef("")),

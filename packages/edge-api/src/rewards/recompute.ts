@@ -1,6 +1,6 @@
 import type { ReferralStatus } from "../referrals/status";
 import { type HistoryEvent, type LedgerEntry, takeBack } from "./engine";
-import { type LiveReward, liveReward, type RewardRow, rewardInsert, voidStatement } from "./ledger";
+import { type LiveReward, liveReward, type RewardRow, rewardInsert, voidStatements } from "./ledger";
 import type { Ruleset } from "./schema";
 import { type ScriptStep, simulateLedger } from "./simulate";
 
@@ -146,7 +146,8 @@ export async function recomputeStatements(
   // Only rewards earned under these same rules are reconciled: what an experiment variant's rules paid stays
   // as it was earned, and a variant's recomputation leaves the program's rewards alone (src/experiments).
   const sameRules = (r: RewardRow) => (r.experiment_variant_id ?? null) === (ruleset.experiment_variant_id ?? null);
-  const live = rows.filter((r) => r.state !== "voided" && sameRules(r)).map(liveReward);
+  // A reward already taken back while a payout holds it (migration 0018) no longer counts.
+  const live = rows.filter((r) => r.state !== "voided" && !r.take_back_reason && sameRules(r)).map(liveReward);
   const usedKeys = new Set(rows.map((r) => r.dedupe_key));
   const suspended = (memberRes?.results[0] as { suspended_at: number | null } | undefined)?.suspended_at != null;
   const underReview = new Set(((reviewsRes?.results ?? []) as { referral_id: string }[]).map((r) => r.referral_id));
@@ -158,11 +159,12 @@ export async function recomputeStatements(
   const taken = takeBack(result.takeBack, `recomputed: ${cause.reason}`, cause.created_at);
   if (taken.voids.length > 0) {
     statements.push(
-      voidStatement(
+      ...voidStatements(
         db,
         taken.voids.map((v) => v.id),
         `recomputed: ${cause.reason}`,
         cause.created_at,
+        true,
       ),
     );
   }

@@ -102,7 +102,7 @@ describe("the outbox: events are written with the change that causes them", () =
     // The hold ends for everyone at once: one UPDATE, one event per reward.
     await env.DB.prepare("UPDATE rewards SET available_at = 0 WHERE program_id = ?").bind(p.id).run();
     const { promoteDue } = await import("../rewards/ledger");
-    expect(await promoteDue(env.DB, Date.now())).toBeGreaterThanOrEqual(2);
+    expect(await promoteDue(env.DB, Date.now(), p.id)).toBeGreaterThanOrEqual(2);
     const rewardA = a.json.rewards[0].id as string;
     const pay = await server(p, "POST", "/v1/rewards/pay", { ids: [rewardA], payout_reference: "batch-1" });
     expect(pay.res.status).toBe(201);
