@@ -140,8 +140,8 @@ export default {
   // Every minute: rewards whose hold ended become approved (auto-approving programs; reads also do it lazily
   // per program) and Stripe events that settled with no queue message are applied, then webhook deliveries that are due and on no queue (a lost message, a stale isolate cache)
   // are queued. Every ten minutes: members' visitor hashes older than two days are deleted (they rotate daily,
-  // useless to the fraud engine), and the last days' rollups are folded again from the raw tables (exact
-  // whatever happened).
+  // useless to the fraud engine), the last days' rollups are folded again from the raw tables (exact
+  // whatever happened), and sign-in counts for unknown addresses idle for a day are forgotten.
   scheduled(controller, env, ctx) {
     const now = controller.scheduledTime;
     // Approvals first: each announces reward.approved, which the dispatch then queues.
@@ -162,7 +162,14 @@ export default {
         ),
     ];
     if (new Date(now).getUTCMinutes() % 10 === 0) {
-      tasks.push(forgetOldVisitorHashes(env.DB, now), refoldRecentDays(env.DB, now));
+      tasks.push(
+        forgetOldVisitorHashes(env.DB, now),
+        refoldRecentDays(env.DB, now),
+        // Wrong sign-ins counted for unknown addresses (src/admin/service.ts), idle for a day.
+        env.DB.prepare("DELETE FROM login_throttle WHERE updated_at < ?")
+          .bind(now - 86_400_000)
+          .run(),
+      );
     }
     ctx.waitUntil(Promise.all(tasks));
   },

@@ -440,6 +440,28 @@ describe("hardening (the security review's findings)", () => {
     expect(burst.filter((r) => r === "account_locked")).toHaveLength(12 - MAX_FAILED_LOGINS);
   });
 
+  it("an unknown address answers exactly as an admin's: five wrong tries, then locked, then counted afresh", async () => {
+    const p = await makeProgram();
+    const { emails } = await workspace(p);
+    const t0 = Date.now();
+    const attempts = async (email: string) => {
+      const answers: string[] = [];
+      const at = (now: number) =>
+        signInDirect(env.DB, email, "wrong password!", "", now).then(
+          () => "ok",
+          (err: { code: string; details?: { locked_until?: string } }) =>
+            err.details?.locked_until ? `${err.code} until +${Date.parse(err.details.locked_until) - t0}` : err.code,
+        );
+      for (let i = 0; i <= MAX_FAILED_LOGINS; i++) answers.push(await at(t0 + i));
+      answers.push(await at(t0 + LOCKOUT_MS + 10)); // the lock ran out: counted afresh
+      return answers;
+    };
+    const known = await attempts(emails.admin);
+    expect(known.at(-2)).toBe(`account_locked until +${MAX_FAILED_LOGINS - 1 + LOCKOUT_MS}`);
+    // Someone probing for admins' addresses cannot tell a made-up one from a real one by its answers.
+    expect(await attempts(`nobody-${crypto.randomUUID()}@ledgerly.test`)).toEqual(known);
+  });
+
   it("refuses a sign-in that a cross-site form could send", async () => {
     const p = await makeProgram();
     const { emails } = await workspace(p);

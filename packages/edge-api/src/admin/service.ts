@@ -58,7 +58,7 @@ export interface SignedIn {
  * 15 minutes (`account_locked`, even with the right password); when a lock has run out the count starts again.
  * The attempt is counted before the password is checked, in one statement that also refuses a locked account,
  * so a burst of parallel guesses gets five, not one each. An unknown email costs the same PBKDF2 as a known one
- * and gets the same answer as a wrong password.
+ * and gets the same answers: a wrong password's five times, then the lock's (`login_throttle`, migration 0019).
  */
 export async function signIn(
   db: D1Database,
@@ -70,20 +70,36 @@ export async function signIn(
   const address = email.trim().toLowerCase();
   const expired = "locked_until IS NOT NULL AND locked_until <= ?1";
   const count = `CASE WHEN ${expired} THEN 1 ELSE failed_logins + 1 END`;
-  const admin = await db
-    .prepare(
-      `UPDATE admins SET failed_logins = ${count},
-         locked_until = CASE WHEN ${count} >= ?2 THEN ?3 WHEN ${expired} THEN NULL ELSE locked_until END
-       WHERE email = ?4 AND (locked_until IS NULL OR locked_until <= ?1) RETURNING *`,
-    )
-    .bind(now, MAX_FAILED_LOGINS, now + LOCKOUT_MS, address)
-    .first<AdminRow>();
-  const locked = admin
-    ? null
-    : await db
-        .prepare("SELECT locked_until FROM admins WHERE email = ?")
-        .bind(address)
-        .first<{ locked_until: number }>();
+  const lockedUntil = `CASE WHEN ${count} >= ?2 THEN ?3 WHEN ${expired} THEN NULL ELSE locked_until END`;
+  const [adminRes, unknownRes] = await db.batch([
+    db
+      .prepare(
+        `UPDATE admins SET failed_logins = ${count}, locked_until = ${lockedUntil}
+         WHERE email = ?4 AND (locked_until IS NULL OR locked_until <= ?1) RETURNING *`,
+      )
+      .bind(now, MAX_FAILED_LOGINS, now + LOCKOUT_MS, address),
+    // An address that is no admin's is counted the same way (migration 0019), so its answers are the same.
+    db
+      .prepare(
+        `INSERT INTO login_throttle (email, failed_logins, locked_until, updated_at)
+         SELECT ?4, 1, NULL, ?1 WHERE NOT EXISTS (SELECT 1 FROM admins WHERE email = ?4)
+         ON CONFLICT (email) DO UPDATE SET failed_logins = ${count}, locked_until = ${lockedUntil}, updated_at = ?1
+           WHERE locked_until IS NULL OR locked_until <= ?1
+         RETURNING email`,
+      )
+      .bind(now, MAX_FAILED_LOGINS, now + LOCKOUT_MS, address),
+  ]);
+  const admin = (adminRes?.results[0] as AdminRow | undefined) ?? null;
+  // Neither counted this try: the address (an admin's or not) is locked.
+  const locked =
+    admin || (unknownRes?.results.length ?? 0) > 0
+      ? null
+      : await db
+          .prepare(
+            "SELECT locked_until FROM admins WHERE email = ?1 UNION ALL SELECT locked_until FROM login_throttle WHERE email = ?1",
+          )
+          .bind(address)
+          .first<{ locked_until: number }>();
   const verdict = await verifyPassword(password, admin?.password_hash ?? UNMATCHABLE_HASH);
   if (locked?.locked_until) {
     throw new ApiError(
