@@ -25,6 +25,9 @@ export default defineConfig(async () => {
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
+        // Cloudflare Email Service's binding, as a deployment with EMAIL_PROVIDER=cloudflare declares it (miniflare's
+        // local one checks the allowed senders and answers a message id).
+        email: { send_email: [{ name: "SEND_EMAIL", allowed_sender_addresses: ["rewards@vouch.test"] }] },
         // Rate limits are counted in memory here, like `pnpm dev`; the binding path is tested by
         // calling checkRateLimit with the bound BROWSER_LIMITER.
         bindings: {

@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { API, browser, enrol, makeProgram, server, type TestProgram } from "../../test/fixtures";
 import { rulesBodyExample } from "../openapi/examples";
 import { consumeEmails, type EmailEnv, type EmailMessage } from "./outbox";
+import { cloudflareProvider, providerFor } from "./providers";
 import { monthName, renderEmail } from "./render";
 import { writeDueSummaries } from "./summary";
 
@@ -278,6 +279,76 @@ describe("moment_invite (migration 0017)", () => {
     await server(p, "PATCH", "/v1/program/email-settings", { moment_invite: true });
     const on = await server(p, "POST", `/v1/members/${boris.member.id}/moments`, { moment: "seats_removed" });
     expect(on.json.moment).toMatchObject({ nudged: true, emailed: true });
+  });
+});
+
+describe("Cloudflare Email Service (send_email binding)", () => {
+  it("sends through the binding's builder; a sender it refuses is retried, a coded refusal is final", async () => {
+    const p = await makeProgram({ name: "Ledgerly" });
+    await enrol(p, { id: "u1", email: "dana@ledgerly.test", name: "Dana" });
+    await enrol(p, { id: "u2", email: "boris@ledgerly.test", name: "Boris" });
+    const [dana, boris] = (await outbox(p.id)).filter((r) => r.kind === "welcome");
+    const sent = await deliver(
+      [dana!.id],
+      Date.now() + 1000,
+      testEnv({
+        EMAIL_PROVIDER: "cloudflare",
+        EMAIL_FROM: "Rewards <rewards@vouch.test>",
+      }),
+    );
+    expect(sent.retryMessages).toEqual([]);
+    const row = (id: string) =>
+      env.DB.prepare("SELECT state, provider, provider_id, last_error FROM email_outbox WHERE id = ?")
+        .bind(id)
+        .first<{ state: string; provider: string; provider_id: string | null; last_error: string | null }>();
+    expect(await row(dana!.id)).toMatchObject({ state: "sent", provider: "cloudflare", last_error: null });
+    expect((await row(dana!.id))?.provider_id).toMatch(/@/); // the binding's Message-ID
+
+    // The binding allows one sender; another is refused (locally without a code): retried, not lost.
+    const refused = await deliver(
+      [boris!.id],
+      Date.now() + 1000,
+      testEnv({
+        EMAIL_PROVIDER: "cloudflare",
+        EMAIL_FROM: "elsewhere@other.test",
+      }),
+    );
+    expect(refused.retryMessages).toHaveLength(1);
+    expect(await row(boris!.id)).toMatchObject({ state: "pending" });
+    expect((await row(boris!.id))?.last_error).toContain("not allowed");
+
+    // Cloudflare's documented refusals carry a string code; one about the recipient is final.
+    const suppressed = cloudflareProvider({
+      send: async () => {
+        throw Object.assign(new Error("Recipient is on suppression list"), { code: "E_RECIPIENT_SUPPRESSED" });
+      },
+    } as unknown as SendEmail);
+    const email = {
+      outboxId: "x",
+      programId: p.id,
+      from: "rewards@vouch.test",
+      to: "a@b.test",
+      subject: "s",
+      html: "h",
+      text: "t",
+      headers: {},
+      idempotencyKey: "k",
+    };
+    expect(await suppressed.send(email)).toMatchObject({
+      ok: false,
+      retry: false,
+      error: "E_RECIPIENT_SUPPRESSED: Recipient is on suppression list",
+    });
+    const limited = cloudflareProvider({
+      send: async () => {
+        throw Object.assign(new Error("Daily sending limit exceeded"), { code: "E_RATE_LIMIT_EXCEEDED" });
+      },
+    } as unknown as SendEmail);
+    expect(await limited.send(email)).toMatchObject({ ok: false, retry: true });
+    // Chosen without its binding, the deployment says what is missing.
+    expect(() => providerFor({ DB: env.DB, EMAIL_PROVIDER: "cloudflare" })).toThrow(
+      /send_email binding named SEND_EMAIL/,
+    );
   });
 });
 

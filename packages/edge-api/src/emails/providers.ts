@@ -1,6 +1,6 @@
 /**
  * Where an email goes: one small interface, one implementation per provider, chosen per deployment by the
- * `EMAIL_PROVIDER` var ("local", "resend", "postmark").
+ * `EMAIL_PROVIDER` var ("local", "resend", "postmark", "cloudflare").
  *
  * - `local` stores the message in D1 (`email_local_messages`), shown at `GET /dev/mail` outside production.
  * - `resend`: `POST https://api.resend.com/emails` with `Authorization: Bearer <RESEND_API_KEY>` and JSON
@@ -16,6 +16,12 @@
  *   recipient, 405 not allowed to send …), final, except ErrorCode 429 (rate limit); HTTP 429 and 5xx are
  *   retried; 401 (bad token) is final. Postmark has no idempotency key: an answer lost after Postmark took the
  *   message could send it twice, which the claim-before-send (src/emails/outbox.ts) prevents instead.
+ * - `cloudflare`: Cloudflare Email Service through a `send_email` binding named `SEND_EMAIL`, with the structured
+ *   builder `{ from: { email, name }, to, subject, html, text, headers }`; it answers `{ messageId }` and throws an
+ *   Error with a string `code` when it refuses. A refusal about the message or its addresses (`E_VALIDATION_ERROR`,
+ *   `E_FIELD_MISSING`, `E_SENDER_NOT_VERIFIED`, `E_RECIPIENT_NOT_ALLOWED`, `E_RECIPIENT_SUPPRESSED`, …) is final;
+ *   anything else (a rate or daily limit, an internal error, no code) is retried. No idempotency key either. On a
+ *   free plan it only delivers to addresses verified in the account; a paid plan delivers to anyone.
  */
 export interface OutgoingEmail {
   outboxId: string;
@@ -46,6 +52,8 @@ export interface ProviderEnv {
   POSTMARK_SERVER_TOKEN?: string;
   POSTMARK_API_URL?: string;
   POSTMARK_MESSAGE_STREAM?: string;
+  /** Cloudflare Email Service (`send_email` binding), for EMAIL_PROVIDER=cloudflare. */
+  SEND_EMAIL?: SendEmail;
 }
 
 export const SEND_TIMEOUT_MS = 15_000;
@@ -161,6 +169,50 @@ export function postmarkProvider(
   } satisfies EmailProvider;
 }
 
+/** Cloudflare's refusals that a retry cannot change (Email Service, Workers API error codes). */
+const CLOUDFLARE_FINAL = new Set([
+  "E_VALIDATION_ERROR",
+  "E_FIELD_MISSING",
+  "E_TOO_MANY_RECIPIENTS",
+  "E_TOO_MANY_ATTACHMENTS",
+  "E_SENDER_NOT_VERIFIED",
+  "E_RECIPIENT_NOT_ALLOWED",
+  "E_RECIPIENT_SUPPRESSED",
+  "E_CONTENT_TOO_LARGE",
+  "E_HEADER_NOT_ALLOWED",
+]);
+
+export function cloudflareProvider(binding: SendEmail) {
+  return {
+    name: "cloudflare",
+    async send(e: OutgoingEmail): Promise<SendResult> {
+      // `fromHeader` wrote `"Name" <address>`; the builder takes the two apart.
+      const address = /<([^<>\s]+)>\s*$/.exec(e.from)?.[1] ?? e.from;
+      const name = /^"([^"]*)"/.exec(e.from)?.[1];
+      try {
+        const sent = await binding.send({
+          from: name ? { email: address, name } : address,
+          to: e.to,
+          subject: e.subject,
+          html: e.html,
+          text: e.text,
+          headers: e.headers,
+        });
+        return { ok: true, status: null, providerId: sent?.messageId ?? null };
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        const message = err instanceof Error ? err.message : String(err);
+        return {
+          ok: false,
+          retry: !(typeof code === "string" && CLOUDFLARE_FINAL.has(code)),
+          status: null,
+          error: `${typeof code === "string" ? code : "error"}: ${message}`.slice(0, 500),
+        };
+      }
+    },
+  } satisfies EmailProvider;
+}
+
 /** The deployment's provider; an unknown name or a missing key is a configuration error, thrown. */
 export function providerFor(env: ProviderEnv): EmailProvider {
   const name = env.EMAIL_PROVIDER || "local";
@@ -177,6 +229,12 @@ export function providerFor(env: ProviderEnv): EmailProvider {
       baseUrl: env.POSTMARK_API_URL || undefined,
       messageStream: env.POSTMARK_MESSAGE_STREAM || undefined,
     });
+  }
+  if (name === "cloudflare") {
+    if (!env.SEND_EMAIL) {
+      throw new Error("EMAIL_PROVIDER is cloudflare but there is no send_email binding named SEND_EMAIL");
+    }
+    return cloudflareProvider(env.SEND_EMAIL);
   }
   throw new Error(`unknown EMAIL_PROVIDER ${JSON.stringify(name)}`);
 }
