@@ -32,7 +32,7 @@ import { SETTINGS_SELECT, settingsFromRow } from "./settings";
  * `queued` for a retry, or `failed`. Only `paid` makes its rewards paid; `failed` releases them for the next run.
  * A reserved reward is not voided by a take-back that arrives meanwhile (the money may be on its way): a refund or a
  * rejection of its referral, or a take-back written on it (`take_back_reason`: a milestone recomputed, a
- * reattribution, a lost deal). When its payout is paid a clawback is booked; when it fails or is canceled the reward
+ * reattribution). When its payout is paid a clawback is booked; when it fails or is canceled the reward
  * is voided instead of released.
  */
 
@@ -110,7 +110,7 @@ export type PayoutView = ReturnType<typeof payoutView>;
 export const REFERRAL_CLOSED = `(f.status = 'refunded' OR f.rejected_at IS NOT NULL OR (f.status = 'lost' AND w.while_active = 1))`;
 /**
  * A reserved reward `w` (joined to its referral `f`) that must not be kept: its referral closed, or a take-back
- * reached it while reserved (`take_back_reason`: a milestone recomputed, a reattribution, a lost deal; migration 0018).
+ * reached it while reserved (`take_back_reason`: a milestone recomputed, a reattribution; migration 0018).
  */
 const TAKEN_BACK = `(w.take_back_reason IS NOT NULL OR ${REFERRAL_CLOSED})`;
 
