@@ -33,6 +33,30 @@ export function parseJson(body: string): unknown {
   }
 }
 
+/**
+ * A fake's request path split into the test's scope and the provider's own path: `/<name>/v1/x?q=1` → name, the
+ * path `/v1/x`, and the URL (for its query).
+ */
+export function scoped(fullPath: string): { name: string; path: string; url: URL } {
+  const whole = new URL(fullPath, "http://fake");
+  const [, name = "", ...rest] = whole.pathname.split("/");
+  const url = new URL(`/${rest.join("/")}${whole.search}`, "http://fake");
+  return { name, path: url.pathname, url };
+}
+
+/** Each test's own state in a fake, made on first use and kept by its scope name. */
+export function perScope<T>(make: () => T): (name: string) => T {
+  const states = new Map<string, T>();
+  return (name) => {
+    let s = states.get(name);
+    if (s === undefined) {
+      s = make();
+      states.set(name, s);
+    }
+    return s;
+  };
+}
+
 /** Scripted answers a test queues for a fake (`[{ status, body, headers }]`), taken one per matching request. */
 export interface Reply {
   status: number;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Fake, headersOf, parseJson, sendJson } from "./fake";
+import { type Fake, headersOf, parseJson, perScope, scoped, sendJson } from "./fake";
 
 /**
  * A fake HubSpot API (`https://api.hubapi.com`) at `/hubspot/<name>/…`, per HubSpot's CRM v3 reference:
@@ -40,24 +40,15 @@ interface Portal {
 }
 
 const STANDARD = new Set(["email", "firstname", "lastname", "company", "lifecyclestage", "phone"]);
-const portals = new Map<string, Portal>();
-
-function portal(name: string): Portal {
-  let p = portals.get(name);
-  if (!p) {
-    p = {
-      replies: [],
-      log: [],
-      groups: new Set(),
-      properties: new Set(),
-      contacts: new Map(),
-      deals: new Map(),
-      nextId: 501,
-    };
-    portals.set(name, p);
-  }
-  return p;
-}
+const portal = perScope<Portal>(() => ({
+  replies: [],
+  log: [],
+  groups: new Set(),
+  properties: new Set(),
+  contacts: new Map(),
+  deals: new Map(),
+  nextId: 501,
+}));
 
 const correlationId = () => crypto.randomUUID();
 function error(res: ServerResponse, status: number, category: string, message: string, extra: object = {}) {
@@ -77,9 +68,7 @@ const fake: Fake = {
 
 function answer(req: IncomingMessage, res: ServerResponse, fullPath: string, raw: string): unknown {
   {
-    const [, name = "", ...rest] = fullPath.split("/");
-    const url = new URL(`/${rest.join("/")}`, "http://x");
-    const path = url.pathname;
+    const { name, path, url } = scoped(fullPath);
     const p = portal(name);
     const method = req.method ?? "GET";
     if (path === "/_replies" && method === "PUT") {

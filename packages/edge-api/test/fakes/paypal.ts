@@ -1,4 +1,4 @@
-import { type Fake, headersOf, parseJson, type Reply, sendJson } from "./fake";
+import { type Fake, headersOf, parseJson, perScope, type Reply, scoped, sendJson } from "./fake";
 
 /**
  * A fake PayPal (https://api-m.paypal.com) for the Payouts adapter, at `/paypal/<name>/…` (one name per test):
@@ -30,15 +30,7 @@ interface State {
   log: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
 }
 
-const states = new Map<string, State>();
-function state(name: string): State {
-  let s = states.get(name);
-  if (!s) {
-    s = { tokens: new Set(), batches: new Map(), replies: [], settle: null, log: [] };
-    states.set(name, s);
-  }
-  return s;
-}
+const state = perScope<State>(() => ({ tokens: new Set(), batches: new Map(), replies: [], settle: null, log: [] }));
 
 let counter = 0;
 const batchId = () => `5UXD2E8A7EBQ${(counter++).toString(36).toUpperCase().padStart(3, "0")}`;
@@ -83,8 +75,7 @@ function payoutProblem(body: unknown): [string, string] | null {
 export default {
   prefix: "paypal",
   async handle(req, res, fullPath, raw) {
-    const [, name = "", ...rest] = fullPath.split("?")[0]?.split("/") ?? [];
-    const path = `/${rest.join("/")}`;
+    const { name, path } = scoped(fullPath);
     const s = state(name);
     const headers = headersOf(req);
     const body = headers["content-type"]?.startsWith("application/json") ? parseJson(raw) : raw;

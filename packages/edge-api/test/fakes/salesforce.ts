@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Fake, headersOf, parseJson, sendJson } from "./fake";
+import { type Fake, headersOf, parseJson, perScope, scoped, sendJson } from "./fake";
 
 /**
  * A fake Salesforce org (its My Domain, `https://acme.my.salesforce.com`) at `/salesforce/<name>/…`, per
@@ -46,25 +46,16 @@ const CUSTOM = new Set([
   "Vouch_Referral_Status__c",
 ]);
 const LEAD_FIELDS = new Set(["FirstName", "LastName", "Company", "Email", "LeadSource", ...CUSTOM]);
-const orgs = new Map<string, Org>();
-
-function org(name: string): Org {
-  let o = orgs.get(name);
-  if (!o) {
-    o = {
-      clientId: "",
-      clientSecret: "",
-      tokens: new Set(),
-      issued: 0,
-      replies: [],
-      log: [],
-      contacts: new Map(),
-      leads: new Map(),
-    };
-    orgs.set(name, o);
-  }
-  return o;
-}
+const org = perScope<Org>(() => ({
+  clientId: "",
+  clientSecret: "",
+  tokens: new Set(),
+  issued: 0,
+  replies: [],
+  log: [],
+  contacts: new Map(),
+  leads: new Map(),
+}));
 
 const sfError = (res: ServerResponse, status: number, errorCode: string, message: string, fields: string[] = []) =>
   sendJson(res, status, [{ message, errorCode, fields }]);
@@ -87,9 +78,7 @@ const fake: Fake = {
 
 function answer(req: IncomingMessage, res: ServerResponse, fullPath: string, raw: string): unknown {
   {
-    const [, name = "", ...rest] = fullPath.split("/");
-    const url = new URL(`/${rest.join("/")}`, "http://x");
-    const path = url.pathname;
+    const { name, path, url } = scoped(fullPath);
     const o = org(name);
     const method = req.method ?? "GET";
     if (path === "/_setup" && method === "PUT") {

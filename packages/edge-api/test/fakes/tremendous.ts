@@ -1,4 +1,4 @@
-import { type Fake, headersOf, parseJson, type Reply, sendJson } from "./fake";
+import { type Fake, headersOf, parseJson, perScope, type Reply, scoped, sendJson } from "./fake";
 
 /**
  * A fake Tremendous (https://www.tremendous.com/api/v2) at `/tremendous/<name>/…`:
@@ -16,15 +16,7 @@ interface State {
   replies: Reply[];
   log: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
 }
-const states = new Map<string, State>();
-const state = (name: string) => {
-  let s = states.get(name);
-  if (!s) {
-    s = { orders: new Map(), replies: [], log: [] };
-    states.set(name, s);
-  }
-  return s;
-};
+const state = perScope<State>(() => ({ orders: new Map(), replies: [], log: [] }));
 
 function invalid(message: string, payload: unknown) {
   return { errors: { message, payload } };
@@ -63,8 +55,7 @@ function orderProblem(body: unknown): ReturnType<typeof invalid> | null {
 export default {
   prefix: "tremendous",
   async handle(req, res, fullPath, raw) {
-    const [, name = "", ...rest] = fullPath.split("?")[0]?.split("/") ?? [];
-    const path = `/${rest.join("/")}`;
+    const { name, path } = scoped(fullPath);
     const s = state(name);
     const headers = headersOf(req);
     const body = parseJson(raw);

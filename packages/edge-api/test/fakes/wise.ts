@@ -1,4 +1,4 @@
-import { type Fake, headersOf, parseJson, type Reply, sendJson } from "./fake";
+import { type Fake, headersOf, parseJson, perScope, type Reply, scoped, sendJson } from "./fake";
 
 /**
  * A fake Wise (https://api.wise.com) at `/wise/<name>/…`, the four calls of a balance payout to an email recipient:
@@ -30,15 +30,14 @@ interface State {
   replies: Reply[];
   log: { method: string; path: string; body: unknown }[];
 }
-const states = new Map<string, State>();
-const state = (name: string) => {
-  let s = states.get(name);
-  if (!s) {
-    s = { transfers: new Map(), quotes: new Set(), accounts: new Set(), insufficient: false, replies: [], log: [] };
-    states.set(name, s);
-  }
-  return s;
-};
+const state = perScope<State>(() => ({
+  transfers: new Map(),
+  quotes: new Set(),
+  accounts: new Set(),
+  insufficient: false,
+  replies: [],
+  log: [],
+}));
 let next = 50_000_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notValid = (path: string, message: string) => ({ errors: [{ code: "NOT_VALID", message, path, arguments: [] }] });
@@ -46,8 +45,7 @@ const notValid = (path: string, message: string) => ({ errors: [{ code: "NOT_VAL
 export default {
   prefix: "wise",
   async handle(req, res, fullPath, raw) {
-    const [, name = "", ...rest] = fullPath.split("?")[0]?.split("/") ?? [];
-    const path = `/${rest.join("/")}`;
+    const { name, path } = scoped(fullPath);
     const s = state(name);
     const headers = headersOf(req);
     const body = parseJson(raw) as Record<string, unknown> | undefined;
