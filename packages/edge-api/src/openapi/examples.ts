@@ -234,31 +234,31 @@ export const conversionBodyExample = {
   currency: "USD",
 };
 
+/** Variant b of the example experiment: the team angle with a bigger offer (its own rules). */
+const teamVariant = {
+  key: "b",
+  name: "Team angle, bigger offer",
+  weight: 1,
+  message: "Our whole team runs on {program}. {offer} Try it: {link}",
+  rules: {
+    rules: [
+      {
+        id: "member-reward",
+        trigger: "converted" as const,
+        recipient: "member" as const,
+        kind: "account_credit" as const,
+        amount: { type: "flat" as const, value: 15_000 },
+        currency: "USD",
+        hold_days: 14,
+      },
+    ],
+    approval: "auto" as const,
+  },
+};
+
 export const experimentBodyExample = {
   name: "Message: savings vs. team",
-  variants: [
-    { key: "a", name: "Current message", weight: 1 },
-    {
-      key: "b",
-      name: "Team angle, bigger offer",
-      weight: 1,
-      message: "Our whole team runs on {program}. {offer} Try it: {link}",
-      rules: {
-        rules: [
-          {
-            id: "member-reward",
-            trigger: "converted" as const,
-            recipient: "member" as const,
-            kind: "account_credit" as const,
-            amount: { type: "flat" as const, value: 15_000 },
-            currency: "USD",
-            hold_days: 14,
-          },
-        ],
-        approval: "auto" as const,
-      },
-    },
-  ],
+  variants: [{ key: "a", name: "Current message", weight: 1 }, teamVariant],
 };
 
 export const experimentExample = {
@@ -270,27 +270,11 @@ export const experimentExample = {
   created_at: T,
   variants: [
     { id: "exv_7Kq2Lp9Xz3Vb6Tn4", key: "a", name: "Current message", weight: 1, message: null, rules: null },
+    // As stored: the rule set with its defaults filled in.
     {
       id: "exv_2Zp8Lq4Xn7Vb3Kw9",
-      key: "b",
-      name: "Team angle, bigger offer",
-      weight: 1,
-      message: "Our whole team runs on {program}. {offer} Try it: {link}",
-      rules: {
-        rules: [
-          {
-            id: "member-reward",
-            trigger: "converted" as const,
-            recipient: "member" as const,
-            kind: "account_credit" as const,
-            amount: { type: "flat" as const, value: 15_000 },
-            currency: "USD",
-            hold_days: 14,
-            while_active: false,
-          },
-        ],
-        approval: "auto" as const,
-      },
+      ...teamVariant,
+      rules: { ...teamVariant.rules, rules: teamVariant.rules.rules.map((r) => ({ ...r, while_active: false })) },
     },
   ],
 };
