@@ -156,16 +156,11 @@ export async function syncOne(
   if (!referral || !settings || settings.row.sync_out !== 1) {
     await db.batch([
       db.prepare("DELETE FROM crm_outbox WHERE id = ?").bind(claimed.id),
-      logStatement(
+      outLog(
         db,
-        {
-          programId: claimed.program_id,
-          referralId: claimed.referral_id,
-          provider: claimed.provider,
-          direction: "out",
-          action: "skipped",
-          detail: !referral ? "the referral is gone" : "outgoing sync is off or the integration was removed",
-        },
+        claimed,
+        "skipped",
+        !referral ? "the referral is gone" : "outgoing sync is off or the integration was removed",
         now,
       ),
     ]);
@@ -183,16 +178,11 @@ export async function syncOne(
              last_error = NULL, leased_until = NULL WHERE id = ? AND state = 'pending'`,
         )
         .bind(now, done.id, done.type, claimed.id),
-      logStatement(
+      outLog(
         db,
-        {
-          programId: claimed.program_id,
-          referralId: claimed.referral_id,
-          provider: claimed.provider,
-          direction: "out",
-          action: `${done.type}.${done.action}`,
-          detail: `${done.type} ${done.id ?? ""} (status ${referral.status})`.trim(),
-        },
+        claimed,
+        `${done.type}.${done.action}`,
+        `${done.type} ${done.id ?? ""} (status ${referral.status})`.trim(),
         now,
       ),
     ]);
@@ -203,21 +193,25 @@ export async function syncOne(
   }
 }
 
+/** The sync log's entry for what happened to a claimed outbox row. */
+function outLog(db: D1Database, row: Claimed, action: string, detail: string, now: number) {
+  return logStatement(
+    db,
+    {
+      programId: row.program_id,
+      referralId: row.referral_id,
+      provider: row.provider,
+      direction: "out",
+      action,
+      detail,
+    },
+    now,
+  );
+}
+
 async function settle(db: D1Database, row: Claimed, now: number, err: SyncFailure) {
   const base = CRM_RETRY_DELAYS_S[row.attempts - 1];
-  const log = (action: string) =>
-    logStatement(
-      db,
-      {
-        programId: row.program_id,
-        referralId: row.referral_id,
-        provider: row.provider,
-        direction: "out",
-        action,
-        detail: err.message,
-      },
-      now,
-    );
+  const log = (action: string) => outLog(db, row, action, err.message, now);
   if (err.retry && base !== undefined) {
     const delay = Math.min(43_200, Math.max(base, err.retryAfterS ?? 0));
     const next = now + delay * 1000;
