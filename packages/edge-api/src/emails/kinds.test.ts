@@ -318,11 +318,13 @@ describe("Cloudflare Email Service (send_email binding)", () => {
     expect((await row(boris!.id))?.last_error).toContain("not allowed");
 
     // Cloudflare's documented refusals carry a string code; one about the recipient is final.
-    const suppressed = cloudflareProvider({
-      send: async () => {
-        throw Object.assign(new Error("Recipient is on suppression list"), { code: "E_RECIPIENT_SUPPRESSED" });
-      },
-    } as unknown as SendEmail);
+    const refusing = (code: string, message: string) =>
+      cloudflareProvider({
+        send: async () => {
+          throw Object.assign(new Error(message), { code });
+        },
+      } as unknown as SendEmail);
+    const suppressed = refusing("E_RECIPIENT_SUPPRESSED", "Recipient is on suppression list");
     const email = {
       outboxId: "x",
       programId: p.id,
@@ -339,11 +341,7 @@ describe("Cloudflare Email Service (send_email binding)", () => {
       retry: false,
       error: "E_RECIPIENT_SUPPRESSED: Recipient is on suppression list",
     });
-    const limited = cloudflareProvider({
-      send: async () => {
-        throw Object.assign(new Error("Daily sending limit exceeded"), { code: "E_RATE_LIMIT_EXCEEDED" });
-      },
-    } as unknown as SendEmail);
+    const limited = refusing("E_RATE_LIMIT_EXCEEDED", "Daily sending limit exceeded");
     expect(await limited.send(email)).toMatchObject({ ok: false, retry: true });
     // Chosen without its binding, the deployment says what is missing.
     expect(() => providerFor({ DB: env.DB, EMAIL_PROVIDER: "cloudflare" })).toThrow(
