@@ -222,15 +222,16 @@ export async function rewardStatements(
         .bind(referral.id),
     );
   }
-  const byReason = new Map<string, { ids: string[]; takeBack: boolean }>();
+  // One statement per reason (and per kind of void: a take-back's, or a loss's).
+  const groups = new Map<string, { ids: string[]; reason: string; takeBack: boolean }>();
   for (const v of result.voids) {
-    const key = `${v.takeBack ? 1 : 0}${v.reason}`;
-    const group = byReason.get(key) ?? { ids: [], takeBack: v.takeBack === true };
+    const takeBack = v.takeBack === true;
+    const key = `${takeBack}:${v.reason}`;
+    const group = groups.get(key) ?? { ids: [], reason: v.reason, takeBack };
     group.ids.push(v.id);
-    byReason.set(key, group);
+    groups.set(key, group);
   }
-  for (const [key, { ids, takeBack }] of byReason) {
-    const reason = key.slice(1);
+  for (const { ids, reason, takeBack } of groups.values()) {
     const words = event.reason ? `${reason}: ${event.reason}` : reason;
     statements.push(...voidStatements(db, ids, words, event.created_at, takeBack));
   }
