@@ -1,16 +1,12 @@
 import { useState } from "preact/hooks";
 import { api, ok } from "../api";
+import type { paths } from "../api-schema";
 import { Action, Card, ErrorNotice, Loading, useLoad } from "../ui";
 
-type Kind =
-  | "welcome"
-  | "friend_signed_up"
-  | "friend_converted"
-  | "reward_approved"
-  | "reward_paid"
-  | "monthly_summary"
-  | "moment_invite";
-type Settings = Record<Kind, boolean>;
+/** The kinds, as the API document names them (src/emails/render.ts EMAIL_KINDS). */
+type Settings =
+  paths["/v1/program/email-settings"]["get"]["responses"][200]["content"]["application/json"]["email_settings"];
+type Kind = keyof Settings;
 
 const KINDS: { kind: Kind; label: string; hint: string }[] = [
   { kind: "welcome", label: "Welcome", hint: "When a member joins: their link and code." },
