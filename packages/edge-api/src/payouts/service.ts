@@ -75,11 +75,17 @@ export interface PayoutRow {
   paid_at: number | null;
 }
 
-export function payoutView(p: PayoutRow) {
-  let recipient: { email?: string } = {};
+/** The address in a member's method details or a payout's recipient (JSON `{ email }`); null if none or unreadable. */
+function emailIn(json: string | null | undefined): string | null {
+  if (!json) return null;
   try {
-    recipient = p.recipient ? (JSON.parse(p.recipient) as { email?: string }) : {};
-  } catch {}
+    return (JSON.parse(json) as { email?: string | null }).email ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function payoutView(p: PayoutRow) {
   return {
     id: p.id,
     run_id: p.run_id,
@@ -89,7 +95,7 @@ export function payoutView(p: PayoutRow) {
     currency: p.currency,
     amount: p.amount,
     state: p.state,
-    recipient_email: recipient.email ?? null,
+    recipient_email: emailIn(p.recipient),
     reward_count: p.reward_count,
     provider_id: p.provider_id,
     provider_status: p.provider_status,
@@ -259,10 +265,6 @@ function payoutRowFor(
   member: { email: string | null; details: string | null } | undefined,
   now: number,
 ): PayoutRow {
-  let details: { email?: string } = {};
-  try {
-    details = member?.details ? (JSON.parse(member.details) as { email?: string }) : {};
-  } catch {}
   const provider = (PROVIDER_METHODS as readonly string[]).includes(p.method);
   return {
     id: newId("pay"),
@@ -275,7 +277,7 @@ function payoutRowFor(
     amount: p.amount,
     // Account credit is applied by the host, which confirms it (POST /v1/payouts/{id}/confirm).
     state: provider ? "queued" : "processing",
-    recipient: JSON.stringify(provider ? { email: details.email ?? member?.email ?? null } : {}),
+    recipient: JSON.stringify(provider ? { email: emailIn(member?.details) ?? member?.email ?? null } : {}),
     reward_count: p.reward_ids.length,
     provider_id: null,
     provider_status: null,
@@ -447,11 +449,8 @@ export async function advancePayout(
     return { state: "failed" };
   }
   // Ask the provider to pay, with our payout id as its idempotency field.
-  let recipient: { email?: string | null } = {};
-  try {
-    recipient = JSON.parse(payout.recipient ?? "{}") as { email?: string | null };
-  } catch {}
-  if (!recipient.email || !payout.currency || !payout.amount || payout.amount <= 0) {
+  const recipientEmail = emailIn(payout.recipient);
+  if (!recipientEmail || !payout.currency || !payout.amount || payout.amount <= 0) {
     await markFailed(db, payout.id, "invalid_recipient", "The member has no address to pay to.", now);
     return { state: "failed" };
   }
@@ -461,7 +460,7 @@ export async function advancePayout(
     programName: info?.name ?? "Referral program",
     amount: payout.amount,
     currency: payout.currency,
-    recipient: { email: recipient.email, name: info?.member_name ?? null },
+    recipient: { email: recipientEmail, name: info?.member_name ?? null },
     note: `Your referral reward from ${info?.name ?? "our referral program"}. Thank you for spreading the word!`,
     tremendous: { products: settings.tremendous.products, campaignId: settings.tremendous.campaign_id },
   });
@@ -653,14 +652,10 @@ export async function memberPayoutStatus(db: D1Database, programId: string, memb
   const { settings, candidates, facts, paid } = inputs;
   const plan = planRun(settings, candidates, facts, paid);
   const member = facts.get(memberId);
-  let email: string | null = null;
-  try {
-    email = member?.details ? ((JSON.parse(member.details) as { email?: string }).email ?? null) : null;
-  } catch {}
   return {
     settings,
     method: member?.method ?? null,
-    methodEmail: email,
+    methodEmail: emailIn(member?.details),
     /** Paid by the next run (the member's method is set and nothing holds it back). */
     next: plan.payouts.map((p) => ({ amount: p.amount, currency: p.currency })),
     waiting: plan.waiting,
