@@ -11,6 +11,7 @@ import { serveFake } from "../../edge-api/test/fakes/fake";
 import paypalFake from "../../edge-api/test/fakes/paypal";
 import {
   type ApiHandle,
+  browserCall,
   DEMO,
   expectAccessible,
   freePort,
@@ -271,17 +272,9 @@ describe("running the program", () => {
     const inA = (memberId: string) =>
       createHash("sha256").update(`${experiment.id}:${memberId}`).digest().readUInt32BE(0) / 2 ** 32 < 0.5;
     const enrol = async (id: string): Promise<string> => {
-      const res = await fetch(`${api.url}/v1/members/me`, {
-        method: "POST",
-        headers: {
-          "x-vouch-key": DEMO.publishableKey,
-          origin: `http://localhost:${DEMO.marketingPort}`,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({
-          member: { id },
-          signature: createHmac("sha256", DEMO.identitySecret).update(id).digest("hex"),
-        }),
+      const res = await browserCall(api.url, "/v1/members/me", {
+        member: { id },
+        signature: createHmac("sha256", DEMO.identitySecret).update(id).digest("hex"),
       });
       expect(res.status).toBe(200);
       return ((await res.json()) as { member: { id: string } }).member.id;

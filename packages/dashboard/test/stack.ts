@@ -57,20 +57,16 @@ export async function startSeededApi(opts: Parameters<typeof startApi>[0] = {}):
   // Visits through the members' links, as the tracker on the marketing site sends them.
   for (const [i, member] of members.entries()) {
     for (let v = 0; v < 4 + 3 * i; v++) {
-      const res = await fetch(`${api.url}/v1/track/visit`, {
-        method: "POST",
-        headers: {
-          "x-vouch-key": DEMO.publishableKey,
-          origin: `http://localhost:${DEMO.marketingPort}`,
-          "content-type": "application/json",
-          "user-agent": `bench-${i}-${v}`,
-        },
-        body: JSON.stringify({
+      const res = await browserCall(
+        api.url,
+        "/v1/track/visit",
+        {
           code: member.code,
           campaign: v % 2 ? "spring-launch" : undefined,
           landing_url: `http://localhost:${DEMO.marketingPort}/?via=${member.code}`,
-        }),
-      });
+        },
+        { "user-agent": `bench-${i}-${v}` },
+      );
       if (res.status !== 201) throw new Error(`visit: ${res.status} ${await res.text()}`);
     }
   }
@@ -92,6 +88,20 @@ export async function startSeededApi(opts: Parameters<typeof startApi>[0] = {}):
     });
   }
   return api;
+}
+
+/** A call the widget or tracker makes from the demo's marketing site: its publishable key and origin. */
+export function browserCall(apiUrl: string, route: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${apiUrl}${route}`, {
+    method: "POST",
+    headers: {
+      "x-vouch-key": DEMO.publishableKey,
+      origin: `http://localhost:${DEMO.marketingPort}`,
+      "content-type": "application/json",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
 }
 
 export function secretCall(apiUrl: string) {
