@@ -55,6 +55,7 @@ interface ProgramRow {
   token_secret: string;
   landing_url: string;
   param_names: string;
+  moment_settings: string | null;
 }
 
 interface MemberRow {
@@ -65,7 +66,6 @@ interface MemberRow {
 
 interface MomentRow {
   moment: string;
-  moment_settings: string | null;
 }
 
 interface RewardRow {
@@ -112,7 +112,8 @@ export async function sendOne(
     db.prepare(CLAIM).bind(emailId, now, provider.name),
     db
       .prepare(
-        `SELECT p.id, p.name, p.brand_color, p.page_language, p.token_secret, p.landing_url, p.param_names
+        `SELECT p.id, p.name, p.brand_color, p.page_language, p.token_secret, p.landing_url, p.param_names,
+         p.moment_settings
        FROM email_outbox o JOIN programs p ON p.id = o.program_id WHERE o.id = ?`,
       )
       .bind(emailId),
@@ -133,8 +134,8 @@ export async function sendOne(
       .bind(emailId),
     db
       .prepare(
-        `SELECT mm.moment, p.moment_settings FROM email_outbox o JOIN member_moments mm ON mm.id = o.cause_id
-         JOIN programs p ON p.id = o.program_id WHERE o.id = ? AND o.kind = 'moment_invite'`,
+        `SELECT mm.moment FROM email_outbox o JOIN member_moments mm ON mm.id = o.cause_id
+         WHERE o.id = ? AND o.kind = 'moment_invite'`,
       )
       .bind(emailId),
   ]);
@@ -247,7 +248,7 @@ async function compose(
     friend: extra.friend,
     summary,
     invite: extra.moment
-      ? nudgeMessage(parseMomentSettings(extra.moment.moment_settings), extra.moment.moment, p.name)[lang]
+      ? nudgeMessage(parseMomentSettings(p.moment_settings), extra.moment.moment, p.name)[lang]
       : null,
   });
   return {
