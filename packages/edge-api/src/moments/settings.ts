@@ -77,18 +77,27 @@ export function parseMomentSettings(json: string | null): MomentSettings {
   return {};
 }
 
+/** One field of a moment's setting: the moment's own, else the catch-all's (`*`). */
+function setting<K extends keyof z.infer<typeof momentSettingSchema>>(
+  settings: MomentSettings,
+  moment: string,
+  key: K,
+) {
+  return settings[moment]?.[key] ?? settings[ANY_MOMENT]?.[key];
+}
+
 export function cooldownDays(settings: MomentSettings, moment: string): number {
-  return settings[moment]?.cooldown_days ?? settings[ANY_MOMENT]?.cooldown_days ?? DEFAULT_COOLDOWN_DAYS;
+  return setting(settings, moment, "cooldown_days") ?? DEFAULT_COOLDOWN_DAYS;
 }
 
 /** Whether a moment from the server also emails the member (`email`, the moment's own or `*`'s; off by default). */
 export function invitesByEmail(settings: MomentSettings, moment: string): boolean {
-  return settings[moment]?.email ?? settings[ANY_MOMENT]?.email ?? false;
+  return setting(settings, moment, "email") ?? false;
 }
 
 /** The nudge's words in both languages (the widget picks by its locale), `{program}` filled in. */
 export function nudgeMessage(settings: MomentSettings, moment: string, program: string): Record<PageLanguage, string> {
-  const own = settings[moment]?.message ?? settings[ANY_MOMENT]?.message ?? {};
+  const own = setting(settings, moment, "message") ?? {};
   const fallback = DEFAULTS[moment] ?? (DEFAULTS[ANY_MOMENT] as Record<PageLanguage, string>);
   const fill = (text: string) => text.replaceAll("{program}", program);
   return { en: fill(own.en ?? fallback.en), de: fill(own.de ?? fallback.de) };
